@@ -1,0 +1,19 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from django.contrib.staticfiles.urls import staticfiles_urlpatterns
+from django.urls import path
+
+from raplyrics import views
+
+admin.site.site_header = "RapLyrics studio"
+admin.site.site_title = "RapLyrics"
+admin.site.index_title = "Curate, train, serve"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+]
+# Only when DEBUG: lets `make run` (gunicorn, no Apache) serve the admin's CSS and the assets.
+urlpatterns += staticfiles_urlpatterns()
