@@ -1,0 +1,96 @@
+"""The model's hyperparameters (textgenrnn's config) and the ML core's base error."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+
+class MLError(Exception):
+    """Base of every error the ML core raises for bad input; its message is one readable line."""
+
+
+class ModelConfigError(MLError):
+    """A hyperparameter is out of range or a config file is malformed."""
+
+
+# textgenrnn's `*_config.json` keys, in the order textgenrnn writes them.
+TEXTGENRNN_CONFIG_KEYS: tuple[str, ...] = (
+    "rnn_layers",
+    "rnn_size",
+    "rnn_bidirectional",
+    "max_length",
+    "max_words",
+    "dim_embeddings",
+    "word_level",
+    "single_text",
+)
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """textgenrnn's hyperparameters; the defaults are those of its pretrained network."""
+
+    rnn_layers: int = 2
+    rnn_size: int = 128
+    rnn_bidirectional: bool = False
+    max_length: int = 40
+    max_words: int = 10000
+    dim_embeddings: int = 100
+    word_level: bool = False
+    single_text: bool = False
+    name: str = "textgenrnn"
+
+    def __post_init__(self) -> None:
+        for field_name in ("rnn_layers", "rnn_size", "max_length", "max_words", "dim_embeddings"):
+            value = getattr(self, field_name)
+            # bool is an int subclass; True as a layer count is a caller's mistake.
+            if not isinstance(value, int) or isinstance(value, bool):
+                raise ModelConfigError(
+                    f"{field_name} must be an integer, got {type(value).__name__} {value!r}"
+                )
+            if value < 1:
+                raise ModelConfigError(f"{field_name} must be at least 1, got {value}")
+        for field_name in ("rnn_bidirectional", "word_level", "single_text"):
+            value = getattr(self, field_name)
+            if not isinstance(value, bool):
+                raise ModelConfigError(f"{field_name} must be true or false, got {value!r}")
+        if not isinstance(self.name, str) or not self.name:
+            raise ModelConfigError("name must be a non-empty string")
+
+    @property
+    def concat_width(self) -> int:
+        """Width of `rnn_concat`: the embedding plus every LSTM's output (both directions)."""
+        directions = 2 if self.rnn_bidirectional else 1
+        return self.dim_embeddings + self.rnn_layers * self.rnn_size * directions
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> ModelConfig:
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise ModelConfigError(f"unknown hyperparameter(s): {', '.join(unknown)}")
+        return cls(**values)
+
+    @classmethod
+    def from_textgenrnn_json(cls, values: dict[str, Any]) -> ModelConfig:
+        """Build from the dict in a textgenrnn `*_config.json`; missing keys take the defaults.
+
+        textgenrnn copies its class-level config, so old files may lack newer keys
+        (`single_text`); extra keys it never reads are ignored the way textgenrnn ignores them.
+        """
+        if not isinstance(values, dict):
+            raise ModelConfigError("a textgenrnn config must be a JSON object")
+        chosen = {key: values[key] for key in TEXTGENRNN_CONFIG_KEYS if key in values}
+        if "name" in values and isinstance(values["name"], str) and values["name"]:
+            chosen["name"] = values["name"]
+        return cls(**chosen)
+
+    def to_textgenrnn_json(self) -> dict[str, Any]:
+        """The dict textgenrnn writes to `*_config.json` (its keys plus `name`)."""
+        out: dict[str, Any] = {key: getattr(self, key) for key in TEXTGENRNN_CONFIG_KEYS}
+        out["name"] = self.name
+        return out
