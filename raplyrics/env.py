@@ -69,7 +69,8 @@ def database_from_url(url: str) -> dict[str, Any]:
         path = unquote(parts.path)
         if path in ("", "/", "/:memory:"):
             return {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": path}
+        # sqlite:///abs/path and sqlite:////abs/path (dj-database-url's form) both mean /abs/path.
+        return {"ENGINE": "django.db.backends.sqlite3", "NAME": "/" + path.lstrip("/")}
     if scheme in ("postgres", "postgresql", "pgsql"):
         name = unquote(parts.path.lstrip("/"))
         if not name:

@@ -1,8 +1,8 @@
 """RapLyrics settings: everything comes from the environment through typed helpers (raplyrics.env).
 
 With nothing set, the embedded defaults serve: DEBUG on, SQLite under var/, artifacts in
-var/artifacts, Celery tasks run eagerly. `DJANGO_DEBUG=0` is production: it refuses to boot without a secret key,
-allowed hosts and a PostgreSQL DATABASE_URL.
+var/artifacts, Celery tasks run eagerly. `DJANGO_DEBUG=0` is production: it refuses to boot
+without a secret key, allowed hosts and a PostgreSQL DATABASE_URL.
 """
 
 from __future__ import annotations
@@ -49,6 +49,7 @@ DATABASES = {
     else {"ENGINE": "django.db.backends.sqlite3", "NAME": str(DATA_DIR / "db.sqlite3")}
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+FORMS_URLFIELD_ASSUME_HTTPS = True  # Django 6's behaviour now: Genius URLs are https.
 
 # --- applications --------------------------------------------------------------------------------
 INSTALLED_APPS = [

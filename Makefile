@@ -1,0 +1,56 @@
+# The front door. Every target works from a fresh clone: it makes .venv and installs what it needs.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+.PHONY: run test lint format migrations-check superuser bench deploy-check system-deps venv clean
+
+venv: $(STAMP)
+
+$(STAMP): requirements.lock
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "RapLyrics needs Python 3.11 or newer")'
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	@# textgenrnn only ships the pretrained weights we load; its own pins (full tensorflow,
+	@# scikit-learn) are not needed, so it is installed without them.
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps textgenrnn==2.0.0
+	@touch $@
+
+## run: migrate, prepare the demo model on first use, serve on http://127.0.0.1:8000
+run: venv
+	$(PY) manage.py migrate --noinput
+	$(VENV)/bin/gunicorn -c gunicorn.conf.py raplyrics.wsgi
+
+## test: lint, migrations check and the whole suite (real PostgreSQL/Redis when reachable)
+test: venv system-deps lint migrations-check
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: venv
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+migrations-check: venv
+	DATABASE_URL=sqlite:///:memory: $(PY) manage.py makemigrations --check --dry-run
+
+## superuser: create an admin account (interactive, or DJANGO_SUPERUSER_* env vars with --noinput)
+superuser: venv
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py createsuperuser $(if $(DJANGO_SUPERUSER_USERNAME),--noinput,)
+
+## bench: the benchmarks in bench/, each printing a table against its baseline
+bench: venv
+	$(PY) -m bench
+
+## system-deps: Debian packages the tests drive for real (Chromium, Apache), when root and missing
+system-deps:
+	@bash scripts/system-packages.sh
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache test-output

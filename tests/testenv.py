@@ -1,0 +1,64 @@
+"""Pick the real services for the test run before Django reads its settings.
+
+Loaded as a pytest plugin (`-p tests.testenv` in pyproject), so it runs before pytest-django sets
+Django up. When PostgreSQL and Redis answer on 127.0.0.1 (as on CI) the suite uses them; otherwise it
+falls back to SQLite and eager Celery. DATABASE_URL / CELERY_BROKER_URL set by the caller win. The
+choice is printed in the run's first lines.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import tempfile
+from pathlib import Path
+
+import pytest
+
+POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/test"
+REDIS_URL = "redis://127.0.0.1:6379/14"
+
+
+def _reachable(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def _choose_services() -> tuple[str, str]:
+    if "DATABASE_URL" in os.environ:
+        database = "configured"
+    elif _reachable("127.0.0.1", 5432):
+        os.environ["DATABASE_URL"] = POSTGRES_URL
+        database = "postgresql (127.0.0.1:5432)"
+    else:
+        database = "sqlite (fallback: no PostgreSQL on 127.0.0.1:5432)"
+    if "CELERY_BROKER_URL" in os.environ:
+        broker = "configured"
+    elif _reachable("127.0.0.1", 6379):
+        os.environ["CELERY_BROKER_URL"] = REDIS_URL
+        os.environ.setdefault("CELERY_RESULT_BACKEND", REDIS_URL)
+        broker = "redis (127.0.0.1:6379)"
+    else:
+        broker = "none (fallback: eager Celery; worker tests skip)"
+    return database, broker
+
+
+DATABASE_CHOICE, BROKER_CHOICE = _choose_services()
+# Tests call tasks in-process unless a test starts a worker itself.
+os.environ["CELERY_TASK_ALWAYS_EAGER"] = "1"
+os.environ.setdefault("DJANGO_DEBUG", "1")
+# Artifacts and data of the run never land in the developer's var/.
+os.environ.setdefault("RAPLYRICS_DATA_DIR", tempfile.mkdtemp(prefix="raplyrics-test-"))
+os.environ.setdefault("ARTIFACTS_DIR", str(Path(os.environ["RAPLYRICS_DATA_DIR"]) / "artifacts"))
+# Tests never reach Genius or AWS.
+os.environ["GENIUS_API_URL"] = "http://127.0.0.1:9"
+os.environ.setdefault("AWS_EC2_METADATA_DISABLED", "true")
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    return [f"database: {DATABASE_CHOICE}", f"celery broker: {BROKER_CHOICE}"]
