@@ -1,0 +1,137 @@
+"""The rules engine: compile cleaning rules and apply them, in order, to a piece of text.
+
+Plain Python (no Django), so it can be tested and reused without a database. Rules run in their
+order because the order matters (removing bracketed annotations before or after turning brackets
+into parentheses gives different text). The whole ordered sequence is repeated until the text stops
+changing, so the output of `apply_rules` is a fixed point: cleaning clean text changes nothing,
+even when one rule's output gives another rule something new to match.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from lyrics.cleaning.errors import InvalidRule
+
+# Enough for any sane rule set to settle; a set that still changes text after this many passes
+# has two rules undoing each other, and the outcome says so instead of looping forever.
+MAX_PASSES = 6
+
+FLAG_LETTERS: dict[str, re.RegexFlag] = {
+    "i": re.IGNORECASE,
+    "m": re.MULTILINE,
+    "s": re.DOTALL,
+    "x": re.VERBOSE,
+}
+
+
+class RuleKind(StrEnum):
+    REGEX = "regex"
+    SPELLING = "spelling"
+
+
+@dataclass(frozen=True)
+class RuleSpec:
+    """A rule as staff write it: plain strings, as stored in the database."""
+
+    name: str
+    pattern: str
+    replacement: str = ""
+    flags: str = ""
+    kind: RuleKind = RuleKind.REGEX
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class CompiledRule:
+    name: str
+    regex: re.Pattern[str]
+    replace: str | Callable[[re.Match[str]], str]
+
+    def apply(self, text: str) -> tuple[str, int]:
+        """The text with every match replaced, and how many matches there were."""
+        return self.regex.subn(self.replace, text)
+
+
+@dataclass
+class CleaningOutcome:
+    text: str
+    match_counts: Counter[str] = field(default_factory=Counter)
+    settled: bool = True
+
+
+def parse_flags(flags: str) -> re.RegexFlag:
+    value = re.RegexFlag(0)
+    for letter in flags.replace(" ", "").lower():
+        if letter not in FLAG_LETTERS:
+            allowed = ", ".join(FLAG_LETTERS)
+            raise InvalidRule(f"unknown regex flag {letter!r}; use any of {allowed}", field="flags")
+        value |= FLAG_LETTERS[letter]
+    return value
+
+
+def compile_rule(spec: RuleSpec) -> CompiledRule:
+    """Compile a rule or raise InvalidRule with the reason in one line."""
+    if spec.kind == RuleKind.SPELLING:
+        # Imported here: spelling builds on this module's types.
+        from lyrics.cleaning.spelling import compile_spelling_rule
+
+        return compile_spelling_rule(spec)
+    if spec.kind != RuleKind.REGEX:
+        raise InvalidRule(f"unknown rule kind {spec.kind!r}")
+    if not spec.pattern:
+        raise InvalidRule("the pattern is empty")
+    flags = parse_flags(spec.flags)
+    try:
+        regex = re.compile(spec.pattern, flags)
+    except re.error as error:
+        raise InvalidRule(f"invalid regex: {error}") from None
+    _check_replacement(spec.pattern, flags, spec.replacement)
+    if spec.replacement and regex.match("") is not None:
+        raise InvalidRule(
+            "the pattern can match an empty string, so the replacement would be inserted "
+            "between characters; make it match at least one character"
+        )
+    return CompiledRule(name=spec.name, regex=regex, replace=spec.replacement)
+
+
+def _check_replacement(pattern: str, flags: re.RegexFlag, replacement: str) -> None:
+    # A bad group reference (\3 with two groups) or escape only fails when a match is expanded.
+    # The probe adds an empty alternative, so it matches "" with the same groups and expands the
+    # replacement once. The newline ends a trailing comment in verbose patterns.
+    probe = re.compile(pattern + "\n|", flags)
+    try:
+        probe.sub(replacement, "", count=1)
+    except (re.error, IndexError) as error:
+        raise InvalidRule(f"invalid replacement: {error}", field="replacement") from None
+
+
+def compile_rules(specs: Iterable[RuleSpec]) -> list[CompiledRule]:
+    compiled = []
+    for spec in specs:
+        try:
+            compiled.append(compile_rule(spec))
+        except InvalidRule as error:
+            raise InvalidRule(f"rule {spec.name!r}: {error}", field=error.field) from None
+    return compiled
+
+
+def apply_rules(text: str, rules: Sequence[CompiledRule]) -> CleaningOutcome:
+    """Apply the rules in order, repeating the sequence until the text is a fixed point."""
+    outcome = CleaningOutcome(text=text)
+    for _ in range(MAX_PASSES):
+        before = outcome.text
+        for rule in rules:
+            cleaned, count = rule.apply(outcome.text)
+            # A match replaced by itself is not a change worth counting.
+            if count and cleaned != outcome.text:
+                outcome.match_counts[rule.name] += count
+            outcome.text = cleaned
+        if outcome.text == before:
+            return outcome
+    outcome.settled = False
+    return outcome
