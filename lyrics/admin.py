@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from lyrics import services
+from lyrics.cleaning.differences import fresh_cleaning_difference
 from lyrics.models import Artist, Song, Verse
 
 
@@ -71,13 +72,24 @@ class VerseAdmin(admin.ModelAdmin):
         ("song__artist", admin.RelatedOnlyFieldListFilter),
     ]
     search_fields = ["text", "song__title"]
-    readonly_fields = ["cleaned_text", "char_count", "is_edited", "created_at", "updated_at"]
+    readonly_fields = [
+        "cleaned_text",
+        "fresh_cleaning",
+        "char_count",
+        "is_edited",
+        "created_at",
+        "updated_at",
+    ]
     autocomplete_fields = ["song"]
     actions = ["include_in_corpus", "exclude_from_corpus"]
 
     @admin.display(description="artist", ordering="song__artist__name")
     def artist_name(self, verse: Verse) -> str:
         return verse.song.artist.name
+
+    @admin.display(description="fresh cleaning vs this text")
+    def fresh_cleaning(self, verse: Verse) -> str:
+        return fresh_cleaning_difference(verse) if verse.pk else ""
 
     def save_model(self, request: HttpRequest, obj: Verse, form: object, change: bool) -> None:
         if change and "text" in getattr(form, "changed_data", []):
@@ -100,3 +112,7 @@ class VerseAdmin(admin.ModelAdmin):
         self.message_user(
             request, f"{changed} verse(s) excluded from the corpus.", messages.SUCCESS
         )
+
+
+# Cleaning rules, their preview and the corpus record live in their own module.
+import lyrics.admin_cleaning  # noqa: E402, F401

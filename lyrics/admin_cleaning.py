@@ -1,0 +1,244 @@
+"""Staff curation of cleaning: the rule list (reorder, enable, disable), a preview that writes
+nothing, re-running cleaning, and the read-only record of built corpora."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery.result import EagerResult
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
+from django.utils.text import Truncator
+
+from lyrics.cleaning.engine import RuleKind, RuleSpec
+from lyrics.cleaning.errors import InvalidRule
+from lyrics.cleaning.preview import RulePreview, preview_rule, preview_text
+from lyrics.models import CleaningRule, Corpus, Song
+from lyrics.tasks import clean_lyrics_task
+
+
+class RulePreviewForm(forms.Form):
+    """The fields that decide what a rule does, plus an optional text to try it on."""
+
+    name = forms.CharField(required=False)
+    kind = forms.ChoiceField(choices=CleaningRule.Kind.choices, initial=RuleKind.REGEX)
+    pattern = forms.CharField(widget=forms.Textarea(attrs={"rows": 2, "cols": 80}))
+    replacement = forms.CharField(
+        required=False, strip=False, widget=forms.Textarea(attrs={"rows": 1, "cols": 80})
+    )
+    flags = forms.CharField(required=False, max_length=8)
+    position = forms.IntegerField(min_value=0)
+    sample_text = forms.CharField(
+        required=False,
+        strip=False,
+        label="Try on this text (optional)",
+        widget=forms.Textarea(attrs={"rows": 6, "cols": 80}),
+    )
+
+    def spec(self) -> RuleSpec:
+        data = self.cleaned_data
+        return RuleSpec(
+            name=data["name"] or "(this rule)",
+            pattern=data["pattern"],
+            replacement=data["replacement"],
+            flags=data["flags"],
+            kind=RuleKind(data["kind"]),
+        )
+
+
+@admin.register(CleaningRule)
+class CleaningRuleAdmin(admin.ModelAdmin):
+    list_display = [
+        "position",
+        "name",
+        "kind",
+        "enabled",
+        "pattern_summary",
+        "replacement_summary",
+        "flags",
+    ]
+    list_display_links = ["name"]
+    list_editable = ["position", "enabled"]
+    list_filter = ["enabled", "kind"]
+    search_fields = ["name", "pattern", "replacement", "description"]
+    list_per_page = 200
+    readonly_fields = ["created_at", "updated_at"]
+    fields = [
+        "position",
+        "name",
+        "kind",
+        "pattern",
+        "replacement",
+        "flags",
+        "enabled",
+        "description",
+        "created_at",
+        "updated_at",
+    ]
+    actions = ["enable_rules", "disable_rules", "renumber_positions"]
+
+    @admin.display(description="pattern")
+    def pattern_summary(self, rule: CleaningRule) -> str:
+        return Truncator(rule.pattern).chars(60)
+
+    @admin.display(description="replacement")
+    def replacement_summary(self, rule: CleaningRule) -> str:
+        return repr(Truncator(rule.replacement).chars(30))
+
+    def get_urls(self) -> list[URLPattern]:
+        own = [
+            path(
+                "rerun/",
+                self.admin_site.admin_view(self.rerun_view),
+                name="lyrics_cleaningrule_rerun",
+            ),
+            path(
+                "preview/",
+                self.admin_site.admin_view(self.preview_view),
+                name="lyrics_cleaningrule_preview_new",
+            ),
+            path(
+                "<int:rule_id>/preview/",
+                self.admin_site.admin_view(self.preview_view),
+                name="lyrics_cleaningrule_preview",
+            ),
+        ]
+        return own + super().get_urls()
+
+    @admin.action(description="Enable selected rules")
+    def enable_rules(self, request: HttpRequest, queryset: QuerySet[CleaningRule]) -> None:
+        changed = queryset.filter(enabled=False).update(enabled=True)
+        self.message_user(request, f"{changed} rule(s) enabled. Re-run cleaning to apply.")
+
+    @admin.action(description="Disable selected rules")
+    def disable_rules(self, request: HttpRequest, queryset: QuerySet[CleaningRule]) -> None:
+        changed = queryset.filter(enabled=True).update(enabled=False)
+        self.message_user(request, f"{changed} rule(s) disabled. Re-run cleaning to apply.")
+
+    @admin.action(description="Renumber all rules 10, 20, 30… (keeps the order)")
+    def renumber_positions(self, request: HttpRequest, queryset: QuerySet[CleaningRule]) -> None:
+        rules = list(CleaningRule.objects.in_order())
+        for index, rule in enumerate(rules, start=1):
+            rule.position = index * 10
+        CleaningRule.objects.bulk_update(rules, ["position"])
+        self.message_user(request, f"{len(rules)} rule(s) renumbered.")
+
+    def preview_view(self, request: HttpRequest, rule_id: int | None = None) -> HttpResponse:
+        """Counts and samples of what the rule changes; never writes."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        rule = get_object_or_404(CleaningRule, pk=rule_id) if rule_id is not None else None
+        initial = _initial_for(rule)
+        submitted = request.POST if request.method == "POST" else request.GET
+        form = RulePreviewForm(submitted if "pattern" in submitted else initial)
+        preview: RulePreview | None = None
+        sample: tuple[str, str] | None = None
+        if form.is_valid():
+            spec = form.spec()
+            position = form.cleaned_data["position"]
+            try:
+                preview = preview_rule(candidate=spec, position=position, rule_id=rule_id)
+                if form.cleaned_data["sample_text"].strip():
+                    sample = preview_text(
+                        text=form.cleaned_data["sample_text"],
+                        candidate=spec,
+                        position=position,
+                        rule_id=rule_id,
+                    )
+            except InvalidRule as error:
+                form.add_error(error.field if error.field in form.fields else None, str(error))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": f"Preview: {rule}" if rule else "Preview a new rule",
+            "rule": rule,
+            "form": form,
+            "preview": preview,
+            "sample": sample,
+        }
+        return TemplateResponse(request, "admin/lyrics/cleaningrule/preview.html", context)
+
+    def rerun_view(self, request: HttpRequest) -> HttpResponse:
+        """Confirm, then re-run cleaning over every song in a Celery task."""
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        if request.method == "POST":
+            result = clean_lyrics_task.delay(dedupe_repeats="keep_repeats" not in request.POST)
+            if isinstance(result, EagerResult):
+                summary = result.get()
+                self.message_user(
+                    request,
+                    f"Cleaned {summary['songs']} song(s): {summary['songs_changed']} changed, "
+                    f"{summary['verses_created']} verses created, {summary['verses_updated']} "
+                    f"updated, {summary['verses_deleted']} deleted.",
+                    messages.SUCCESS,
+                )
+            else:
+                self.message_user(
+                    request, f"Cleaning queued (task {result.id}); verses update as it runs."
+                )
+            return HttpResponseRedirect(reverse("admin:lyrics_cleaningrule_changelist"))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "Re-run cleaning",
+            "song_count": Song.objects.exclude(raw_lyrics="").count(),
+            "rule_count": CleaningRule.objects.enabled().count(),
+        }
+        return TemplateResponse(request, "admin/lyrics/cleaningrule/rerun.html", context)
+
+
+def _initial_for(rule: CleaningRule | None) -> dict[str, Any]:
+    if rule is None:
+        last = CleaningRule.objects.in_order().last()
+        return {"kind": RuleKind.REGEX, "position": (last.position + 10) if last else 10}
+    return {
+        "name": rule.name,
+        "kind": rule.kind,
+        "pattern": rule.pattern,
+        "replacement": rule.replacement,
+        "flags": rule.flags,
+        "position": rule.position,
+    }
+
+
+@admin.register(Corpus)
+class CorpusAdmin(admin.ModelAdmin):
+    """Corpora are written by build_corpus only; here they can be read, never changed."""
+
+    list_display = [
+        "id",
+        "created_at",
+        "verse_count",
+        "char_count",
+        "vocabulary_size",
+        "augmented",
+        "seed",
+        "short_sha256",
+        "file_path",
+    ]
+    list_filter = ["augmented"]
+    search_fields = ["sha256", "file_path"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Corpus | None = None) -> list[str]:
+        return [field.name for field in Corpus._meta.fields]
+
+    @admin.display(description="sha256")
+    def short_sha256(self, corpus: Corpus) -> str:
+        return corpus.sha256[:12]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Corpus | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Corpus | None = None) -> bool:
+        # A trained model points at its corpus; the record must outlive the file's usefulness.
+        return False
