@@ -1,0 +1,70 @@
+"""RetryPolicy: exponential backoff with full jitter, bounded attempts."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from generator.artifacts import ArtifactStoreError, RetryPolicy
+from generator.artifacts.retry import TransientError, call_with_retries
+
+
+def test_delays_grow_exponentially_within_the_cap() -> None:
+    policy = RetryPolicy(attempts=8, base_delay=1.0, max_delay=10.0, rng=random.Random(3))
+
+    samples = {n: [policy.delay_before_retry(n) for _ in range(300)] for n in range(1, 7)}
+
+    for retry_number, ceiling in [(1, 1.0), (2, 2.0), (3, 4.0), (4, 8.0), (5, 10.0), (6, 10.0)]:
+        assert all(0.0 <= delay <= ceiling for delay in samples[retry_number])
+        assert max(samples[retry_number]) > 0.8 * ceiling  # jitter spans the whole window
+    assert len(set(samples[1])) > 250  # jittered, not a fixed schedule
+
+
+def test_it_sleeps_between_tries_and_returns_the_first_success() -> None:
+    slept: list[float] = []
+    outcomes = iter([TransientError("503"), TransientError("503"), "stored"])
+
+    def operation() -> str:
+        outcome = next(outcomes)
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    policy = RetryPolicy(attempts=5, base_delay=0.5, max_delay=1.0, sleep=slept.append)
+
+    assert call_with_retries(operation, policy=policy, describe="upload") == "stored"
+    assert len(slept) == 2
+
+
+def test_it_stops_after_the_last_attempt_with_the_last_reason() -> None:
+    calls: list[int] = []
+
+    def always_throttled() -> None:
+        calls.append(1)
+        raise TransientError(f"SlowDown #{len(calls)}")
+
+    policy = RetryPolicy(attempts=4, base_delay=0.0, sleep=lambda _: None)
+
+    with pytest.raises(
+        ArtifactStoreError, match=r"^upload of x failed after 4 attempts: SlowDown #4$"
+    ):
+        call_with_retries(always_throttled, policy=policy, describe="upload of x")
+    assert len(calls) == 4
+
+
+def test_errors_that_are_not_transient_are_not_retried() -> None:
+    calls: list[int] = []
+
+    def refused() -> None:
+        calls.append(1)
+        raise ArtifactStoreError("S3 refused access")
+
+    with pytest.raises(ArtifactStoreError, match="refused access"):
+        call_with_retries(refused, policy=RetryPolicy(sleep=lambda _: None), describe="upload")
+    assert len(calls) == 1
+
+
+def test_it_refuses_a_policy_without_attempts() -> None:
+    with pytest.raises(ValueError, match="at least 1"):
+        RetryPolicy(attempts=0)
