@@ -35,7 +35,9 @@ class SongFactory(factory.django.DjangoModelFactory):
     genius_id = factory.Sequence(lambda n: 500_000 + n)
     popularity_rank = factory.Sequence(lambda n: n + 1)
     lyrics_state = Song.LyricsState.COMPLETE
-    raw_lyrics = "[Verse 1]\nRolling through the city with the windows down\nEvery corner knows the sound"
+    raw_lyrics = (
+        "[Verse 1]\nRolling through the city with the windows down\nEvery corner knows the sound"
+    )
 
 
 class VerseFactory(factory.django.DjangoModelFactory):

@@ -1,9 +1,9 @@
 """Pick the real services for the test run before Django reads its settings.
 
-Loaded as a pytest plugin (`-p tests.testenv` in pyproject), so it runs before pytest-django sets
-Django up. When PostgreSQL and Redis answer on 127.0.0.1 (as on CI) the suite uses them; otherwise it
-falls back to SQLite and eager Celery. DATABASE_URL / CELERY_BROKER_URL set by the caller win. The
-choice is printed in the run's first lines.
+Loaded as a pytest plugin (`-p tests.testenv` in pyproject), so it runs before pytest-django
+sets Django up. When PostgreSQL and Redis answer on 127.0.0.1 (as on CI) the suite uses them;
+otherwise it falls back to SQLite and eager Celery. DATABASE_URL / CELERY_BROKER_URL set by the
+caller win. The choice is printed in the run's first lines.
 """
 
 from __future__ import annotations

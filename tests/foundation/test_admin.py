@@ -11,7 +11,11 @@ from tests.factories import ArtistFactory, SongFactory, VerseFactory
 
 pytestmark = pytest.mark.django_db
 
-LIST_PAGES = ["admin:lyrics_artist_changelist", "admin:lyrics_song_changelist", "admin:lyrics_verse_changelist"]
+LIST_PAGES = [
+    "admin:lyrics_artist_changelist",
+    "admin:lyrics_song_changelist",
+    "admin:lyrics_verse_changelist",
+]
 
 
 def _fill_catalogue(artists: int, songs_per_artist: int, verses_per_song: int) -> None:
@@ -101,7 +105,9 @@ def test_bulk_actions_include_and_exclude_verses(
 
     assert response.status_code == 200
     assert "2 verse(s)" in response.content.decode()
-    assert set(Verse.objects.filter(pk__in=[v.pk for v in chosen]).values_list("included", flat=True)) == {end}
+    assert set(
+        Verse.objects.filter(pk__in=[v.pk for v in chosen]).values_list("included", flat=True)
+    ) == {end}
     untouched.refresh_from_db()
     assert untouched.included is start
 
