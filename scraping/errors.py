@@ -41,3 +41,7 @@ class AmbiguousArtistError(ScrapeError):
 
 class NoLyricsError(ScrapeError):
     """The song page has no lyrics container, or containers with no text."""
+
+
+class ScrapeIncompleteError(ScrapeError):
+    """A run that stopped early because Genius kept failing; running it again resumes it."""

@@ -105,7 +105,7 @@ def scrape_one_song(
     if reason is not None:
         return replace(base, kind=SongOutcomeKind.SKIPPED, reason=reason.label)
 
-    stored = Song.objects.filter(genius_id=listed.genius_id).exclude(raw_sha256="").first()
+    stored = Song.objects.filter(genius_id=listed.genius_id).exclude(raw_lyrics="").first()
     if stored is not None and not refresh:
         if stored.popularity_rank != rank:
             Song.objects.filter(pk=stored.pk).update(popularity_rank=rank)
@@ -257,7 +257,7 @@ def _plan_one_song(
     reason = skip_rules.reason_to_skip(listed, artist_genius_id=genius_artist.genius_id)
     if reason is not None:
         return replace(base, kind=SongOutcomeKind.SKIPPED, reason=reason.label)
-    stored = Song.objects.filter(genius_id=listed.genius_id).exclude(raw_sha256="").first()
+    stored = Song.objects.filter(genius_id=listed.genius_id).exclude(raw_lyrics="").first()
     if stored is not None:
         return replace(base, kind=SongOutcomeKind.ALREADY_STORED, song_pk=stored.pk)
     return base

@@ -1,0 +1,45 @@
+"""Celery doors into the scraping service: take ids, call the service, retry when Genius fails."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import Task, shared_task
+
+from scraping import services
+from scraping.errors import GeniusUnavailableError, ScrapeIncompleteError
+from scraping.genius_client import GeniusClient, GeniusClientConfig
+
+RETRY_COUNTDOWN_S = 120
+
+
+@shared_task(bind=True, name="scraping.scrape_artist", max_retries=3, acks_late=True)
+def scrape_artist(
+    self: Task,
+    artist_id: int,
+    songs_per_artist: int = services.DEFAULT_SONGS_PER_ARTIST,
+    refresh: bool = False,
+) -> dict[str, Any]:
+    """Scrape one Artist row's most popular songs; returns the summary as a dict.
+
+    A run that Genius cut short is retried later (it resumes: stored songs are kept); a
+    missing token, an auth refusal or an unknown/ambiguous name fail at once.
+    """
+    try:
+        with GeniusClient(GeniusClientConfig.from_settings()) as client:
+            summary = services.scrape_artist_by_pk(
+                client=client,
+                artist_pk=artist_id,
+                songs_per_artist=songs_per_artist,
+                refresh=refresh,
+            )
+    except GeniusUnavailableError as error:
+        raise self.retry(exc=error, countdown=_countdown_s(self)) from None
+    if summary.stopped:
+        raise self.retry(exc=ScrapeIncompleteError(summary.line()), countdown=_countdown_s(self))
+    return summary.as_dict()
+
+
+def _countdown_s(task: Task) -> int:
+    # Exponential across task retries: 2, 4, 8 minutes.
+    return RETRY_COUNTDOWN_S * 2 ** int(task.request.retries or 0)
