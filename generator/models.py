@@ -1,0 +1,117 @@
+"""Training runs and the model versions they produce (the ML core itself lives in generator/ml)."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+
+from lyrics.models import Corpus
+
+
+class TrainingRun(models.Model):
+    class Status(models.TextChoices):
+        QUEUED = "queued", "queued"
+        RUNNING = "running", "running"
+        INTERRUPTED = "interrupted", "interrupted"
+        FAILED = "failed", "failed"
+        DONE = "done", "done"
+
+    ACTIVE_STATUSES = (Status.QUEUED, Status.RUNNING)
+
+    corpus = models.ForeignKey(
+        Corpus, on_delete=models.PROTECT, null=True, blank=True, related_name="training_runs"
+    )
+    corpus_file = models.CharField(
+        max_length=1000, blank=True, help_text="The text file trained on (a corpus's or a given one)."
+    )
+    corpus_sha256 = models.CharField(max_length=64, blank=True)
+    from_pretrained = models.BooleanField(default=True)
+    hyperparameters = models.JSONField(default=dict, help_text="Model and training configuration.")
+    seed = models.BigIntegerField(default=0)
+    epochs = models.PositiveIntegerField(help_text="Epochs asked for.")
+    epochs_done = models.PositiveIntegerField(default=0)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
+    epoch_metrics = models.JSONField(
+        default=list,
+        help_text="Per epoch: epoch, loss, val_loss, windows_per_second, seconds.",
+    )
+    windows_per_second = models.FloatField(null=True, blank=True)
+    wall_seconds = models.FloatField(default=0.0)
+    host = models.CharField(max_length=255, blank=True)
+    device = models.CharField(max_length=100, blank=True)
+    checkpoint_keys = models.JSONField(default=list, help_text="Artifact keys, oldest first.")
+    error = models.TextField(blank=True)
+    celery_task_id = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # The database itself refuses a second queued/running run on the same corpus.
+            models.UniqueConstraint(
+                fields=["corpus"],
+                condition=Q(status__in=["queued", "running"]),
+                name="one_active_training_run_per_corpus",
+            ),
+            models.CheckConstraint(
+                condition=Q(epochs__gte=1), name="training_run_at_least_one_epoch"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"run #{self.pk} ({self.status}, {self.epochs_done}/{self.epochs} epochs)"
+
+    @property
+    def artifact_prefix(self) -> str:
+        return f"runs/{self.pk}/"
+
+
+class ModelVersionQuerySet(models.QuerySet["ModelVersion"]):
+    def active(self) -> ModelVersion | None:
+        return self.filter(is_active=True).first()
+
+
+class ModelVersion(models.Model):
+    class Source(models.TextChoices):
+        TRAINED = "trained", "trained here"
+        IMPORTED = "imported", "imported textgenrnn files"
+
+    name = models.CharField(max_length=200, unique=True)
+    source = models.CharField(max_length=20, choices=Source.choices, default=Source.TRAINED)
+    training_run = models.OneToOneField(
+        TrainingRun,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="model_version",
+    )
+    corpus = models.ForeignKey(
+        Corpus, on_delete=models.SET_NULL, null=True, blank=True, related_name="model_versions"
+    )
+    weights_key = models.CharField(max_length=500, help_text="Artifact key of *_weights.hdf5.")
+    vocab_key = models.CharField(max_length=500, help_text="Artifact key of *_vocab.json.")
+    config_key = models.CharField(max_length=500, help_text="Artifact key of *_config.json.")
+    weights_sha256 = models.CharField(max_length=64)
+    corpus_lines_key = models.CharField(
+        max_length=500, blank=True, help_text="Artifact key of the corpus text (originality)."
+    )
+    metrics = models.JSONField(default=dict, blank=True)
+    is_active = models.BooleanField(default=False, help_text="Served by the API.")
+    activated_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ModelVersionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_active"], condition=Q(is_active=True), name="one_active_model_version"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
