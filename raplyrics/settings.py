@@ -131,6 +131,7 @@ ARTIFACTS_DIR = env_path("ARTIFACTS_DIR", DATA_DIR / "artifacts")
 ARTIFACTS_S3_BUCKET = env_str("ARTIFACTS_S3_BUCKET")
 ARTIFACTS_S3_ENDPOINT_URL = env_str("ARTIFACTS_S3_ENDPOINT_URL") or None
 ARTIFACTS_S3_PREFIX = env_str("ARTIFACTS_S3_PREFIX", "raplyrics/")
+ARTIFACTS_S3_MAX_ATTEMPTS = env_int("ARTIFACTS_S3_MAX_ATTEMPTS", 5, minimum=1)
 
 # --- Genius --------------------------------------------------------------------------------------
 GENIUS_ACCESS_TOKEN = env_str("GENIUS_ACCESS_TOKEN")

@@ -7,6 +7,9 @@ from django.test import Client
 
 from tests.factories import UserFactory
 
+# The real S3 protocol (moto_server on 127.0.0.1), started once per session by whoever needs it.
+pytest_plugins = ["tests.s3server"]
+
 
 @pytest.fixture
 def staff_client(db: None) -> Client:

@@ -7,17 +7,7 @@ from pathlib import Path
 import pytest
 
 from generator.artifacts import LocalArtifactStore, RetryPolicy, S3ArtifactStore
-
-# The fixtures are imported by name so pytest finds them here; drop them from this import once
-# the root conftest has `pytest_plugins = ["tests.s3server"]`.
-from tests.s3server import (  # noqa: F401
-    FlakyS3Proxy,
-    MotoS3Server,
-    flaky_s3,
-    moto_s3,
-    s3_bucket,
-    s3_endpoint_url,
-)
+from tests.s3server import FlakyS3Proxy, MotoS3Server
 
 # Real backoff shape, tiny delays: three tries cost milliseconds.
 FAST_RETRY = RetryPolicy(attempts=3, base_delay=0.001, max_delay=0.005)
@@ -29,14 +19,14 @@ def local_store(tmp_path: Path) -> LocalArtifactStore:
 
 
 @pytest.fixture
-def s3_store(moto_s3: MotoS3Server, s3_bucket: str) -> S3ArtifactStore:  # noqa: F811
+def s3_store(moto_s3: MotoS3Server, s3_bucket: str) -> S3ArtifactStore:
     return S3ArtifactStore(
         s3_bucket, prefix="raplyrics/", endpoint_url=moto_s3.endpoint_url, retry=FAST_RETRY
     )
 
 
 @pytest.fixture
-def flaky_store(flaky_s3: FlakyS3Proxy, s3_bucket: str) -> S3ArtifactStore:  # noqa: F811
+def flaky_store(flaky_s3: FlakyS3Proxy, s3_bucket: str) -> S3ArtifactStore:
     return S3ArtifactStore(
         s3_bucket, prefix="raplyrics/", endpoint_url=flaky_s3.endpoint_url, retry=FAST_RETRY
     )
