@@ -44,6 +44,16 @@ _SONG_FAILURES: tuple[tuple[type[ScrapeError], str], ...] = (
     (GeniusResponseError, "bad response"),
 )
 
+# Outcomes of a step in which Genius answered (even with a page without lyrics).
+_GENIUS_ANSWERED = frozenset(
+    {
+        SongOutcomeKind.NEW,
+        SongOutcomeKind.UPDATED,
+        SongOutcomeKind.UNCHANGED,
+        SongOutcomeKind.FAILED,
+    }
+)
+
 OutcomeCallback = Callable[[SongOutcome], None]
 
 
@@ -209,7 +219,8 @@ def scrape_artist_songs(
                         f"Genius failed {unavailable_in_a_row} songs in a row ({outcome.detail})"
                     )
                     break
-            else:
+            elif outcome.kind in _GENIUS_ANSWERED:
+                # Skips and stored songs ask Genius nothing, so they prove nothing either way.
                 unavailable_in_a_row = 0
         else:
             summary.listing_exhausted = True
