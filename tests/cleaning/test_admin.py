@@ -145,3 +145,13 @@ def test_corpora_are_read_only_in_the_admin(staff_client: Client) -> None:
     assert page.status_code == 200
     assert 'name="_save"' not in page.content.decode()
     assert staff_client.get(reverse("admin:lyrics_corpus_add")).status_code == 403
+
+
+def test_a_rule_page_offers_a_preview_of_unsaved_values(staff_client: Client) -> None:
+    rule = CleaningRule.objects.get(name="urls")
+    page = staff_client.get(reverse("admin:lyrics_cleaningrule_change", args=[rule.pk]))
+    assert page.status_code == 200
+    preview_url = reverse("admin:lyrics_cleaningrule_preview", args=[rule.pk])
+    assert f'formaction="{preview_url}"' in page.content.decode()
+    add_page = staff_client.get(reverse("admin:lyrics_cleaningrule_add"))
+    assert reverse("admin:lyrics_cleaningrule_preview_new") in add_page.content.decode()
