@@ -22,3 +22,20 @@ accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 proc_name = "raplyrics"
+
+
+def post_worker_init(worker: object) -> None:
+    """Load and compile the served model in each worker after the fork, before it takes requests.
+
+    A failure here is logged, not fatal: the worker then loads the model on its first request and
+    that request answers with the reason if the model still cannot be served.
+    """
+    import logging
+
+    from generator.serving import warm
+
+    try:
+        served = warm()
+        logging.getLogger("gunicorn.error").info("worker ready, serving %s", served.name)
+    except Exception:
+        logging.getLogger("gunicorn.error").exception("warming the model failed")

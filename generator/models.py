@@ -22,7 +22,9 @@ class TrainingRun(models.Model):
         Corpus, on_delete=models.PROTECT, null=True, blank=True, related_name="training_runs"
     )
     corpus_file = models.CharField(
-        max_length=1000, blank=True, help_text="The text file trained on (a corpus's or a given one)."
+        max_length=1000,
+        blank=True,
+        help_text="The text file trained on (a corpus's or a given one).",
     )
     corpus_sha256 = models.CharField(max_length=64, blank=True)
     from_pretrained = models.BooleanField(default=True)
@@ -95,8 +97,10 @@ class ModelVersion(models.Model):
     vocab_key = models.CharField(max_length=500, help_text="Artifact key of *_vocab.json.")
     config_key = models.CharField(max_length=500, help_text="Artifact key of *_config.json.")
     weights_sha256 = models.CharField(max_length=64)
-    corpus_lines_key = models.CharField(
-        max_length=500, blank=True, help_text="Artifact key of the corpus text (originality)."
+    line_index_key = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text="Artifact key of the corpus line index (the originality filter).",
     )
     metrics = models.JSONField(default=dict, blank=True)
     is_active = models.BooleanField(default=False, help_text="Served by the API.")

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "lyrics",
     "scraping",
     "generator",
@@ -166,12 +167,26 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Generate rap lyrics from the active model.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI's assets come from the installed sidecar package, never from a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
 }
 
+# A hard limit per generation request: past it the API answers 503 and the worker moves on.
+GENERATION_TIME_LIMIT_S = env_int("RAPLYRICS_GENERATION_TIME_LIMIT_S", 20, minimum=1)
+
+# Throttle counters must be shared by all gunicorn workers of a host: a file cache needs no
+# service; REDIS_CACHE_URL moves them to Redis when the site runs on several hosts.
+REDIS_CACHE_URL = env_str("REDIS_CACHE_URL")
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "raplyrics",
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_CACHE_URL,
+    }
+    if REDIS_CACHE_URL
+    else {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(DATA_DIR / "cache"),
     }
 }
 

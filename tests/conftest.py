@@ -11,6 +11,14 @@ from tests.factories import UserFactory
 pytest_plugins = ["tests.s3server"]
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    """Throttle counters live in the cache: each test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def staff_client(db: None) -> Client:
     client = Client()

@@ -5,76 +5,180 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('lyrics', '0003_default_cleaning_rules'),
+        ("lyrics", "0003_default_cleaning_rules"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='TrainingRun',
+            name="TrainingRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('corpus_file', models.CharField(blank=True, help_text="The text file trained on (a corpus's or a given one).", max_length=1000)),
-                ('corpus_sha256', models.CharField(blank=True, max_length=64)),
-                ('from_pretrained', models.BooleanField(default=True)),
-                ('hyperparameters', models.JSONField(default=dict, help_text='Model and training configuration.')),
-                ('seed', models.BigIntegerField(default=0)),
-                ('epochs', models.PositiveIntegerField(help_text='Epochs asked for.')),
-                ('epochs_done', models.PositiveIntegerField(default=0)),
-                ('status', models.CharField(choices=[('queued', 'queued'), ('running', 'running'), ('interrupted', 'interrupted'), ('failed', 'failed'), ('done', 'done')], default='queued', max_length=20)),
-                ('epoch_metrics', models.JSONField(default=list, help_text='Per epoch: epoch, loss, val_loss, windows_per_second, seconds.')),
-                ('windows_per_second', models.FloatField(blank=True, null=True)),
-                ('wall_seconds', models.FloatField(default=0.0)),
-                ('host', models.CharField(blank=True, max_length=255)),
-                ('device', models.CharField(blank=True, max_length=100)),
-                ('checkpoint_keys', models.JSONField(default=list, help_text='Artifact keys, oldest first.')),
-                ('error', models.TextField(blank=True)),
-                ('celery_task_id', models.CharField(blank=True, max_length=255)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('corpus', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='training_runs', to='lyrics.corpus')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "corpus_file",
+                    models.CharField(
+                        blank=True,
+                        help_text="The text file trained on (a corpus's or a given one).",
+                        max_length=1000,
+                    ),
+                ),
+                ("corpus_sha256", models.CharField(blank=True, max_length=64)),
+                ("from_pretrained", models.BooleanField(default=True)),
+                (
+                    "hyperparameters",
+                    models.JSONField(default=dict, help_text="Model and training configuration."),
+                ),
+                ("seed", models.BigIntegerField(default=0)),
+                ("epochs", models.PositiveIntegerField(help_text="Epochs asked for.")),
+                ("epochs_done", models.PositiveIntegerField(default=0)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "queued"),
+                            ("running", "running"),
+                            ("interrupted", "interrupted"),
+                            ("failed", "failed"),
+                            ("done", "done"),
+                        ],
+                        default="queued",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "epoch_metrics",
+                    models.JSONField(
+                        default=list,
+                        help_text="Per epoch: epoch, loss, val_loss, windows_per_second, seconds.",
+                    ),
+                ),
+                ("windows_per_second", models.FloatField(blank=True, null=True)),
+                ("wall_seconds", models.FloatField(default=0.0)),
+                ("host", models.CharField(blank=True, max_length=255)),
+                ("device", models.CharField(blank=True, max_length=100)),
+                (
+                    "checkpoint_keys",
+                    models.JSONField(default=list, help_text="Artifact keys, oldest first."),
+                ),
+                ("error", models.TextField(blank=True)),
+                ("celery_task_id", models.CharField(blank=True, max_length=255)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "corpus",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="training_runs",
+                        to="lyrics.corpus",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='ModelVersion',
+            name="ModelVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, unique=True)),
-                ('source', models.CharField(choices=[('trained', 'trained here'), ('imported', 'imported textgenrnn files')], default='trained', max_length=20)),
-                ('weights_key', models.CharField(help_text='Artifact key of *_weights.hdf5.', max_length=500)),
-                ('vocab_key', models.CharField(help_text='Artifact key of *_vocab.json.', max_length=500)),
-                ('config_key', models.CharField(help_text='Artifact key of *_config.json.', max_length=500)),
-                ('weights_sha256', models.CharField(max_length=64)),
-                ('corpus_lines_key', models.CharField(blank=True, help_text='Artifact key of the corpus text (originality).', max_length=500)),
-                ('metrics', models.JSONField(blank=True, default=dict)),
-                ('is_active', models.BooleanField(default=False, help_text='Served by the API.')),
-                ('activated_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('corpus', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='model_versions', to='lyrics.corpus')),
-                ('training_run', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='model_version', to='generator.trainingrun')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, unique=True)),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("trained", "trained here"),
+                            ("imported", "imported textgenrnn files"),
+                        ],
+                        default="trained",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "weights_key",
+                    models.CharField(help_text="Artifact key of *_weights.hdf5.", max_length=500),
+                ),
+                (
+                    "vocab_key",
+                    models.CharField(help_text="Artifact key of *_vocab.json.", max_length=500),
+                ),
+                (
+                    "config_key",
+                    models.CharField(help_text="Artifact key of *_config.json.", max_length=500),
+                ),
+                ("weights_sha256", models.CharField(max_length=64)),
+                (
+                    "line_index_key",
+                    models.CharField(
+                        blank=True,
+                        help_text="Artifact key of the corpus line index (the originality filter).",
+                        max_length=500,
+                    ),
+                ),
+                ("metrics", models.JSONField(blank=True, default=dict)),
+                ("is_active", models.BooleanField(default=False, help_text="Served by the API.")),
+                ("activated_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "corpus",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="model_versions",
+                        to="lyrics.corpus",
+                    ),
+                ),
+                (
+                    "training_run",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="model_version",
+                        to="generator.trainingrun",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.AddConstraint(
-            model_name='trainingrun',
-            constraint=models.UniqueConstraint(condition=models.Q(('status__in', ['queued', 'running'])), fields=('corpus',), name='one_active_training_run_per_corpus'),
+            model_name="trainingrun",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status__in", ["queued", "running"])),
+                fields=("corpus",),
+                name="one_active_training_run_per_corpus",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='trainingrun',
-            constraint=models.CheckConstraint(condition=models.Q(('epochs__gte', 1)), name='training_run_at_least_one_epoch'),
+            model_name="trainingrun",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("epochs__gte", 1)), name="training_run_at_least_one_epoch"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='modelversion',
-            constraint=models.UniqueConstraint(condition=models.Q(('is_active', True)), fields=('is_active',), name='one_active_model_version'),
+            model_name="modelversion",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("is_active", True)),
+                fields=("is_active",),
+                name="one_active_model_version",
+            ),
         ),
     ]

@@ -1,0 +1,102 @@
+"""Staff views of training runs (with their loss curves) and model versions (activate one)."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.safestring import SafeString
+
+from generator.charts import loss_chart_svg
+from generator.model_versions import activate_model_version, deactivate_model_versions
+from generator.models import ModelVersion, TrainingRun
+
+
+@admin.register(TrainingRun)
+class TrainingRunAdmin(admin.ModelAdmin):
+    list_display = [
+        "__str__",
+        "corpus",
+        "status",
+        "epochs_done",
+        "epochs",
+        "last_loss",
+        "windows_per_second",
+        "device",
+        "created_at",
+    ]
+    list_filter = ["status", "device"]
+    list_select_related = ["corpus"]
+    readonly_fields = [
+        f.name for f in TrainingRun._meta.get_fields() if f.concrete and not f.auto_created
+    ] + ["loss_chart"]
+    fieldsets = [
+        (None, {"fields": ["status", "corpus", "corpus_file", "corpus_sha256", "error"]}),
+        ("Loss", {"fields": ["loss_chart", "epoch_metrics"]}),
+        (
+            "Configuration",
+            {"fields": ["from_pretrained", "hyperparameters", "seed", "epochs", "epochs_done"]},
+        ),
+        (
+            "Where and how fast",
+            {"fields": ["host", "device", "windows_per_second", "wall_seconds", "celery_task_id"]},
+        ),
+        ("Checkpoints", {"fields": ["checkpoint_keys"]}),
+        ("Times", {"fields": ["created_at", "started_at", "finished_at", "updated_at"]}),
+    ]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # runs are started from a corpus (admin action), a command or a task
+
+    @admin.display(description="loss curves")
+    def loss_chart(self, run: TrainingRun) -> SafeString:
+        return loss_chart_svg(run.epoch_metrics)
+
+    @admin.display(description="last loss")
+    def last_loss(self, run: TrainingRun) -> str:
+        if not run.epoch_metrics:
+            return "—"
+        last = run.epoch_metrics[-1]
+        validation = last.get("val_loss")
+        suffix = f" / {validation:.3f}" if validation is not None else ""
+        return f"{last['loss']:.3f}{suffix}"
+
+
+@admin.register(ModelVersion)
+class ModelVersionAdmin(admin.ModelAdmin):
+    list_display = ["name", "is_active", "source", "corpus", "training_run", "created_at"]
+    list_filter = ["is_active", "source"]
+    list_select_related = ["corpus", "training_run"]
+    readonly_fields = [
+        "source",
+        "training_run",
+        "corpus",
+        "weights_key",
+        "vocab_key",
+        "config_key",
+        "line_index_key",
+        "weights_sha256",
+        "metrics",
+        "is_active",
+        "activated_at",
+        "created_at",
+    ]
+    actions = ["activate", "serve_pretrained"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # versions come from training runs or `manage.py import_textgenrnn`
+
+    @admin.action(description="Activate (serve this version)")
+    def activate(self, request: HttpRequest, queryset: QuerySet[ModelVersion]) -> None:
+        if queryset.count() != 1:
+            self.message_user(request, "Choose exactly one version to activate.", messages.ERROR)
+            return
+        version = activate_model_version(version=queryset.get())
+        self.message_user(
+            request, f"{version.name} is now served; workers switch on their next request."
+        )
+
+    @admin.action(description="Serve the pretrained textgenrnn model instead")
+    def serve_pretrained(self, request: HttpRequest, queryset: QuerySet[ModelVersion]) -> None:
+        deactivate_model_versions()
+        self.message_user(request, "The pretrained textgenrnn model is now served.")

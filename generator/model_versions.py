@@ -1,0 +1,105 @@
+"""Registering trained or imported models as versions, and choosing the one the API serves."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from generator.models import ModelVersion, TrainingRun
+from lyrics.models import Corpus
+
+
+class ModelVersionError(Exception):
+    """A model version cannot be registered or activated; the message says why in one line."""
+
+
+@dataclass(frozen=True)
+class ModelFiles:
+    """A textgenrnn trio on local disk, plus the corpus line index when there is one."""
+
+    weights: Path
+    vocab: Path
+    config: Path
+    line_index: Path | None = None
+
+
+def register_model_version(
+    *,
+    name: str,
+    files: ModelFiles,
+    source: str = ModelVersion.Source.TRAINED,
+    corpus: Corpus | None = None,
+    training_run: TrainingRun | None = None,
+    metrics: dict[str, Any] | None = None,
+    activate: bool = False,
+) -> ModelVersion:
+    """Upload the files to artifact storage under `models/<id>/` and record the version.
+
+    The row is created first (to get its id), the uploads happen, and only then is the version
+    committed: a failed upload leaves no version pointing at missing files.
+    """
+    from generator.artifacts import ArtifactStoreError, store_from_settings
+    from generator.artifacts.files import digest_file
+
+    if ModelVersion.objects.filter(name=name).exists():
+        raise ModelVersionError(f"a model version named {name!r} already exists")
+    for role, path in (
+        ("weights", files.weights),
+        ("vocab", files.vocab),
+        ("config", files.config),
+    ):
+        if not Path(path).is_file():
+            raise ModelVersionError(f"the {role} file {path} does not exist")
+    store = store_from_settings(settings)
+    with transaction.atomic():
+        try:
+            version = ModelVersion.objects.create(
+                name=name,
+                source=source,
+                corpus=corpus,
+                training_run=training_run,
+                metrics=metrics or {},
+                weights_sha256=digest_file(Path(files.weights)).sha256_hex,
+            )
+        except IntegrityError:
+            raise ModelVersionError(f"a model version named {name!r} already exists") from None
+        prefix = f"models/{version.pk}/"
+        uploads = {
+            "weights_key": files.weights,
+            "vocab_key": files.vocab,
+            "config_key": files.config,
+        }
+        if files.line_index is not None:
+            uploads["line_index_key"] = files.line_index
+        try:
+            for field, path in uploads.items():
+                key = prefix + Path(path).name
+                store.put_file(Path(path), key)
+                setattr(version, field, key)
+        except ArtifactStoreError as error:
+            raise ModelVersionError(f"model files could not be stored: {error}") from None
+        version.save()
+        if activate:
+            activate_model_version(version=version)
+    return version
+
+
+@transaction.atomic
+def activate_model_version(*, version: ModelVersion) -> ModelVersion:
+    """Serve this version from the next request on (workers notice without a restart)."""
+    ModelVersion.objects.filter(is_active=True).exclude(pk=version.pk).update(is_active=False)
+    version.is_active = True
+    version.activated_at = timezone.now()
+    version.save(update_fields=["is_active", "activated_at"])
+    return version
+
+
+@transaction.atomic
+def deactivate_model_versions() -> int:
+    """Serve the pretrained model again."""
+    return ModelVersion.objects.filter(is_active=True).update(is_active=False)

@@ -1,0 +1,75 @@
+"""Reads about model versions for the API and the website."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from generator.models import ModelVersion
+from generator.serving import PRETRAINED_NAME
+from lyrics.models import Corpus
+
+
+def _corpus_summary(corpus: Corpus | None) -> dict[str, Any] | None:
+    if corpus is None:
+        return None
+    return {
+        "id": corpus.pk,
+        "verses": corpus.verse_count,
+        "characters": corpus.char_count,
+        "lines": corpus.line_count,
+        "augmented": corpus.augmented,
+        "artists": sorted(corpus.artist_shares),
+        "sha256": corpus.sha256,
+    }
+
+
+def _pretrained_entry(*, active: bool) -> dict[str, Any]:
+    return {
+        "id": None,
+        "name": PRETRAINED_NAME,
+        "active": active,
+        "source": "pretrained",
+        "created_at": None,
+        "corpus": None,
+        "metrics": {},
+    }
+
+
+def model_list() -> dict[str, Any]:
+    """Every model version (newest first) and the pretrained fallback, marking the served one."""
+    versions = list(ModelVersion.objects.select_related("corpus"))
+    active = next((version.pk for version in versions if version.is_active), None)
+    entries = [
+        {
+            "id": version.pk,
+            "name": version.name,
+            "active": version.is_active,
+            "source": version.source,
+            "created_at": version.created_at,
+            "corpus": _corpus_summary(version.corpus),
+            "metrics": version.metrics,
+        }
+        for version in versions
+    ]
+    entries.append(_pretrained_entry(active=active is None))
+    return {"active": active, "models": entries}
+
+
+def active_model_summary() -> dict[str, Any]:
+    """What the website's about section says: the served model and what it learned from."""
+    version = ModelVersion.objects.select_related("corpus").filter(is_active=True).first()
+    if version is None:
+        return {
+            "name": PRETRAINED_NAME,
+            "pretrained": True,
+            "trained_on": None,
+            "created_at": None,
+            "metrics": {},
+        }
+    return {
+        "name": version.name,
+        "pretrained": False,
+        "trained_on": _corpus_summary(version.corpus),
+        "created_at": version.created_at,
+        "metrics": version.metrics,
+    }

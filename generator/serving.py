@@ -1,0 +1,161 @@
+"""The process-level model cache: each gunicorn worker loads a model once and shares it.
+
+Loaded lazily after the fork (first request, or gunicorn's post_worker_init hook calling `warm`),
+never in AppConfig.ready() (every management command would pay for TensorFlow) and never with
+--preload (TensorFlow is not fork-safe). A request costs one indexed query to learn the active
+version's id; when staff activate another version, the next request loads it and later requests
+reuse it, without a restart. With no version active, textgenrnn's pretrained model serves, so a
+fresh install answers at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+
+from generator.models import ModelVersion
+
+if TYPE_CHECKING:
+    from generator.ml.originality import CorpusLineIndex
+    from generator.ml.sampling import Sampler
+    from generator.ml.weights import LoadedModel, TextgenrnnFiles
+
+logger = logging.getLogger(__name__)
+
+PRETRAINED_NAME = "textgenrnn pretrained"
+# The active model and one other (a request may name a version explicitly).
+CACHED_MODELS = 2
+
+
+class ModelUnavailable(Exception):
+    """The asked-for model cannot be served; the message says why in one line."""
+
+
+@dataclass(frozen=True)
+class ServedModel:
+    version_id: int | None
+    name: str
+    loaded: LoadedModel
+    sampler: Sampler
+    line_index: CorpusLineIndex
+
+
+_lock = threading.Lock()
+_cache: OrderedDict[int | None, ServedModel] = OrderedDict()
+
+
+def active_version_id() -> int | None:
+    return ModelVersion.objects.filter(is_active=True).values_list("pk", flat=True).first()
+
+
+def served_model(*, version_id: int | None = None) -> ServedModel:
+    """The given version, else the active one, else the pretrained model; loaded at most once."""
+    wanted = version_id if version_id is not None else active_version_id()
+    found = _cache.get(wanted)
+    if found is not None:
+        return found
+    with _lock:
+        found = _cache.get(wanted)
+        if found is None:
+            found = _load(wanted)
+            _cache[wanted] = found
+            while len(_cache) > CACHED_MODELS:
+                _cache.popitem(last=False)
+        else:
+            _cache.move_to_end(wanted)
+        return found
+
+
+def warm() -> ServedModel:
+    """Load the active model and compile its sampler (gunicorn's post_worker_init calls this)."""
+    from generator.ml.sampling import SamplingControls
+
+    served = served_model()
+    served.sampler.generate(prefix="warm up", seeds=[0], controls=SamplingControls.of(max_chars=8))
+    return served
+
+
+def clear_cache() -> None:
+    with _lock:
+        _cache.clear()
+
+
+def _load(version_id: int | None) -> ServedModel:
+    from generator.ml.originality import CorpusLineIndex
+    from generator.ml.sampling import Sampler
+    from generator.ml.weights import load_pretrained, load_textgenrnn
+
+    if version_id is None:
+        loaded = load_pretrained()
+        logger.info("serving %s", PRETRAINED_NAME)
+        return ServedModel(
+            version_id=None,
+            name=PRETRAINED_NAME,
+            loaded=loaded,
+            sampler=Sampler(model=loaded.model, vocabulary=loaded.vocabulary, config=loaded.config),
+            line_index=CorpusLineIndex.from_texts([]),
+        )
+    try:
+        version = ModelVersion.objects.get(pk=version_id)
+    except ModelVersion.DoesNotExist:
+        raise ModelUnavailable(f"there is no model version {version_id}") from None
+    files, index_path = fetch_model_files(version)
+    loaded = load_textgenrnn(files)
+    line_index = CorpusLineIndex.load(index_path) if index_path else CorpusLineIndex.from_texts([])
+    logger.info("serving model version %s (%s)", version.pk, version.name)
+    return ServedModel(
+        version_id=version.pk,
+        name=version.name,
+        loaded=loaded,
+        sampler=Sampler(model=loaded.model, vocabulary=loaded.vocabulary, config=loaded.config),
+        line_index=line_index,
+    )
+
+
+def model_cache_dir(version: ModelVersion) -> Path:
+    return Path(settings.DATA_DIR) / "model-cache" / str(version.pk)
+
+
+def fetch_model_files(version: ModelVersion) -> tuple[TextgenrnnFiles, Path | None]:
+    """The version's files in the local model cache, fetched from artifact storage if missing.
+
+    The weights are checked against the recorded sha256, so a stale or damaged cached copy is
+    fetched again rather than served.
+    """
+    from generator.artifacts import ArtifactStoreError, store_from_settings
+    from generator.artifacts.files import digest_file
+    from generator.ml.weights import TextgenrnnFiles
+
+    folder = model_cache_dir(version)
+    folder.mkdir(parents=True, exist_ok=True)
+    store = store_from_settings(settings)
+    keys = {"weights": version.weights_key, "vocab": version.vocab_key}
+    keys["config"] = version.config_key
+    if version.line_index_key:
+        keys["index"] = version.line_index_key
+    paths: dict[str, Path] = {}
+    try:
+        for role, key in keys.items():
+            path = folder / key.rsplit("/", 1)[-1]
+            stale = (
+                role == "weights"
+                and path.exists()
+                and digest_file(path).sha256_hex != version.weights_sha256
+            )
+            if stale or not path.exists():
+                store.get_file(key, path)
+            paths[role] = path
+    except ArtifactStoreError as error:
+        raise ModelUnavailable(f"model version {version.pk} cannot be fetched: {error}") from None
+    if digest_file(paths["weights"]).sha256_hex != version.weights_sha256:
+        raise ModelUnavailable(
+            f"model version {version.pk}'s weights do not match their recorded checksum"
+        )
+    files = TextgenrnnFiles(weights=paths["weights"], vocab=paths["vocab"], config=paths["config"])
+    return files, paths.get("index")
