@@ -1,18 +1,46 @@
-"""Site-level pages: the home page and the health check."""
+"""Site-level pages: the home page (the lyrics generator) and the health check."""
 
 from __future__ import annotations
+
+from statistics import median
+from typing import Any
 
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET
 
+from generator import limits
 from lyrics.selectors import corpus_stats
 
 
+def _form_limits() -> dict[str, Any]:
+    """The request limits the API enforces, so the page's inputs show the same bounds."""
+    return {
+        "prefix_max_chars": limits.PREFIX_MAX_CHARS,
+        "lines_min": limits.LINES_MIN,
+        "lines_max": limits.LINES_MAX,
+        "lines_default": limits.LINES_DEFAULT,
+        "candidates_min": limits.CANDIDATES_MIN,
+        "candidates_max": limits.CANDIDATES_MAX,
+        "candidates_default": limits.CANDIDATES_DEFAULT,
+        "temperature_min": limits.TEMPERATURE_MIN,
+        "temperature_max": limits.TEMPERATURE_MAX,
+        # The slider's starting point: the middle of the original project's per-line mix.
+        "temperature_default": median(limits.TEMPERATURE_DEFAULT),
+        "seed_max": limits.SEED_MAX,
+    }
+
+
 @require_GET
+@ensure_csrf_cookie  # The page's script POSTs to the API with the token from this cookie.
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "home.html", {"stats": corpus_stats()})
+    return render(
+        request,
+        "home.html",
+        {"limits": _form_limits(), "stats": corpus_stats()},
+    )
 
 
 @require_GET
