@@ -46,12 +46,23 @@ class SongAdmin(admin.ModelAdmin):
     readonly_fields = ["raw_lyrics", "raw_sha256", "scraped_at", "created_at", "updated_at"]
     autocomplete_fields = ["artist"]
     inlines = [VerseInline]
+    actions = ["reclean_songs"]
     fieldsets = [
         (None, {"fields": ["artist", "title", "included", "popularity_rank", "release_date"]}),
         ("Genius", {"fields": ["genius_id", "genius_url", "lyrics_state", "scraped_at"]}),
         ("Raw lyrics (as scraped)", {"fields": ["raw_lyrics", "raw_sha256"]}),
         ("History", {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
     ]
+
+    @admin.action(description="Re-clean selected songs (rebuild their verses)")
+    def reclean_songs(self, request: HttpRequest, queryset: QuerySet[Song]) -> None:
+        from lyrics.tasks import clean_lyrics_task
+
+        song_ids = list(queryset.values_list("pk", flat=True))
+        clean_lyrics_task.delay(song_ids=song_ids)
+        self.message_user(
+            request, f"Cleaning queued for {len(song_ids)} song(s).", messages.SUCCESS
+        )
 
 
 @admin.register(Verse)

@@ -129,3 +129,20 @@ def test_editing_a_verse_text_in_the_admin_marks_it_edited(staff_client: Client)
     verse.refresh_from_db()
     assert verse.text == "a better line by hand"
     assert verse.is_edited is True
+
+
+def test_recleaning_selected_songs_rebuilds_only_their_verses(staff_client: Client) -> None:
+    chosen = SongFactory(raw_lyrics="[Verse 1]\nfirst line of the chosen song\nsecond line here")
+    other = SongFactory(raw_lyrics="[Verse 1]\nthe other song stays as it was")
+
+    response = staff_client.post(
+        reverse("admin:lyrics_song_changelist"),
+        {"action": "reclean_songs", "_selected_action": [chosen.pk]},
+        follow=True,
+    )
+
+    assert "Cleaning queued for 1 song(s)." in response.content.decode()
+    assert list(chosen.verses.values_list("text", flat=True)) == [
+        "first line of the chosen song\nsecond line here"
+    ]
+    assert not other.verses.exists()
