@@ -12,7 +12,11 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET
 
 from generator import limits
+from generator.selectors import active_model_summary
 from lyrics.selectors import corpus_stats
+
+# The about section names this many artists, then says how many more.
+ARTISTS_NAMED = 12
 
 
 def _form_limits() -> dict[str, Any]:
@@ -33,14 +37,39 @@ def _form_limits() -> dict[str, Any]:
     }
 
 
+def _about() -> dict[str, Any]:
+    """What the served model learned from; for the pretrained fallback, what training would read."""
+    model = active_model_summary()
+    corpus = model["trained_on"]
+    if corpus is None:
+        catalogue = corpus_stats()
+        stats = [
+            ("Artists", catalogue["artists"]),
+            ("Songs", catalogue["songs_included"]),
+            ("Verses", catalogue["verses_included"]),
+            ("Characters", catalogue["characters_included"]),
+        ]
+        artists: list[str] = []
+    else:
+        artists = list(corpus["artists"])
+        stats = [
+            ("Artists", len(artists)),
+            ("Verses", corpus["verses"]),
+            ("Lines", corpus["lines"]),
+            ("Characters", corpus["characters"]),
+        ]
+    return {
+        "model": model,
+        "stats": [(label, f"{value:,}") for label, value in stats],
+        "artists_named": artists[:ARTISTS_NAMED],
+        "artists_more": max(0, len(artists) - ARTISTS_NAMED),
+    }
+
+
 @require_GET
 @ensure_csrf_cookie  # The page's script POSTs to the API with the token from this cookie.
 def home(request: HttpRequest) -> HttpResponse:
-    return render(
-        request,
-        "home.html",
-        {"limits": _form_limits(), "stats": corpus_stats()},
-    )
+    return render(request, "home.html", {"limits": _form_limits(), "about": _about()})
 
 
 @require_GET

@@ -5,12 +5,15 @@ from __future__ import annotations
 import re
 
 import pytest
-from bs4 import BeautifulSoup
+from bs4 import BeautifulSoup, Tag
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.test import Client
 
 from generator import limits
+from generator.models import ModelVersion
+from generator.serving import PRETRAINED_NAME
+from lyrics.models import Corpus
 from tests.factories import VerseFactory
 
 pytestmark = pytest.mark.django_db
@@ -76,16 +79,63 @@ def test_staff_see_a_link_to_the_admin(staff_client: Client) -> None:
     assert link.get_text(strip=True) == "Studio admin"
 
 
-def test_the_about_section_shows_what_training_would_read(client: Client) -> None:
-    VerseFactory(text="one two three", cleaned_text="one two three")
-    about = _page(client).find(id="about")
-    assert about is not None
-    stats = {
+def _about_stats(about: Tag) -> dict[str, str]:
+    return {
         item.find("dt").get_text(strip=True): item.find("dd").get_text(strip=True)
         for item in about.select(".stats__item")
     }
+
+
+def test_without_a_trained_model_the_about_section_says_the_pretrained_model_answers(
+    client: Client,
+) -> None:
+    VerseFactory(text="one two three", cleaned_text="one two three")
+    about = _page(client).find(id="about")
+    assert about.find(id="about-model-name").get_text() == PRETRAINED_NAME
+    assert "No model has been trained here yet" in about.get_text()
+    stats = _about_stats(about)
     assert stats["Artists"] == "1"
-    assert stats["Verses for training"] == "1"
+    assert stats["Verses"] == "1"
+
+
+def test_the_about_section_says_what_the_active_model_learned_from(client: Client) -> None:
+    corpus = Corpus.objects.create(
+        file_path="/corpora/1.txt",
+        sha256="0" * 64,
+        byte_size=1_234_567,
+        verse_count=2_400,
+        source_verse_count=1_200,
+        char_count=1_234_567,
+        line_count=20_000,
+        vocabulary_size=80,
+        word_vocabulary_size=9_000,
+        artist_shares={
+            f"Artist {n:02}": {"verses": 100, "chars": 1, "share": 0.07} for n in range(14)
+        },
+        augmented=True,
+        seed=7,
+    )
+    ModelVersion.objects.create(
+        name="street-poet-v3",
+        corpus=corpus,
+        weights_key="w",
+        vocab_key="v",
+        config_key="c",
+        weights_sha256="1" * 64,
+        is_active=True,
+    )
+    about = _page(client).find(id="about")
+    assert about.find(id="about-model-name").get_text() == "street-poet-v3"
+    assert _about_stats(about) == {
+        "Artists": "14",
+        "Verses": "2,400",
+        "Lines": "20,000",
+        "Characters": "1,234,567",
+    }
+    artists = about.find(class_="about__artists").get_text()
+    assert "Artist 00" in artists
+    assert "Artist 13" not in artists
+    assert "and 2 more" in artists
 
 
 def test_the_page_has_no_inline_scripts_styles_or_handlers(
