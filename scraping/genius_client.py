@@ -225,7 +225,7 @@ class GeniusClient:
             # Retry-After is a floor the server asked for; the backoff still applies above it.
             delay_s = max(wait_s, backoff_s) if wait_s is not None else backoff_s
             self.retries.by_reason[reason] += 1
-            logger.info("%s: %s, retry %d in %.2f s", what, reason, attempt, delay_s)
+            logger.debug("%s: %s, retry %d in %.2f s", what, reason, attempt, delay_s)
             self._sleep(delay_s)
 
     def _pace(self) -> None:

@@ -130,7 +130,8 @@ def scrape_one_song(
         lyrics = extract_lyrics(client.song_page_html(details.song.url))
     except tuple(error_type for error_type, _ in _SONG_FAILURES) as error:
         short = next(label for error_type, label in _SONG_FAILURES if isinstance(error, error_type))
-        logger.warning("%s #%d %r: %s", artist.name, rank, listed.title, error)
+        # Counted in the summary; logged only for debugging, so progress bars stay clean.
+        logger.debug("%s #%d %r: %s", artist.name, rank, listed.title, error)
         return replace(base, kind=SongOutcomeKind.FAILED, reason=short, detail=str(error))
 
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any, NoReturn
 
 from celery import Task, shared_task
@@ -9,6 +10,8 @@ from celery import Task, shared_task
 from scraping import services
 from scraping.errors import GeniusUnavailableError, ScrapeIncompleteError
 from scraping.genius_client import GeniusClient, GeniusClientConfig
+
+logger = logging.getLogger(__name__)
 
 RETRY_COUNTDOWN_S = 120
 
@@ -35,6 +38,7 @@ def scrape_artist(
             )
     except GeniusUnavailableError as error:
         _retry_later(self, error)
+    logger.info("%s", summary.line())
     if summary.stopped:
         _retry_later(self, ScrapeIncompleteError(summary.line()))
     return summary.as_dict()
