@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import replace
 
 from django.db import IntegrityError, transaction
+from django.db.models import Model
 from django.utils import timezone
 
 from lyrics.models import Artist, Song
@@ -92,8 +93,8 @@ def save_artist(*, genius_artist: GeniusArtist) -> Artist:
             .first()
         ) or Artist(genius_id=genius_artist.genius_id)
     artist.genius_id = genius_artist.genius_id
-    artist.name = genius_artist.name
-    artist.genius_url = genius_artist.url
+    artist.name = _fit(Artist, "name", genius_artist.name)
+    artist.genius_url = _url_that_fits(Artist, genius_artist.url)
     artist.save()
     return artist
 
@@ -141,8 +142,8 @@ def scrape_one_song(
             ).first() or Song(genius_id=listed.genius_id)
             is_new = song.pk is None
             song.artist = artist
-            song.title = details.song.title[:300]
-            song.genius_url = details.song.url
+            song.title = _fit(Song, "title", details.song.title)
+            song.genius_url = _url_that_fits(Song, details.song.url)
             song.popularity_rank = rank
             song.release_date = details.release_date or song.release_date
             song.lyrics_state = _lyrics_state(details.song.lyrics_state)
@@ -284,3 +285,15 @@ def _outcome(*, listed: GeniusSong, rank: int) -> SongOutcome:
 
 def _lyrics_state(value: str) -> str:
     return value if value in Song.LyricsState.values else Song.LyricsState.UNKNOWN
+
+
+def _fit(model: type[Model], field_name: str, text: str) -> str:
+    """Text cut to the column's length: PostgreSQL refuses longer values, SQLite keeps them."""
+    max_length = model._meta.get_field(field_name).max_length
+    return text[:max_length] if max_length else text
+
+
+def _url_that_fits(model: type[Model], url: str) -> str:
+    # A cut URL would point nowhere; an empty one says "unknown".
+    max_length = model._meta.get_field("genius_url").max_length
+    return url if max_length is None or len(url) <= max_length else ""

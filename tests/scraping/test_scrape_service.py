@@ -269,3 +269,18 @@ def test_scrape_one_song_is_a_step_tests_and_callers_can_use_alone(
     assert (blank.kind, blank.reason) == (SongOutcomeKind.FAILED, "no lyrics")
     assert "no lyrics container" in blank.detail
     assert Song.objects.count() == 1
+
+
+def test_a_title_longer_than_the_column_is_cut_and_a_url_that_does_not_fit_is_left_out(
+    genius: GeniusClient, fake_genius: FakeGenius
+) -> None:
+    song = fake_genius.catalog.songs[nova_quill_song_id(1)]
+    song.title = "Quill " + "very " * 80 + "long"
+
+    services.scrape_artist_songs(client=genius, genius_artist=NOVA, songs_per_artist=1)
+
+    stored = Song.objects.get()
+    assert stored.title == song.title[:300]
+    # The fake's URLs hold the title, so this one is far past the 200 characters of the column.
+    assert stored.genius_url == ""
+    assert stored.raw_lyrics == song.expected_lyrics

@@ -90,7 +90,13 @@ class Command(BaseCommand):
         except ScrapeError as error:
             raise CommandError(str(error)) from None
         with client:
-            artists = self._resolve(client, names=names, genius_ids=genius_ids)
+            try:
+                artists = self._resolve(client, names=names, genius_ids=genius_ids)
+            except KeyboardInterrupt:
+                raise CommandError(
+                    "interrupted while finding the artists; nothing was written",
+                    returncode=INTERRUPTED_EXIT_CODE,
+                ) from None
             summaries: list[ArtistScrapeSummary] = []
             for genius_artist in artists:
                 summary = self._scrape_one_artist(
