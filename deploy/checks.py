@@ -1,0 +1,408 @@
+"""The deploy check's HTTP checks against a running stack (deploy.stack).
+
+Each check is a plain function that takes the stack, makes real requests to it and either returns
+a one-line account of what it saw or raises CheckFailed saying what was wrong. `run_checks` runs
+them all — a failure does not hide the next one — and returns one outcome per check.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import shutil
+import socket
+import ssl
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import requests
+
+from deploy.stack import Stack, loopback_session
+
+# The first generation request may load a TensorFlow model; later ones take well under a second.
+GENERATION_TIMEOUT_S = 90.0
+REQUEST_TIMEOUT_S = 15.0
+ONE_YEAR_S = 31_536_000
+# A file collectstatic always brings (Django's admin), so the check does not depend on the site's.
+ALWAYS_COLLECTED = "admin/css/base.css"
+CHROMIUM_CANDIDATES = ("chromium", "chromium-browser", "google-chrome")
+
+
+class CheckFailed(Exception):
+    """What a check saw that production must not do; one line."""
+
+
+@dataclass(frozen=True)
+class CheckOutcome:
+    name: str
+    passed: bool
+    detail: str
+
+
+# --- helpers --------------------------------------------------------------------------------------
+
+
+def _session(stack: Stack) -> requests.Session:
+    session = loopback_session()
+    # The check's own CA: TLS is verified for real, against the certificate Apache was given.
+    session.verify = str(stack.ca_file)
+    return session
+
+
+def _expect_status(response: requests.Response, status: int, what: str) -> None:
+    if response.status_code != status:
+        location = response.headers.get("Location")
+        seen = f"HTTP {response.status_code}" + (f" to {location}" if location else "")
+        raise CheckFailed(f"{what}: expected HTTP {status}, got {seen}")
+
+
+def _header_values(response: requests.Response, name: str) -> list[str]:
+    """Every copy of a header as sent (requests joins duplicates, which would hide them)."""
+    return list(response.raw.headers.getlist(name))
+
+
+def _gunicorn_log_lines(stack: Stack) -> list[str]:
+    try:
+        return stack.gunicorn_access_log.read_text().splitlines()
+    except FileNotFoundError:
+        return []
+
+
+class _AssetLinks(HTMLParser):
+    """The same-origin files a page loads: stylesheets, scripts, images, icons."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        url = found.get("src") if tag in ("script", "img") else None
+        if tag == "link" and (found.get("rel") or "") in ("stylesheet", "icon", "preload"):
+            url = found.get("href")
+        if url and not urlsplit(url).netloc:
+            self.urls.append(url)
+
+
+# --- the checks -----------------------------------------------------------------------------------
+
+
+def check_http_redirects_to_https(stack: Stack) -> str:
+    https_port = urlsplit(stack.https_url).port
+    http_port = urlsplit(stack.http_url).port
+    cases = [
+        ("127.0.0.1", "/api/models?format=json&page=2"),
+        ("localhost", "/admin/login/?next=/admin/"),
+        ("localhost", "/"),
+    ]
+    for host, path in cases:
+        response = _session(stack).get(
+            f"{stack.http_url}{path}",
+            headers={"Host": f"{host}:{http_port}"},
+            allow_redirects=False,
+            timeout=REQUEST_TIMEOUT_S,
+        )
+        _expect_status(response, 301, f"http://{host}{path}")
+        wanted = f"https://{host}:{https_port}{path}"
+        if response.headers.get("Location") != wanted:
+            raise CheckFailed(
+                f"http://{host}{path} redirects to {response.headers.get('Location')}, not {wanted}"
+            )
+    return f"{len(cases)} URLs: 301 to https, same host, path and query"
+
+
+def check_acme_challenge_over_http(stack: Stack) -> str:
+    token = secrets.token_urlsafe(24)
+    challenge_dir = stack.acme_webroot / ".well-known" / "acme-challenge"
+    (challenge_dir / token).write_text(f"{token}.key-authorization")
+    try:
+        response = _session(stack).get(
+            f"{stack.http_url}/.well-known/acme-challenge/{token}",
+            allow_redirects=False,
+            timeout=REQUEST_TIMEOUT_S,
+        )
+    finally:
+        (challenge_dir / token).unlink()
+    _expect_status(response, 200, "certbot's challenge over plain HTTP")
+    if response.text != f"{token}.key-authorization":
+        raise CheckFailed("certbot's challenge answered with other content")
+    return "a certbot --webroot token is served over plain HTTP, not redirected"
+
+
+def check_tls(stack: Stack) -> str:
+    """The certificate from the Let's Encrypt layout verifies, and HTTP/2 is offered."""
+    parts = urlsplit(stack.https_url)
+    context = ssl.create_default_context(cafile=str(stack.ca_file))
+    context.set_alpn_protocols(["h2", "http/1.1"])
+    with (
+        socket.create_connection((parts.hostname, parts.port), timeout=REQUEST_TIMEOUT_S) as raw,
+        context.wrap_socket(raw, server_hostname=parts.hostname) as tls,
+    ):
+        version, protocol = tls.version(), tls.selected_alpn_protocol()
+    if version not in ("TLSv1.2", "TLSv1.3"):
+        raise CheckFailed(f"negotiated {version}; only TLS 1.2 and 1.3 are acceptable")
+    if protocol != "h2":
+        raise CheckFailed(f"ALPN chose {protocol!r}, not h2 (is mod_http2 enabled?)")
+    return f"certificate verifies, {version}, ALPN h2"
+
+
+def check_static_served_by_apache(stack: Stack) -> str:
+    session = _session(stack)
+    home = session.get(f"{stack.https_url}/", timeout=REQUEST_TIMEOUT_S)
+    _expect_status(home, 200, "the home page")
+    links = _AssetLinks()
+    links.feed(home.text)
+    paths = sorted({f"/static/{ALWAYS_COLLECTED}", *links.urls})
+    for path in paths:
+        if not path.startswith("/static/"):
+            raise CheckFailed(f"the home page loads {path}, outside /static/")
+        response = session.get(f"{stack.https_url}{path}", timeout=REQUEST_TIMEOUT_S)
+        _expect_status(response, 200, path)
+        on_disk = stack.static_root / path.removeprefix("/static/")
+        if response.content != on_disk.read_bytes():
+            raise CheckFailed(f"{path} differs from the collected file {on_disk}")
+        if response.headers.get("Cache-Control") != "public, max-age=3600":
+            raise CheckFailed(f"{path} lacks Apache's static Cache-Control header")
+    # Proof that Django never saw them: gunicorn logged the home page but none of the files ...
+    log = _gunicorn_log_lines(stack)
+    if not any('"GET / HTTP' in line for line in log):
+        raise CheckFailed("gunicorn's access log has no line for the home page; cannot prove much")
+    leaked = [line for line in log if "/static/" in line]
+    if leaked:
+        raise CheckFailed(f"gunicorn served a static file: {leaked[0]}")
+    # ... and Django would not serve them anyway in production.
+    direct = _session(stack).get(
+        f"{stack.gunicorn_url}/static/{ALWAYS_COLLECTED}",
+        headers={"X-Forwarded-Proto": "https", "Host": urlsplit(stack.https_url).netloc},
+        timeout=REQUEST_TIMEOUT_S,
+    )
+    _expect_status(direct, 404, "a static file asked of gunicorn directly")
+    return f"{len(paths)} files from the collected folder; gunicorn logged none, answers 404"
+
+
+def check_admin_login_over_https(stack: Stack) -> str:
+    response = _session(stack).get(f"{stack.https_url}/admin/login/", timeout=REQUEST_TIMEOUT_S)
+    _expect_status(response, 200, "the admin login page")
+    if 'name="csrfmiddlewaretoken"' not in response.text:
+        raise CheckFailed("the admin login page has no CSRF-protected form")
+    cookie = next((c for c in response.cookies if c.name == "csrftoken"), None)
+    if cookie is None or not cookie.secure:
+        raise CheckFailed("the CSRF cookie is missing or not marked Secure")
+    return "200 with its form; the CSRF cookie is Secure"
+
+
+def check_django_sees_https(stack: Stack) -> str:
+    host = urlsplit(stack.https_url).netloc
+    # Control: asked over plain HTTP (no proxy header), Django redirects to its own https URL ...
+    direct = _session(stack).get(
+        f"{stack.gunicorn_url}/admin/login/",
+        headers={"Host": host},
+        allow_redirects=False,
+        timeout=REQUEST_TIMEOUT_S,
+    )
+    _expect_status(direct, 301, "gunicorn asked directly over plain HTTP")
+    if direct.headers.get("Location") != f"https://{host}/admin/login/":
+        raise CheckFailed(f"Django redirected plain HTTP to {direct.headers.get('Location')}")
+    # ... through Apache it serves the page (no redirect loop), and a login POST whose Origin is
+    # the https site passes CSRF, which compares it with the scheme Django believes in.
+    session = _session(stack)
+    login_url = f"{stack.https_url}/admin/login/"
+    page = session.get(login_url, timeout=REQUEST_TIMEOUT_S)
+    _expect_status(page, 200, "the admin login page through Apache")
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)
+    if token is None:
+        raise CheckFailed("no CSRF token in the admin login form")
+    form = {
+        "csrfmiddlewaretoken": token.group(1),
+        "username": stack.admin_username,
+        "password": stack.admin_password,
+        "next": "/admin/",
+    }
+    forged = session.post(
+        login_url,
+        data=form,
+        headers={"Origin": "https://evil.example", "Referer": login_url},
+        allow_redirects=False,
+        timeout=REQUEST_TIMEOUT_S,
+    )
+    _expect_status(forged, 403, "a login POST from another origin")
+    login = session.post(
+        login_url,
+        data=form,
+        headers={"Origin": stack.https_url, "Referer": login_url},
+        allow_redirects=False,
+        timeout=REQUEST_TIMEOUT_S,
+    )
+    _expect_status(login, 302, "the login POST from the https origin")
+    session_cookie = next((c for c in session.cookies if c.name == "sessionid"), None)
+    if session_cookie is None or not session_cookie.secure:
+        raise CheckFailed("the session cookie is missing or not marked Secure")
+    index = session.get(f"{stack.https_url}/admin/", allow_redirects=False, timeout=15)
+    _expect_status(index, 200, "the admin index after logging in")
+    return "plain HTTP is sent to https; via Apache the https login passes CSRF (forged: 403)"
+
+
+def check_security_headers(stack: Stack) -> str:
+    session = _session(stack)
+    paths = ["/", "/admin/login/", f"/static/{ALWAYS_COLLECTED}", "/api/models", "/no-such-page"]
+    for path in paths:
+        response = session.get(f"{stack.https_url}{path}", timeout=REQUEST_TIMEOUT_S)
+        headers = {
+            name: _header_values(response, name)
+            for name in (
+                "Strict-Transport-Security",
+                "X-Content-Type-Options",
+                "Referrer-Policy",
+                "Content-Security-Policy",
+                "X-Frame-Options",
+            )
+        }
+        for name, values in headers.items():
+            if len(values) != 1:
+                raise CheckFailed(f"{path} sends {name} {len(values)} times: {values}")
+        hsts = headers["Strict-Transport-Security"][0]
+        max_age = re.search(r"max-age=(\d+)", hsts)
+        if max_age is None or int(max_age.group(1)) < ONE_YEAR_S:
+            raise CheckFailed(f"{path}: HSTS {hsts!r} is shorter than a year")
+        if headers["X-Content-Type-Options"][0] != "nosniff":
+            raise CheckFailed(
+                f"{path}: X-Content-Type-Options is {headers['X-Content-Type-Options']}"
+            )
+        csp = headers["Content-Security-Policy"][0]
+        if "default-src 'self'" not in csp or "frame-ancestors 'none'" not in csp:
+            raise CheckFailed(f"{path}: the Content-Security-Policy {csp!r} is not strict")
+    return f"HSTS, nosniff, Referrer-Policy, CSP, X-Frame-Options once each on {len(paths)} URLs"
+
+
+def check_pages_satisfy_the_csp(stack: Stack) -> str:
+    """A real Chromium loads the site and the admin under the policy and reports no violation."""
+    from playwright.sync_api import sync_playwright
+
+    chromium = next(
+        (shutil.which(name) for name in CHROMIUM_CANDIDATES if shutil.which(name)), None
+    )
+    if chromium is None:
+        raise CheckFailed("no Chromium to load the pages (apt-get install chromium)")
+    pages = ["/", "/admin/login/", "/admin/", "/admin/auth/user/add/", "/admin/lyrics/artist/"]
+    problems: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+        try:
+            # TLS was verified by the other checks; the browser does not know the check's CA.
+            context = browser.new_context(ignore_https_errors=True)
+            page = context.new_page()
+            page.on(
+                "console",
+                lambda message: (
+                    problems.append(f"{page.url}: {message.text}")
+                    if "Content Security Policy" in message.text
+                    else None
+                ),
+            )
+            page.on(
+                "response",
+                lambda response: (
+                    problems.append(f"{response.url}: HTTP {response.status}")
+                    if response.status >= 400
+                    else None
+                ),
+            )
+            page.on("pageerror", lambda error: problems.append(f"{page.url}: {error}"))
+            page.goto(f"{stack.https_url}/admin/login/")
+            page.fill("#id_username", stack.admin_username)
+            page.fill("#id_password", stack.admin_password)
+            page.click("input[type=submit]")
+            page.wait_for_url(f"{stack.https_url}/admin/")
+            for path in pages:
+                page.goto(f"{stack.https_url}{path}", wait_until="networkidle")
+            # Violations are reported asynchronously; give the last page a moment.
+            time.sleep(0.3)
+        finally:
+            browser.close()
+    if problems:
+        raise CheckFailed(f"{len(problems)} problems, first: {problems[0]}")
+    return f"{len(pages)} pages (site and admin) load in Chromium with no CSP violation"
+
+
+def check_api_generate(stack: Stack) -> str:
+    started = time.monotonic()
+    response = _session(stack).post(
+        f"{stack.https_url}/api/generate",
+        json={"prefix": "Late night on the block", "lines": 1},
+        timeout=GENERATION_TIMEOUT_S,
+    )
+    _expect_status(response, 200, "POST /api/generate")
+    lyrics = response.json().get("lyrics")
+    if not isinstance(lyrics, str) or not lyrics.strip():
+        raise CheckFailed(f"POST /api/generate answered without lyrics: {response.text[:200]}")
+    return f"200 with {len(lyrics)} characters of lyrics in {time.monotonic() - started:.1f} s"
+
+
+def check_legacy_api_us(stack: Stack) -> str:
+    response = _session(stack).post(
+        f"{stack.https_url}/apiUS",
+        data={"input": "Late night on the block"},
+        timeout=GENERATION_TIMEOUT_S,
+    )
+    _expect_status(response, 200, "POST /apiUS")
+    output = response.json().get("output")
+    if not isinstance(output, str) or not output.strip():
+        raise CheckFailed(f"POST /apiUS answered without output: {response.text[:200]}")
+    return f"200 with {len(output)} characters of output"
+
+
+def check_api_models(stack: Stack) -> str:
+    response = _session(stack).get(f"{stack.https_url}/api/models", timeout=REQUEST_TIMEOUT_S)
+    _expect_status(response, 200, "GET /api/models")
+    if "application/json" not in response.headers.get("Content-Type", ""):
+        raise CheckFailed(f"GET /api/models is {response.headers.get('Content-Type')}, not JSON")
+    response.json()
+    return "200 JSON"
+
+
+# Names read as what production does; the test suite uses them as test ids.
+CHECKS: dict[str, Callable[[Stack], str]] = {
+    "plain HTTP redirects permanently to HTTPS keeping host and path": (
+        check_http_redirects_to_https
+    ),
+    "certbot challenges are answered over plain HTTP": check_acme_challenge_over_http,
+    "TLS verifies with the Let's Encrypt layout and offers HTTP/2": check_tls,
+    "static files are served by Apache, not Django": check_static_served_by_apache,
+    "the admin login page loads over HTTPS": check_admin_login_over_https,
+    "Django sees proxied requests as secure": check_django_sees_https,
+    "security headers are sent once on every response": check_security_headers,
+    "the site and the admin satisfy the Content-Security-Policy": check_pages_satisfy_the_csp,
+    "POST /api/generate answers through the proxy": check_api_generate,
+    "POST /apiUS (legacy) answers through the proxy": check_legacy_api_us,
+    "GET /api/models answers through the proxy": check_api_models,
+}
+
+
+def run_checks(*, stack: Stack, only: list[str] | None = None) -> list[CheckOutcome]:
+    outcomes = []
+    for name, check in CHECKS.items():
+        if only is not None and name not in only:
+            continue
+        try:
+            outcomes.append(CheckOutcome(name=name, passed=True, detail=check(stack)))
+        except CheckFailed as failure:
+            outcomes.append(CheckOutcome(name=name, passed=False, detail=str(failure)))
+        except Exception as error:  # a crash of one check is that check's failure, not the run's
+            outcomes.append(
+                CheckOutcome(name=name, passed=False, detail=f"{type(error).__name__}: {error}")
+            )
+    return outcomes
+
+
+def log_tails(*, stack: Stack, lines: int = 20) -> dict[str, str]:
+    """The end of each log of the stack, for a failed run's report."""
+    tails = {}
+    for path in sorted(Path(stack.apache_log_dir).glob("*.log")):
+        text = path.read_text(errors="replace").splitlines()[-lines:]
+        if text:
+            tails[path.name] = "\n".join(text)
+    return tails
