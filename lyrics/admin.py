@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from lyrics import services
 from lyrics.cleaning.differences import fresh_cleaning_difference
 from lyrics.models import Artist, Song, Verse
+from scraping.admin_actions import scrape_popular_songs
 
 
 @admin.register(Artist)
@@ -16,6 +17,7 @@ class ArtistAdmin(admin.ModelAdmin):
     list_display = ["name", "genius_id", "song_count", "verse_count", "updated_at"]
     search_fields = ["name"]
     readonly_fields = ["slug", "created_at", "updated_at"]
+    actions = [scrape_popular_songs]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Artist]:
         return super().get_queryset(request).with_counts()  # type: ignore[attr-defined]

@@ -139,6 +139,8 @@ GENIUS_ACCESS_TOKEN = env_str("GENIUS_ACCESS_TOKEN")
 GENIUS_API_URL = env_str("GENIUS_API_URL", "https://api.genius.com").rstrip("/")
 GENIUS_REQUEST_DELAY_MS = env_int("GENIUS_REQUEST_DELAY_MS", 250, minimum=0)
 GENIUS_TIMEOUT_S = env_int("GENIUS_TIMEOUT_S", 15, minimum=1)
+GENIUS_MAX_RETRIES = env_int("GENIUS_MAX_RETRIES", 4, minimum=0)
+GENIUS_BACKOFF_BASE_MS = env_int("GENIUS_BACKOFF_BASE_MS", 500, minimum=1)
 
 # --- Celery --------------------------------------------------------------------------------------
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")

@@ -15,7 +15,9 @@ from pathlib import Path
 
 import pytest
 
-POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/test"
+# A name of this run's own: pytest-django creates `test_<name>`, so two runs on one machine
+# (a developer's and a helper's) never drop each other's test database.
+POSTGRES_URL = f"postgres://postgres@127.0.0.1:5432/raplyrics_{os.getpid()}"
 REDIS_URL = "redis://127.0.0.1:6379/14"
 
 
