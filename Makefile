@@ -48,6 +48,10 @@ superuser: venv
 bench: venv
 	$(PY) -m bench
 
+## deploy-check: production end to end on loopback: Apache (TLS, static, proxy) before gunicorn
+deploy-check: venv system-deps
+	$(PY) -m deploy.check
+
 ## system-deps: Debian packages the tests drive for real (Chromium, Apache), when root and missing
 system-deps:
 	@bash scripts/system-packages.sh
