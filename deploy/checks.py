@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 import requests
 
-from deploy.stack import Stack, loopback_session
+from deploy.stack import GENERATE_RATE_PER_MINUTE, Stack, loopback_session
 
 # The first generation request may load a TensorFlow model; later ones take well under a second.
 GENERATION_TIMEOUT_S = 90.0
@@ -287,7 +287,14 @@ def check_pages_satisfy_the_csp(stack: Stack) -> str:
     )
     if chromium is None:
         raise CheckFailed("no Chromium to load the pages (apt-get install chromium)")
-    pages = ["/", "/admin/login/", "/admin/", "/admin/auth/user/add/", "/admin/lyrics/artist/"]
+    pages = [
+        "/",
+        "/api/docs/",
+        "/admin/login/",
+        "/admin/",
+        "/admin/auth/user/add/",
+        "/admin/lyrics/artist/",
+    ]
     problems: list[str] = []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
@@ -313,6 +320,7 @@ def check_pages_satisfy_the_csp(stack: Stack) -> str:
             )
             page.on("pageerror", lambda error: problems.append(f"{page.url}: {error}"))
             page.goto(f"{stack.https_url}/admin/login/")
+            # The rest are visited logged in, so the admin's own pages are loaded.
             page.fill("#id_username", stack.admin_username)
             page.fill("#id_password", stack.admin_password)
             page.click("input[type=submit]")
@@ -324,8 +332,8 @@ def check_pages_satisfy_the_csp(stack: Stack) -> str:
         finally:
             browser.close()
     if problems:
-        raise CheckFailed(f"{len(problems)} problems, first: {problems[0]}")
-    return f"{len(pages)} pages (site and admin) load in Chromium with no CSP violation"
+        raise CheckFailed(f"{len(problems)} problem(s): " + " | ".join(problems[:3]))
+    return f"{len(pages)} pages (site, API docs, admin) load in Chromium with no CSP violation"
 
 
 def check_api_generate(stack: Stack) -> str:
@@ -364,6 +372,29 @@ def check_api_models(stack: Stack) -> str:
     return "200 JSON"
 
 
+def check_throttle_counts_the_client(stack: Stack) -> str:
+    """Generation is rate-limited per client: a forged X-Forwarded-For must not buy a new quota.
+
+    Apache appends the real client address to any X-Forwarded-For the client sent, so Django
+    must count the last entry (DRF's NUM_PROXIES = 1), not the whole header.
+    """
+    session = _session(stack)
+    for attempt in range(1, GENERATE_RATE_PER_MINUTE + 2):
+        response = session.post(
+            f"{stack.https_url}/api/generate",
+            json={"prefix": "Late night on the block", "lines": 1},
+            headers={"X-Forwarded-For": f"203.0.113.{attempt}"},
+            timeout=GENERATION_TIMEOUT_S,
+        )
+        if response.status_code == 429:
+            return f"429 after {attempt - 1} requests with a forged X-Forwarded-For each"
+        _expect_status(response, 200, f"generation request {attempt}")
+    raise CheckFailed(
+        f"{GENERATE_RATE_PER_MINUTE + 1} requests at {GENERATE_RATE_PER_MINUTE}/min all answered: "
+        "a forged X-Forwarded-For escapes the rate limit"
+    )
+
+
 # Names read as what production does; the test suite uses them as test ids.
 CHECKS: dict[str, Callable[[Stack], str]] = {
     "plain HTTP redirects permanently to HTTPS keeping host and path": (
@@ -375,10 +406,16 @@ CHECKS: dict[str, Callable[[Stack], str]] = {
     "the admin login page loads over HTTPS": check_admin_login_over_https,
     "Django sees proxied requests as secure": check_django_sees_https,
     "security headers are sent once on every response": check_security_headers,
-    "the site and the admin satisfy the Content-Security-Policy": check_pages_satisfy_the_csp,
+    "the site, the API docs and the admin satisfy the Content-Security-Policy": (
+        check_pages_satisfy_the_csp
+    ),
     "POST /api/generate answers through the proxy": check_api_generate,
     "POST /apiUS (legacy) answers through the proxy": check_legacy_api_us,
     "GET /api/models answers through the proxy": check_api_models,
+    # Last: it spends what is left of the generation quota.
+    "the generation rate limit counts clients, not forged X-Forwarded-For": (
+        check_throttle_counts_the_client
+    ),
 }
 
 

@@ -39,6 +39,7 @@ DEFAULT_POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 SERVER_NAME = "127.0.0.1"
 SERVER_ALIASES = ("localhost",)
 ADMIN_USERNAME = "deploy-check"
+GENERATE_RATE_PER_MINUTE = 5
 _MANAGE = (sys.executable, str(REPO / "manage.py"))
 # The environment the site reads; the caller's values must not leak into the production run.
 _SITE_ENV_PREFIXES = ("DJANGO_", "DATABASE_", "CELERY_", "RAPLYRICS_", "ARTIFACTS_", "GUNICORN_")
@@ -288,6 +289,8 @@ def production_env(
         # One worker: the check needs one model in memory, not two.
         "GUNICORN_WORKERS": "1",
         "GUNICORN_ACCESS_LOG": str(gunicorn_access_log),
+        # Low, so the check reaches the limit in a few requests (deploy.checks counts on 5).
+        "RAPLYRICS_GENERATE_RATE": f"{GENERATE_RATE_PER_MINUTE}/min",
         # The check never reaches the internet.
         "GENIUS_API_URL": "http://127.0.0.1:9",
         "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2"),
