@@ -1,0 +1,49 @@
+"""Makes the textgenrnn 2.0.0 library importable on TensorFlow 2.21 + tf_keras (Keras 2).
+
+Used only by the reference scripts in this folder, inside the reference venv built by
+make_venv.sh; the product never imports textgenrnn. Import this module before textgenrnn.
+What textgenrnn 2.0.0 needs that current TensorFlow lacks:
+- `tensorflow.keras.utils.multi_gpu_model` (removed in TF 2.4): a stub that refuses to run;
+- `keras.backend.tensorflow_backend.set_session` (TF1-era Keras): a module whose
+  set_session does nothing (only called with allow_growth, which we never pass);
+- `Adam(lr=...)` as a default argument: tf_keras' Adam takes `learning_rate`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+import types
+
+os.environ["TF_USE_LEGACY_KERAS"] = "1"
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import tf_keras
+
+
+def _multi_gpu_model(*args: object, **kwargs: object) -> None:
+    raise RuntimeError("multi_gpu_model is not available in the textgenrnn reference shim")
+
+
+# `from tensorflow.keras.utils import ...` loads tf_keras' public API file a second time under
+# the name tensorflow.keras.utils: patch that module object itself.
+for _utils in (importlib.import_module("tensorflow.keras.utils"), tf_keras.utils):
+    _utils.multi_gpu_model = _multi_gpu_model
+
+_tensorflow_backend = types.ModuleType("keras.backend.tensorflow_backend")
+_tensorflow_backend.set_session = lambda session: None
+sys.modules["keras.backend.tensorflow_backend"] = _tensorflow_backend
+
+_Adam = tf_keras.optimizers.Adam
+
+
+class _AdamAcceptingLr(_Adam):
+    def __init__(self, *args: object, lr: float | None = None, **kwargs: object) -> None:
+        if lr is not None:
+            kwargs["learning_rate"] = lr
+        super().__init__(*args, **kwargs)
+
+
+for _optimizers in (importlib.import_module("tensorflow.keras.optimizers"), tf_keras.optimizers):
+    _optimizers.Adam = _AdamAcceptingLr

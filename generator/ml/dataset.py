@@ -1,0 +1,198 @@
+"""textgenrnn's training windows, built with numpy, and a validation split by held-out texts.
+
+For each text (a verse) textgenrnn trains on every next token: the text is wrapped as
+`<s> t1 .. tn <s>` and for each target `t1 .. tn, <s>` the input is the up-to-`max_length`
+tokens before it, left-padded with 0. Tokens missing from the vocabulary are dropped from
+inputs and windows whose target is missing are skipped, as textgenrnn's Keras Tokenizer did;
+`Windows.unknown_tokens` counts them so callers can report what was left out.
+With `single_text` the text is not wrapped and only windows with a full context are used.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from generator.ml.config import MLError, ModelConfig
+from generator.ml.vocab import Vocabulary
+
+_UNKNOWN = -1
+
+
+class DatasetError(MLError):
+    """The corpus cannot make training windows (empty, too small, unreadable)."""
+
+
+@dataclass(frozen=True)
+class Windows:
+    """Training examples: `inputs` (n, max_length) int32 class ids, `targets` (n,) int32."""
+
+    inputs: np.ndarray
+    targets: np.ndarray
+    texts: int = 0
+    unknown_tokens: Counter[str] = field(default_factory=Counter)
+
+    def __len__(self) -> int:
+        return int(self.targets.shape[0])
+
+
+@dataclass(frozen=True)
+class DatasetSplit:
+    train: Windows
+    validation: Windows
+
+
+def texts_from_file(path: Path, *, header: bool = False, delimiter: str = "\n") -> list[str]:
+    """One text per line, like textgenrnn_texts_from_file (which skips a header by default)."""
+    try:
+        with open(path, encoding="utf8", errors="ignore") as handle:
+            if header:
+                handle.readline()
+            return [line.rstrip(delimiter) for line in handle]
+    except OSError as exc:
+        raise DatasetError(f"cannot read corpus file {path}: {exc.strerror}") from None
+
+
+def _encode_with_unknowns(
+    tokens: Sequence[str], vocabulary: Vocabulary, unknown: Counter[str]
+) -> np.ndarray:
+    lookup = vocabulary.token_to_id
+    ids = np.fromiter((lookup.get(t, _UNKNOWN) for t in tokens), dtype=np.int32, count=len(tokens))
+    if (ids == _UNKNOWN).any():
+        unknown.update(t for t in tokens if t not in lookup)
+    return ids
+
+
+def _encode_chars(text: str, vocabulary: Vocabulary, unknown: Counter[str]) -> np.ndarray:
+    # Map each distinct code point once instead of every character through a dict.
+    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    distinct, inverse = np.unique(codes, return_inverse=True)
+    lookup = vocabulary.token_to_id
+    table = np.array([lookup.get(chr(c), _UNKNOWN) for c in distinct], dtype=np.int32)
+    ids = table[inverse] if len(codes) else np.zeros(0, dtype=np.int32)
+    missing = distinct[table == _UNKNOWN]
+    if len(missing):
+        counts = np.bincount(inverse, minlength=len(distinct))[table == _UNKNOWN]
+        unknown.update({chr(c): int(n) for c, n in zip(missing, counts, strict=True)})
+    return ids
+
+
+def make_windows(texts: Sequence[str], *, vocabulary: Vocabulary, config: ModelConfig) -> Windows:
+    """Every training window of `texts`, textgenrnn's way (see the module docstring)."""
+    length = config.max_length
+    unknown: Counter[str] = Counter()
+    pieces: list[np.ndarray] = []
+    target_positions: list[np.ndarray] = []
+    text_starts: list[int] = []
+    offset = 0
+    end = np.array([vocabulary.end_id], dtype=np.int32) if not config.single_text else None
+    for text in texts:
+        if config.word_level:
+            ids = _encode_with_unknowns(vocabulary.tokenize(text), vocabulary, unknown)
+        else:
+            ids = _encode_chars(text, vocabulary, unknown)
+        if end is not None:
+            sequence = np.concatenate([end, ids, end])
+            first_target, stop = 1, len(sequence)
+        else:
+            sequence = ids
+            # textgenrnn drops the windows that would use padding and its two last indices.
+            first_target, stop = length + 1, len(sequence)
+        if stop <= first_target:
+            continue
+        # `length` zeros before each text: windows near its start read them as left padding
+        # and never see the previous text.
+        pieces.append(np.zeros(length, dtype=np.int32))
+        pieces.append(sequence)
+        start = offset + length
+        target_positions.append(np.arange(start + first_target, start + stop, dtype=np.int64))
+        text_starts.append(start)
+        offset = start + len(sequence)
+    if not pieces:
+        return Windows(
+            inputs=np.zeros((0, length), dtype=np.int32),
+            targets=np.zeros(0, dtype=np.int32),
+            texts=0,
+            unknown_tokens=unknown,
+        )
+    stream = np.concatenate(pieces)
+    positions = np.concatenate(target_positions)
+    targets = stream[positions]
+    known = targets != _UNKNOWN
+    positions, targets = positions[known], targets[known]
+    # Window for the target at p: the `length` tokens before it.
+    views = np.lib.stride_tricks.sliding_window_view(stream, length)
+    inputs = np.ascontiguousarray(views[positions - length])
+    rows_with_unknown = np.flatnonzero((inputs == _UNKNOWN).any(axis=1))
+    if len(rows_with_unknown):
+        starts = np.array(text_starts, dtype=np.int64)
+        for row in rows_with_unknown:
+            target = int(positions[row])
+            text_start = int(starts[np.searchsorted(starts, target, side="right") - 1])
+            inputs[row] = _window_without_unknowns(stream[text_start:target], length)
+    return Windows(
+        inputs=inputs,
+        targets=targets.astype(np.int32),
+        texts=len(target_positions),
+        unknown_tokens=unknown,
+    )
+
+
+def _window_without_unknowns(before_target: np.ndarray, length: int) -> np.ndarray:
+    # textgenrnn sliced up to length + 1 tokens of the text, its Tokenizer dropped the
+    # unknown ones, and pad_sequences kept the last `length` (left-padding the rest).
+    context = before_target[-(length + 1) :]
+    kept = context[context != _UNKNOWN][-length:]
+    window = np.zeros(length, dtype=np.int32)
+    if len(kept):
+        window[-len(kept) :] = kept
+    return window
+
+
+def split_texts(
+    texts: Sequence[str], *, validation_split: float, seed: int
+) -> tuple[list[str], list[str]]:
+    """Hold out whole texts (verses) for validation, about `validation_split` of the tokens.
+
+    Windows of one verse overlap heavily, so a random split of windows would leak the
+    validation set into training; whole verses do not.
+    """
+    if not 0.0 <= validation_split < 1.0:
+        raise DatasetError(f"validation split must be in [0, 1), got {validation_split}")
+    if validation_split == 0.0 or len(texts) < 2:
+        return list(texts), []
+    order = np.random.default_rng(seed).permutation(len(texts))
+    sizes = np.array([len(texts[i]) + 1 for i in order], dtype=np.int64)
+    wanted = validation_split * sizes.sum()
+    held_out = int(np.searchsorted(np.cumsum(sizes), wanted) + 1)
+    held_out = min(max(held_out, 1), len(texts) - 1)
+    chosen = set(order[:held_out].tolist())
+    train = [t for i, t in enumerate(texts) if i not in chosen]
+    validation = [t for i, t in enumerate(texts) if i in chosen]
+    return train, validation
+
+
+def build_dataset(
+    texts: Sequence[str],
+    *,
+    vocabulary: Vocabulary,
+    config: ModelConfig,
+    validation_split: float = 0.1,
+    seed: int = 0,
+) -> DatasetSplit:
+    """Training and validation windows, validation from held-out texts."""
+    non_empty = [t for t in texts if t]
+    if not non_empty:
+        raise DatasetError("the corpus has no text to train on")
+    train_texts, validation_texts = split_texts(
+        non_empty, validation_split=validation_split, seed=seed
+    )
+    train = make_windows(train_texts, vocabulary=vocabulary, config=config)
+    if len(train) == 0:
+        raise DatasetError("the corpus makes no training windows (texts too short?)")
+    validation = make_windows(validation_texts, vocabulary=vocabulary, config=config)
+    return DatasetSplit(train=train, validation=validation)
