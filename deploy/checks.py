@@ -13,15 +13,20 @@ import shutil
 import socket
 import ssl
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import requests
 
 from deploy.stack import GENERATE_RATE_PER_MINUTE, Stack, loopback_session
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
 
 # The first generation request may load a TensorFlow model; later ones take well under a second.
 GENERATION_TIMEOUT_S = 90.0
@@ -241,7 +246,9 @@ def check_django_sees_https(stack: Stack) -> str:
     session_cookie = next((c for c in session.cookies if c.name == "sessionid"), None)
     if session_cookie is None or not session_cookie.secure:
         raise CheckFailed("the session cookie is missing or not marked Secure")
-    index = session.get(f"{stack.https_url}/admin/", allow_redirects=False, timeout=15)
+    index = session.get(
+        f"{stack.https_url}/admin/", allow_redirects=False, timeout=REQUEST_TIMEOUT_S
+    )
     _expect_status(index, 200, "the admin index after logging in")
     return "plain HTTP is sent to https; via Apache the https login passes CSRF (forged: 403)"
 
@@ -278,8 +285,9 @@ def check_security_headers(stack: Stack) -> str:
     return f"HSTS, nosniff, Referrer-Policy, CSP, X-Frame-Options once each on {len(paths)} URLs"
 
 
-def check_pages_satisfy_the_csp(stack: Stack) -> str:
-    """A real Chromium loads the site and the admin under the policy and reports no violation."""
+@contextmanager
+def _browser_page(*, problems: list[str]) -> Iterator[Page]:
+    """A page in a real Chromium that notes CSP violations, failed requests and script errors."""
     from playwright.sync_api import sync_playwright
 
     chromium = next(
@@ -287,21 +295,11 @@ def check_pages_satisfy_the_csp(stack: Stack) -> str:
     )
     if chromium is None:
         raise CheckFailed("no Chromium to load the pages (apt-get install chromium)")
-    pages = [
-        "/",
-        "/api/docs/",
-        "/admin/login/",
-        "/admin/",
-        "/admin/auth/user/add/",
-        "/admin/lyrics/artist/",
-    ]
-    problems: list[str] = []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
         try:
             # TLS was verified by the other checks; the browser does not know the check's CA.
-            context = browser.new_context(ignore_https_errors=True)
-            page = context.new_page()
+            page = browser.new_context(ignore_https_errors=True).new_page()
             page.on(
                 "console",
                 lambda message: (
@@ -319,21 +317,64 @@ def check_pages_satisfy_the_csp(stack: Stack) -> str:
                 ),
             )
             page.on("pageerror", lambda error: problems.append(f"{page.url}: {error}"))
-            page.goto(f"{stack.https_url}/admin/login/")
-            # The rest are visited logged in, so the admin's own pages are loaded.
-            page.fill("#id_username", stack.admin_username)
-            page.fill("#id_password", stack.admin_password)
-            page.click("input[type=submit]")
-            page.wait_for_url(f"{stack.https_url}/admin/")
-            for path in pages:
-                page.goto(f"{stack.https_url}{path}", wait_until="networkidle")
+            yield page
             # Violations are reported asynchronously; give the last page a moment.
             time.sleep(0.3)
         finally:
             browser.close()
+
+
+def check_pages_satisfy_the_csp(stack: Stack) -> str:
+    """A real Chromium loads the site and the admin under the policy and reports no violation."""
+    pages = [
+        "/",
+        "/api/docs/",
+        "/admin/login/",
+        "/admin/",
+        "/admin/auth/user/add/",
+        "/admin/lyrics/artist/",
+    ]
+    problems: list[str] = []
+    with _browser_page(problems=problems) as page:
+        page.goto(f"{stack.https_url}/admin/login/")
+        page.fill("#id_username", stack.admin_username)
+        page.fill("#id_password", stack.admin_password)
+        page.click("input[type=submit]")
+        page.wait_for_url(f"{stack.https_url}/admin/")
+        # Logged in, so the admin's own pages load rather than its login form.
+        for path in pages:
+            page.goto(f"{stack.https_url}{path}", wait_until="networkidle")
     if problems:
         raise CheckFailed(f"{len(problems)} problem(s): " + " | ".join(problems[:3]))
     return f"{len(pages)} pages (site, API docs, admin) load in Chromium with no CSP violation"
+
+
+def check_a_visitor_writes_a_verse(stack: Stack) -> str:
+    """The home page's form, in Chromium, through Apache and gunicorn to the model and back.
+
+    Relies on the page's ids (templates/home.html): #prefix, #lines inside #options,
+    #generate-button, the #lyrics list and #form-message.
+    """
+    problems: list[str] = []
+    with _browser_page(problems=problems) as page:
+        page.goto(f"{stack.https_url}/", wait_until="networkidle")
+        page.fill("#prefix", "Late night on the block")
+        page.click("#options summary")
+        page.fill("#lines", "1")
+        page.click("#generate-button")
+        # The verse, or the page's own message saying why there is none.
+        page.wait_for_selector(
+            "#lyrics li, #form-message:not([hidden])", timeout=GENERATION_TIMEOUT_S * 1000
+        )
+        if page.is_visible("#form-message"):
+            message = " ".join(page.inner_text("#form-message").split())
+            raise CheckFailed(f"the page said: {message}")
+        verse = page.inner_text("#lyrics").strip()
+    if problems:
+        raise CheckFailed(f"{len(problems)} problem(s): " + " | ".join(problems[:3]))
+    if not verse:
+        raise CheckFailed("the page showed an empty verse")
+    return f"the form wrote {len(verse)} characters with no CSP violation or failed request"
 
 
 def check_api_generate(stack: Stack) -> str:
@@ -412,6 +453,7 @@ CHECKS: dict[str, Callable[[Stack], str]] = {
     "POST /api/generate answers through the proxy": check_api_generate,
     "POST /apiUS (legacy) answers through the proxy": check_legacy_api_us,
     "GET /api/models answers through the proxy": check_api_models,
+    "a visitor's browser writes a verse on the home page": check_a_visitor_writes_a_verse,
     # Last: it spends what is left of the generation quota.
     "the generation rate limit counts clients, not forged X-Forwarded-For": (
         check_throttle_counts_the_client

@@ -68,7 +68,6 @@ class Stack:
     apache_log_dir: Path
     admin_username: str
     admin_password: str
-    database_name: str
 
 
 @dataclass(frozen=True)
@@ -208,7 +207,6 @@ def running_stack(*, prerequisites: Prerequisites) -> Iterator[Stack]:
             apache_log_dir=work_dir / "logs",
             admin_username=ADMIN_USERNAME,
             admin_password=admin_password,
-            database_name=database_name,
         )
 
 
