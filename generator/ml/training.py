@@ -180,8 +180,8 @@ def to_checkpoint(state: TrainingState) -> Checkpoint:
     return Checkpoint(
         config=state.config,
         vocabulary=state.vocabulary,
-        model_variables=[np.array(v) for v in model_variables],
-        optimizer_variables=[np.array(v) for v in optimizer_variables],
+        model_variables=[keras.ops.convert_to_numpy(v) for v in model_variables],
+        optimizer_variables=[keras.ops.convert_to_numpy(v) for v in optimizer_variables],
         model_variable_paths=[v.path for v in model_variables],
         optimizer_variable_paths=[v.path for v in optimizer_variables],
         epoch=state.epoch,
