@@ -81,7 +81,7 @@ def test_it_refuses_a_config_with_max_length_zero(tmp_path: Path) -> None:
     assert files.config is not None
     config = json.loads(files.config.read_text())
     files.config.write_text(json.dumps({**config, "max_length": 0}))
-    with pytest.raises(ModelConfigError, match="^max_length must be at least 1, got 0$"):
+    with pytest.raises(ModelConfigError, match=r"^max_length must be at least 1, got 0$"):
         load_textgenrnn(files)
 
 

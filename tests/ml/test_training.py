@@ -111,5 +111,5 @@ def test_it_refuses_a_model_whose_classes_do_not_fit_the_vocabulary(corpus) -> N
 
 
 def test_it_refuses_a_batch_size_of_zero() -> None:
-    with pytest.raises(TrainingError, match="^batch size must be at least 1, got 0$"):
+    with pytest.raises(TrainingError, match=r"^batch size must be at least 1, got 0$"):
         TrainingConfig(batch_size=0)
