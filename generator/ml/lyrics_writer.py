@@ -75,6 +75,7 @@ _WORD_RE = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)*")
 _LETTER_RE = re.compile(r"[A-Za-z]")
 _VOWEL_RE = re.compile(r"[aeiouy]")
 _LONG_REPEAT_RE = re.compile(r"(.)\1{4}")
+_DOUBLED_RE = re.compile(r"(.)\1")
 _CONSONANT_RUN_RE = re.compile(r"[bcdfghjklmnpqrstvwxz]{5}")
 
 
@@ -156,9 +157,12 @@ def is_plausible_word(word: str) -> bool:
     lower = word.lower().replace("'", "")
     if not lower or len(lower) > 18:
         return False
-    if not _VOWEL_RE.search(lower) and len(lower) > 5:
+    if _LONG_REPEAT_RE.search(lower):
         return False
-    return not (_LONG_REPEAT_RE.search(lower) or _CONSONANT_RUN_RE.search(lower))
+    if not _VOWEL_RE.search(lower):
+        # Sounds: "hmm", "shh", "skrrt", "brrr"; not a random consonant string.
+        return len(lower) <= 3 or (len(lower) <= 6 and _DOUBLED_RE.search(lower) is not None)
+    return not _CONSONANT_RUN_RE.search(lower)
 
 
 def _is_known(word: str, known_words: frozenset[str]) -> bool:

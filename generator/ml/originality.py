@@ -13,6 +13,7 @@ import hashlib
 import os
 import re
 import unicodedata
+import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -93,7 +94,7 @@ class CorpusLineIndex:
                 digests = np.asarray(archive["digests"])
         except FileNotFoundError:
             raise OriginalityIndexError(f"line index {path} does not exist") from None
-        except (OSError, ValueError, KeyError, EOFError):
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
             raise OriginalityIndexError(f"line index {path} is truncated or not an index") from None
         if tag != _FORMAT_TAG:
             raise OriginalityIndexError(f"line index {path} is format {tag!r}, not {_FORMAT_TAG}")

@@ -268,6 +268,9 @@ def next_tokens(
 
     `uniforms` (batch,) in [0, 1) pick the class; `temperature` (batch,) (0 = greedy),
     `top_k` (batch,) int (0 = off), `top_p` (batch,) (1 = off). Class 0 (padding) is never drawn.
+    The filters are decided on the sorted distribution, but the CDF runs in class order: two
+    nearly equal classes whose sorted order a rounding difference could swap then still own
+    the same stretch of [0, 1), so a stream's draw does not depend on its batch.
     """
     num_classes = ops.shape(probabilities)[-1]
     temperature = ops.cast(temperature, "float32")
@@ -275,28 +278,30 @@ def next_tokens(
     safe_temperature = ops.where(greedy, ops.ones_like(temperature), temperature)
     logits = ops.log(ops.cast(probabilities, "float32") + _LOG_EPSILON)
     logits = logits / ops.expand_dims(safe_temperature, -1)
-    class_ids = ops.arange(num_classes, dtype="int32")
-    logits = ops.where(ops.expand_dims(class_ids == 0, 0), _MASKED_LOGIT, logits)
+    class_ids = ops.expand_dims(ops.arange(num_classes, dtype="int32"), 0)
+    logits = ops.where(class_ids == 0, _MASKED_LOGIT, logits)
 
-    sorted_logits, sorted_ids = ops.top_k(logits, k=num_classes, sorted=True)
+    sorted_logits, _ = ops.top_k(logits, k=num_classes, sorted=True)
     sorted_probs = ops.softmax(sorted_logits, axis=-1)
-    rank = ops.expand_dims(class_ids, 0)
+    rank = class_ids
     top_k = ops.expand_dims(ops.cast(top_k, "int32"), -1)
     top_p = ops.expand_dims(ops.cast(top_p, "float32"), -1)
     mass_before = ops.cumsum(sorted_probs, axis=-1) - sorted_probs
-    keep = ops.logical_or(top_k <= 0, rank < top_k)
-    keep = ops.logical_and(keep, mass_before < top_p)
-    keep = ops.logical_and(keep, ops.logical_not(ops.expand_dims(greedy, -1)))
-    keep = ops.logical_or(keep, rank == 0)  # the most likely class always stays
+    keep_sorted = ops.logical_or(top_k <= 0, rank < top_k)
+    keep_sorted = ops.logical_and(keep_sorted, mass_before < top_p)
+    keep_sorted = ops.logical_and(keep_sorted, ops.logical_not(ops.expand_dims(greedy, -1)))
+    keep_sorted = ops.logical_or(keep_sorted, rank == 0)  # the most likely class always stays
+    kept_count = ops.sum(ops.cast(keep_sorted, "int32"), axis=-1, keepdims=True)
+    threshold = ops.take_along_axis(sorted_logits, kept_count - 1, axis=-1)
 
-    kept = ops.where(keep, sorted_probs, ops.zeros_like(sorted_probs))
-    cdf = ops.cumsum(kept, axis=-1)
+    keep = logits >= threshold
+    weights = ops.exp(logits - ops.max(logits, axis=-1, keepdims=True))
+    weights = ops.where(keep, weights, ops.zeros_like(weights))
+    cdf = ops.cumsum(weights, axis=-1)
     target = ops.cast(uniforms, "float32") * cdf[:, -1]
     position = ops.sum(ops.cast(cdf <= ops.expand_dims(target, -1), "int32"), axis=-1)
-    last_kept = ops.sum(ops.cast(keep, "int32"), axis=-1) - 1
-    position = ops.minimum(position, last_kept)
-    chosen = ops.take_along_axis(sorted_ids, ops.expand_dims(position, -1), axis=-1)
-    return ops.cast(ops.squeeze(chosen, -1), "int32")
+    last_kept = ops.max(ops.where(keep, class_ids, ops.zeros_like(class_ids)), axis=-1)
+    return ops.cast(ops.minimum(position, last_kept), "int32")
 
 
 def _bucket(value: int, buckets: Sequence[int]) -> int:
