@@ -156,7 +156,7 @@ def measure_ours(*, texts: int, max_chars: int) -> tuple[Measure, Measure, float
 
 
 def writer_latency(sampler: object) -> float:
-    """p50 seconds of the default 5-line "better lyrics" request (6 candidates a line)."""
+    """p50 seconds of the default 5-line "better lyrics" request (4 candidates a line)."""
     from generator.ml.lyrics_writer import write_lyrics
 
     write_lyrics(sampler=sampler, prefix=PREFIX, seed=0)  # type: ignore[arg-type]
@@ -216,7 +216,7 @@ def main() -> int:
             f"{ours.rate:>9.1f} {ratio:>7.1f}x"
         )
     print(f"our one-time compile (buckets of 1 and 8 streams): {compile_s:.1f} s")
-    print(f"our default 5-line better-lyrics request (6 candidates/line), p50: {writer_p50:.2f} s")
+    print(f"our default 5-line better-lyrics request (4 candidates/line), p50: {writer_p50:.2f} s")
     return 0
 
 

@@ -96,6 +96,7 @@ def test_requests_in_one_bucket_reuse_the_compiled_loop(random_sampler: Sampler)
         controls=controls(temperature=[0.2, 0.9], top_k=3, top_p=0.8, max_chars=60),
     )
     assert random_sampler.compilations == compiled
+    assert random_sampler.warm_up(streams=(3, 4), max_chars=64) == 0  # same bucket: nothing new
 
 
 @pytest.mark.parametrize(
