@@ -47,3 +47,17 @@ class _AdamAcceptingLr(_Adam):
 
 for _optimizers in (importlib.import_module("tensorflow.keras.optimizers"), tf_keras.optimizers):
     _optimizers.Adam = _AdamAcceptingLr
+
+
+def patch_numpy2(textgenrnn_module: types.ModuleType) -> None:
+    """textgenrnn passes np.meshgrid's result to np.block; numpy 2 returns a tuple there,
+    which np.block refuses. Give the textgenrnn module a numpy whose meshgrid returns a list."""
+    import numpy
+
+    class _Numpy(types.ModuleType):
+        def __getattr__(self, name: str) -> object:
+            return getattr(numpy, name)
+
+    patched = _Numpy("numpy")
+    patched.meshgrid = lambda *args, **kwargs: list(numpy.meshgrid(*args, **kwargs))
+    textgenrnn_module.np = patched
