@@ -417,22 +417,24 @@ def check_throttle_counts_the_client(stack: Stack) -> str:
     """Generation is rate-limited per client: a forged X-Forwarded-For must not buy a new quota.
 
     Apache appends the real client address to any X-Forwarded-For the client sent, so Django
-    must count the last entry (DRF's NUM_PROXIES = 1), not the whole header.
+    must count the last entry (DRF's NUM_PROXIES = 1), not the whole header. The requests ask for
+    0 lines: DRF counts a request against the quota before it validates it, so each one costs a
+    400, not a generation.
     """
     session = _session(stack)
     for attempt in range(1, GENERATE_RATE_PER_MINUTE + 2):
         response = session.post(
             f"{stack.https_url}/api/generate",
-            json={"prefix": "Late night on the block", "lines": 1},
+            json={"prefix": "Late night on the block", "lines": 0},
             headers={"X-Forwarded-For": f"203.0.113.{attempt}"},
-            timeout=GENERATION_TIMEOUT_S,
+            timeout=REQUEST_TIMEOUT_S,
         )
         if response.status_code == 429:
-            return f"429 after {attempt - 1} requests with a forged X-Forwarded-For each"
-        _expect_status(response, 200, f"generation request {attempt}")
+            return f"429 at request {attempt}, each with another forged X-Forwarded-For"
+        _expect_status(response, 400, f"request {attempt} for 0 lines")
     raise CheckFailed(
-        f"{GENERATE_RATE_PER_MINUTE + 1} requests at {GENERATE_RATE_PER_MINUTE}/min all answered: "
-        "a forged X-Forwarded-For escapes the rate limit"
+        f"{GENERATE_RATE_PER_MINUTE + 1} requests at {GENERATE_RATE_PER_MINUTE}/min, none "
+        "refused: a forged X-Forwarded-For escapes the rate limit"
     )
 
 
