@@ -160,10 +160,10 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_THROTTLE_RATES": {
-        "generate": env_str("RAPLYRICS_GENERATE_RATE", "30/min"),
-    },
+    # Behind Apache every request comes from 127.0.0.1: trust that many X-Forwarded-For hops.
+    "NUM_PROXIES": env_int("RAPLYRICS_NUM_PROXIES", 0, minimum=0) or None,
 }
+RAPLYRICS_GENERATE_RATE = env_str("RAPLYRICS_GENERATE_RATE", "30/min")
 SPECTACULAR_SETTINGS = {
     "TITLE": "RapLyrics API",
     "DESCRIPTION": "Generate rap lyrics from the active model.",

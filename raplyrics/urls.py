@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.staticfiles.urls import staticfiles_urlpatterns
-from django.urls import path
+from django.urls import include, path
 
 from raplyrics import views
 
@@ -14,6 +14,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("", include("generator.api.urls")),
 ]
 # Only when DEBUG: lets `make run` (gunicorn, no Apache) serve the admin's CSS and the assets.
 urlpatterns += staticfiles_urlpatterns()

@@ -82,6 +82,10 @@ _DOUBLED_RE = re.compile(r"(.)\1")
 _CONSONANT_RUN_RE = re.compile(r"[bcdfghjklmnpqrstvwxz]{5}")
 
 
+class WritingTimeout(MLError):
+    """The verse was not finished before the caller's deadline."""
+
+
 class LyricsRequestError(MLError):
     """A lyrics request is out of range (lines, candidates, rounds, seed)."""
 
@@ -290,8 +294,14 @@ def write_lyrics(
     known_words: frozenset[str] = frozenset(),
     max_line_chars: int = DEFAULT_MAX_LINE_CHARS,
     rounds: int = 3,
+    deadline: float | None = None,
 ) -> LyricsResult:
-    """Write `lines` lines continuing `prefix`, each the best of `candidates` (module docstring)."""
+    """Write `lines` lines continuing `prefix`, each the best of `candidates` (module docstring).
+
+    `deadline` is a `time.monotonic()` instant: the writer checks it before each batch of
+    candidates (one compiled call, bounded by `max_line_chars`) and raises `WritingTimeout` once
+    it has passed, so a caller's time limit holds without killing a thread mid-computation.
+    """
     started = time.perf_counter()
     _check_request(lines, candidates, rounds, seed)
     temperatures = SamplingControls.of(temperature=temperature).temperature
@@ -329,6 +339,8 @@ def write_lyrics(
         chosen: CandidateScore | None = None
         chosen_ids: tuple[int, ...] = ()
         for round_number in range(rounds):
+            if deadline is not None and time.monotonic() >= deadline:
+                raise WritingTimeout(f"stopped at line {line_number + 1} of {lines}: out of time")
             round_temperature = min(10.0, line_temperature + RETRY_TEMPERATURE_STEP * round_number)
             controls = SamplingControls(
                 temperature=(round_temperature,),

@@ -131,3 +131,16 @@ def test_unknown_prefix_characters_are_noted_in_the_result(random_sampler: Sampl
     result = write_lyrics(sampler=random_sampler, prefix="Cöld ☃", lines=1, candidates=4, seed=1)
     assert result.prefix.changed
     assert "☃" in result.notes[0]
+
+
+def test_a_passed_deadline_stops_the_writer_before_the_next_batch(random_sampler: Sampler) -> None:
+    import time
+
+    from generator.ml.lyrics_writer import WritingTimeout
+
+    with pytest.raises(WritingTimeout, match="stopped at line 1 of 3: out of time"):
+        write_lyrics(sampler=random_sampler, lines=3, seed=1, deadline=time.monotonic() - 1)
+    finished = write_lyrics(
+        sampler=random_sampler, lines=1, candidates=1, seed=1, deadline=time.monotonic() + 60
+    )
+    assert finished.choices

@@ -1,0 +1,173 @@
+"""Request and response shapes of the generation API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from generator import limits
+
+
+@extend_schema_field(
+    {
+        "oneOf": [
+            {
+                "type": "number",
+                "minimum": limits.TEMPERATURE_MIN,
+                "maximum": limits.TEMPERATURE_MAX,
+            },
+            {
+                "type": "array",
+                "items": {"type": "number"},
+                "minItems": 1,
+                "maxItems": limits.TEMPERATURES_MAX_COUNT,
+            },
+        ]
+    }
+)
+class TemperatureField(serializers.Field):
+    """One temperature, or a list of them cycled per line (the original used 0.5, 0.6, 0.7)."""
+
+    default_error_messages = {
+        "invalid": "give a number or a list of 1 to {count} numbers",
+        "range": "each temperature must be between {low} and {high}; got {value}",
+    }
+
+    def to_internal_value(self, data: Any) -> tuple[float, ...]:
+        values = data if isinstance(data, list) else [data]
+        if not 1 <= len(values) <= limits.TEMPERATURES_MAX_COUNT:
+            self.fail("invalid", count=limits.TEMPERATURES_MAX_COUNT)
+        out = []
+        for value in values:
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                self.fail("invalid", count=limits.TEMPERATURES_MAX_COUNT)
+            if not limits.TEMPERATURE_MIN <= value <= limits.TEMPERATURE_MAX:
+                self.fail(
+                    "range", low=limits.TEMPERATURE_MIN, high=limits.TEMPERATURE_MAX, value=value
+                )
+            out.append(float(value))
+        return tuple(out)
+
+    def to_representation(self, value: tuple[float, ...]) -> list[float]:
+        return list(value)
+
+
+class StrictIntegerField(serializers.IntegerField):
+    """An integer that refuses strings and booleans instead of coercing them."""
+
+    default_error_messages = {"strict": "must be a whole number, not {kind}"}
+
+    def to_internal_value(self, data: Any) -> int:
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("strict", kind=type(data).__name__)
+        return super().to_internal_value(data)
+
+
+class StrictFloatField(serializers.FloatField):
+    default_error_messages = {"strict": "must be a number, not {kind}"}
+
+    def to_internal_value(self, data: Any) -> float:
+        if isinstance(data, bool) or not isinstance(data, int | float):
+            self.fail("strict", kind=type(data).__name__)
+        return super().to_internal_value(data)
+
+
+class StrictBooleanField(serializers.BooleanField):
+    default_error_messages = {"strict": "must be true or false"}
+
+    def to_internal_value(self, data: Any) -> bool:
+        if not isinstance(data, bool):
+            self.fail("strict")
+        return data
+
+
+class GenerateInput(serializers.Serializer):
+    prefix = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        trim_whitespace=False,
+        max_length=limits.PREFIX_MAX_CHARS,
+        default="",
+        error_messages={
+            "max_length": f"is too long; the limit is {limits.PREFIX_MAX_CHARS} characters"
+        },
+    )
+    lines = StrictIntegerField(
+        required=False,
+        default=limits.LINES_DEFAULT,
+        min_value=limits.LINES_MIN,
+        max_value=limits.LINES_MAX,
+    )
+    temperature = TemperatureField(required=False, default=limits.TEMPERATURE_DEFAULT)
+    top_k = StrictIntegerField(required=False, default=0, min_value=0, max_value=10_000)
+    top_p = StrictFloatField(required=False, default=1.0, min_value=0.01, max_value=1.0)
+    candidates = StrictIntegerField(
+        required=False,
+        default=limits.CANDIDATES_DEFAULT,
+        min_value=limits.CANDIDATES_MIN,
+        max_value=limits.CANDIDATES_MAX,
+    )
+    seed = StrictIntegerField(required=False, min_value=0, max_value=limits.SEED_MAX)
+    model = StrictIntegerField(required=False, min_value=1)
+    debug = StrictBooleanField(required=False, default=False)
+
+    def to_internal_value(self, data: Any) -> Any:
+        if not isinstance(data, dict):
+            raise serializers.ValidationError({"non_field_errors": ["send a JSON object"]})
+        unknown = sorted(set(data) - set(self.fields))
+        if unknown:
+            raise serializers.ValidationError(
+                {unknown[0]: [f"is not a known field; known fields: {', '.join(self.fields)}"]}
+            )
+        if "prefix" in data and not isinstance(data["prefix"], str):
+            raise serializers.ValidationError({"prefix": ["must be a string"]})
+        return super().to_internal_value(data)
+
+
+class ModelRef(serializers.Serializer):
+    id = serializers.IntegerField(allow_null=True)
+    name = serializers.CharField()
+
+
+class GenerateOutput(serializers.Serializer):
+    lyrics = serializers.CharField()
+    lines = serializers.ListField(child=serializers.CharField())
+    model = ModelRef()
+    seed = serializers.IntegerField()
+    elapsed_ms = serializers.IntegerField()
+    prefix_notes = serializers.ListField(child=serializers.CharField())
+    candidates = serializers.ListField(
+        child=serializers.DictField(), required=False, help_text="Only with debug=true."
+    )
+
+
+class LegacyInput(serializers.Serializer):
+    input = serializers.CharField(
+        allow_blank=True,
+        trim_whitespace=False,
+        max_length=limits.PREFIX_MAX_CHARS,
+        error_messages={
+            "max_length": f"is too long; the limit is {limits.PREFIX_MAX_CHARS} characters"
+        },
+    )
+
+
+class LegacyOutput(serializers.Serializer):
+    output = serializers.CharField()
+
+
+class ModelVersionOutput(serializers.Serializer):
+    id = serializers.IntegerField(allow_null=True)
+    name = serializers.CharField()
+    active = serializers.BooleanField()
+    source = serializers.CharField()
+    created_at = serializers.DateTimeField(allow_null=True)
+    corpus = serializers.DictField(allow_null=True)
+    metrics = serializers.DictField()
+
+
+class ModelListOutput(serializers.Serializer):
+    active = serializers.IntegerField(allow_null=True)
+    models = ModelVersionOutput(many=True)
