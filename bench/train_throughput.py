@@ -23,7 +23,12 @@ from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
-CORPUS = REPO_ROOT.parent / "shared" / "data" / "tinyshakespeare.txt"
+# RAPLYRICS_BENCH_CORPUS points elsewhere where ../shared does not travel (a GPU machine).
+CORPUS = Path(
+    os.environ.get(
+        "RAPLYRICS_BENCH_CORPUS", REPO_ROOT.parent / "shared" / "data" / "tinyshakespeare.txt"
+    )
+)
 REFERENCE_VENV = Path(os.environ.get("TEXTGENRNN_REF_VENV", "/work/textgenrnn-ref-venv"))
 
 

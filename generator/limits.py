@@ -10,4 +10,4 @@ TEMPERATURES_MAX_COUNT = 8
 # The original project's per-line temperatures.
 TEMPERATURE_DEFAULT = (0.5, 0.6, 0.7)
 SEED_MAX = 2**31 - 1
-LINE_MAX_CHARS = 120
+LINE_MAX_CHARS = 100

@@ -73,11 +73,12 @@ def served_model(*, version_id: int | None = None) -> ServedModel:
 
 
 def warm() -> ServedModel:
-    """Load the active model and compile its sampler (gunicorn's post_worker_init calls this)."""
-    from generator.ml.sampling import SamplingControls
+    """Load the active model and compile the shapes the default request uses (gunicorn's
+    post_worker_init calls this, so the first visitor does not pay for compilation)."""
+    from generator import limits
 
     served = served_model()
-    served.sampler.generate(prefix="warm up", seeds=[0], controls=SamplingControls.of(max_chars=8))
+    served.sampler.warm_up(streams=(1, limits.CANDIDATES_DEFAULT), max_chars=limits.LINE_MAX_CHARS)
     return served
 
 

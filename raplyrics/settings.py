@@ -160,8 +160,9 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    # Behind Apache every request comes from 127.0.0.1: trust that many X-Forwarded-For hops.
-    "NUM_PROXIES": env_int("RAPLYRICS_NUM_PROXIES", 0, minimum=0) or None,
+    # Production runs behind Apache, which appends the client's address to X-Forwarded-For:
+    # count that one entry, never the whole (forgeable) header.
+    "NUM_PROXIES": env_int("RAPLYRICS_NUM_PROXIES", 1 if PRODUCTION else 0, minimum=0) or None,
 }
 RAPLYRICS_GENERATE_RATE = env_str("RAPLYRICS_GENERATE_RATE", "30/min")
 SPECTACULAR_SETTINGS = {

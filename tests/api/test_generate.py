@@ -154,3 +154,4 @@ def test_the_openapi_schema_and_docs_are_served_without_a_cdn(client: Client) ->
     docs = client.get("/api/docs/").content.decode()
     assert "swagger-ui" in docs
     assert "cdn" not in docs.lower()
+    assert "<style" not in docs  # the production CSP refuses inline styles
