@@ -1,0 +1,157 @@
+"""manage.py train: fine-tune (or train anew) the lyrics model, checkpointing every epoch.
+
+SIGTERM (a spot instance's termination notice) or Ctrl-C stops the run at the next batch
+boundary: the checkpoint is uploaded, the run marked interrupted, and the command exits 0 saying
+how to resume it, on this machine or any other.
+"""
+
+from __future__ import annotations
+
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from generator.management.progress import TrainingProgress
+from generator.ml.training import StopFlag
+from generator.training import (
+    RunOutcome,
+    TrainingRequestError,
+    TrainingRunError,
+    create_training_run,
+    resume_training_run,
+    run_training,
+)
+from generator.training.requests import MODEL_OPTIONS
+
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+
+class Command(BaseCommand):
+    help = (
+        "Train the lyrics model on a corpus: fine-tune textgenrnn's pretrained network (default) "
+        "or a new one (--new). Every epoch's checkpoint goes to artifact storage (S3 when "
+        "ARTIFACTS_S3_BUCKET is set); SIGTERM stops at the next batch and --resume RUN_ID "
+        "continues anywhere. On success a model version named run-<id> is registered."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        source = parser.add_mutually_exclusive_group(required=True)
+        source.add_argument("--corpus", type=int, metavar="ID", help="A built corpus (its id).")
+        source.add_argument("--corpus-file", type=Path, metavar="FILE", help="A text file.")
+        source.add_argument(
+            "--resume", type=int, metavar="RUN_ID", help="Continue an interrupted run."
+        )
+        start = parser.add_mutually_exclusive_group()
+        start.add_argument(
+            "--from-pretrained",
+            dest="new",
+            action="store_false",
+            help="Fine-tune textgenrnn's pretrained network (default).",
+        )
+        start.add_argument("--new", action="store_true", help="Train a new network.")
+        parser.set_defaults(new=False)
+        model = parser.add_argument_group("network (textgenrnn's hyperparameters)")
+        model.add_argument("--rnn-layers", type=int, metavar="N")
+        model.add_argument("--rnn-size", type=int, metavar="N")
+        model.add_argument(
+            "--rnn-bidirectional", action="store_true", default=None, help="Bidirectional LSTMs."
+        )
+        model.add_argument("--max-length", type=int, metavar="N", help="Window length (40).")
+        model.add_argument("--dim-embeddings", type=int, metavar="N")
+        model.add_argument(
+            "--word-level", action="store_true", default=None, help="Words, not characters."
+        )
+        model.add_argument("--max-words", type=int, metavar="N", help="Word vocabulary size.")
+        training = parser.add_argument_group("training")
+        training.add_argument(
+            "--epochs",
+            type=int,
+            metavar="N",
+            help="Epochs (default 25; with --resume, a new total to extend the run).",
+        )
+        training.add_argument("--batch-size", type=int, default=128, metavar="N")
+        training.add_argument("--learning-rate", type=float, default=4e-3, metavar="LR")
+        training.add_argument("--dropout", type=float, default=0.0, metavar="P")
+        training.add_argument(
+            "--validation-split",
+            type=float,
+            default=0.1,
+            metavar="F",
+            help="Share of whole verses held out for validation (0.1).",
+        )
+        training.add_argument("--seed", type=int, default=0, metavar="N")
+        parser.add_argument(
+            "--activate", action="store_true", help="Serve the resulting model version."
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        verbosity = int(options["verbosity"])
+        stop = StopFlag()
+        progress = TrainingProgress(stdout=self.stdout, stderr=self.stderr, verbosity=verbosity)
+        try:
+            with stop_on_signals(stop, progress):
+                outcome = self._train(options, stop=stop, progress=progress)
+        except (TrainingRequestError, TrainingRunError) as exc:
+            raise CommandError(str(exc)) from None
+        finally:
+            progress.close()
+        style = self.style.SUCCESS if outcome.status == "done" else self.style.WARNING
+        self.stdout.write(style(outcome.message))
+
+    def _train(
+        self, options: dict[str, Any], *, stop: StopFlag, progress: TrainingProgress
+    ) -> RunOutcome:
+        if options["resume"] is not None:
+            for flag in ("corpus", "corpus_file"):
+                if options[flag] is not None:
+                    raise CommandError("--resume takes its corpus from the run")
+            return resume_training_run(
+                options["resume"],
+                epochs=options["epochs"],
+                stop=stop,
+                listener=progress.listener(),
+                activate=options["activate"],
+            )
+        run = create_training_run(
+            corpus_id=options["corpus"],
+            corpus_file=options["corpus_file"],
+            from_pretrained=not options["new"],
+            model_options={key: options[key] for key in MODEL_OPTIONS},
+            epochs=options["epochs"] if options["epochs"] is not None else 25,
+            batch_size=options["batch_size"],
+            learning_rate=options["learning_rate"],
+            dropout=options["dropout"],
+            validation_split=options["validation_split"],
+            seed=options["seed"],
+        )
+        return run_training(
+            run.pk,
+            stop=stop,
+            listener=progress.listener(),
+            activate=options["activate"],
+        )
+
+
+@contextmanager
+def stop_on_signals(stop: StopFlag, progress: TrainingProgress) -> Iterator[None]:
+    """SIGTERM/SIGINT request a stop at the next batch; a second Ctrl-C aborts at once."""
+
+    def request_stop(signum: int, frame: FrameType | None) -> None:
+        if stop.requested and signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        stop.request()
+        progress.warn(
+            f"{signal.Signals(signum).name} received: saving a checkpoint at the next batch"
+        )
+
+    previous = {signum: signal.signal(signum, request_stop) for signum in STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)

@@ -1,0 +1,134 @@
+"""Asking for a training run: validate everything, then record one queued TrainingRun."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from generator.ml.config import MLError, ModelConfig
+from generator.ml.training import TrainingConfig
+from generator.models import TrainingRun
+from generator.training.corpus_text import CorpusTextError, read_corpus
+from generator.training.errors import TrainingRequestError
+from lyrics.models import Corpus
+
+# What a pretrained fine-tune cannot change: the shape of textgenrnn's pretrained network.
+# (max_length can: the weights do not depend on the window length.)
+PRETRAINED_SHAPE = ("rnn_layers", "rnn_size", "rnn_bidirectional", "dim_embeddings", "word_level")
+MODEL_OPTIONS = (*PRETRAINED_SHAPE, "max_length", "max_words")
+
+
+def model_config_for(*, from_pretrained: bool, options: Mapping[str, Any]) -> ModelConfig:
+    """The network's hyperparameters: the pretrained ones, changed by `options` (None = keep)."""
+    unknown = sorted(set(options) - set(MODEL_OPTIONS))
+    if unknown:
+        raise TrainingRequestError(f"unknown hyperparameter(s): {', '.join(unknown)}")
+    chosen = {key: value for key, value in options.items() if value is not None}
+    try:
+        config = ModelConfig(**chosen)
+    except MLError as exc:
+        raise TrainingRequestError(str(exc)) from None
+    if from_pretrained:
+        pretrained = ModelConfig()
+        changed = [
+            key for key in PRETRAINED_SHAPE if getattr(config, key) != getattr(pretrained, key)
+        ]
+        if changed:
+            flags = ", ".join(f"--{key.replace('_', '-')}" for key in changed)
+            raise TrainingRequestError(
+                f"{flags} cannot change the pretrained network (char level, 2 LSTM layers of "
+                "128, 100-dim embeddings); add --new to train a network of another shape"
+            )
+    return config
+
+
+def training_config_for(**values: Any) -> TrainingConfig:
+    try:
+        return TrainingConfig(**values)
+    except MLError as exc:
+        raise TrainingRequestError(str(exc)) from None
+
+
+def create_training_run(
+    *,
+    corpus_id: int | None = None,
+    corpus_file: Path | str | None = None,
+    from_pretrained: bool = True,
+    model_options: Mapping[str, Any] | None = None,
+    epochs: int = 25,
+    batch_size: int = 128,
+    learning_rate: float = 4e-3,
+    dropout: float = 0.0,
+    validation_split: float = 0.1,
+    seed: int = 0,
+) -> TrainingRun:
+    """A queued run, or TrainingRequestError (one line) with nothing written.
+
+    A second queued/running run on the same corpus is refused; the database's partial unique
+    constraint settles a race between two requests that both passed the first check.
+    """
+    config = model_config_for(from_pretrained=from_pretrained, options=model_options or {})
+    training = training_config_for(
+        epochs=epochs,
+        batch_size=batch_size,
+        learning_rate=learning_rate,
+        dropout=dropout,
+        validation_split=validation_split,
+        seed=seed,
+    )
+    corpus, path = _corpus_and_path(corpus_id=corpus_id, corpus_file=corpus_file)
+    try:
+        text = read_corpus(path)
+    except CorpusTextError as exc:
+        raise TrainingRequestError(str(exc)) from None
+    if not text.verses:
+        what = f"corpus #{corpus.pk}" if corpus is not None else f"corpus file {path}"
+        raise TrainingRequestError(f"{what} is empty: there is no text to train on")
+    if corpus is not None:
+        refuse_if_active(corpus)
+    try:
+        with transaction.atomic():
+            return TrainingRun.objects.create(
+                corpus=corpus,
+                corpus_file=str(path),
+                corpus_sha256=text.sha256,
+                from_pretrained=from_pretrained,
+                hyperparameters={"model": config.to_dict(), "training": training.to_dict()},
+                seed=seed,
+                epochs=epochs,
+            )
+    except IntegrityError:
+        # Another request created its run between our check and our insert.
+        assert corpus is not None
+        refuse_if_active(corpus)
+        raise
+
+
+def refuse_if_active(corpus: Corpus) -> None:
+    active = (
+        TrainingRun.objects.filter(corpus=corpus, status__in=TrainingRun.ACTIVE_STATUSES)
+        .order_by("id")
+        .first()
+    )
+    if active is not None:
+        raise TrainingRequestError(
+            f"corpus #{corpus.pk} already has run #{active.pk} {active.status}; wait for it to "
+            "finish (or stop it) before starting another"
+        )
+
+
+def _corpus_and_path(
+    *, corpus_id: int | None, corpus_file: Path | str | None
+) -> tuple[Corpus | None, Path]:
+    if (corpus_id is None) == (corpus_file is None):
+        raise TrainingRequestError("give exactly one of a corpus id or a corpus file")
+    if corpus_id is not None:
+        corpus = Corpus.objects.filter(pk=corpus_id).first()
+        if corpus is None:
+            raise TrainingRequestError(f"corpus #{corpus_id} does not exist")
+        return corpus, corpus.path
+    assert corpus_file is not None
+    return None, Path(corpus_file).expanduser().resolve()
