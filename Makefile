@@ -46,6 +46,8 @@ superuser: venv
 
 ## bench: the benchmarks in bench/, each printing a table against its baseline
 bench: venv
+	@# The baselines run the textgenrnn library itself, in a Keras 2 venv of its own.
+	@test -x .venv-textgenrnn/bin/python || bash bench/textgenrnn_ref/make_venv.sh .venv-textgenrnn
 	$(PY) -m bench
 
 ## deploy-check: production end to end on loopback: Apache (TLS, static, proxy) before gunicorn

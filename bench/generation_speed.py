@@ -70,7 +70,9 @@ class Measure:
 
 
 def reference_python() -> Path | None:
-    venv = Path(os.environ.get("TEXTGENRNN_REF_VENV", "/work/textgenrnn-ref-venv"))
+    venv = Path(
+        os.environ.get("TEXTGENRNN_REF_VENV", REFERENCE_DIR.parents[1] / ".venv-textgenrnn")
+    )
     python = venv / "bin" / "python"
     return python if python.is_file() and (REFERENCE_DIR / "shim.py").is_file() else None
 

@@ -29,7 +29,7 @@ CORPUS = Path(
         "RAPLYRICS_BENCH_CORPUS", REPO_ROOT.parent / "shared" / "data" / "tinyshakespeare.txt"
     )
 )
-REFERENCE_VENV = Path(os.environ.get("TEXTGENRNN_REF_VENV", "/work/textgenrnn-ref-venv"))
+REFERENCE_VENV = Path(os.environ.get("TEXTGENRNN_REF_VENV", REPO_ROOT / ".venv-textgenrnn"))
 
 
 def corpus_lines(chars: int) -> list[str]:

@@ -1,7 +1,7 @@
 """Regenerates tests/ml/fixtures/textgenrnn_reference.npz with textgenrnn's own Keras 2 model.
 
 Run inside the reference venv (bench/textgenrnn_ref/make_venv.sh), from the repository root:
-    /work/textgenrnn-ref-venv/bin/python bench/textgenrnn_ref/make_fidelity_fixture.py
+    .venv-textgenrnn/bin/python bench/textgenrnn_ref/make_fidelity_fixture.py
 It records, for fixed input windows, the next-token probabilities of
 1. textgenrnn's pretrained model (its shipped weights, loaded by Keras 2's own loader, which
    converts the CuDNN LSTMs), windows encoded by textgenrnn's own encoder;

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Builds the reference venv in which the textgenrnn 2.0.0 library itself runs (TF 2.x + tf_keras,
-# i.e. Keras 2). It lives outside the repository (textgenrnn needs a Keras 2 it cannot share
+# i.e. Keras 2). It is a venv of its own, .venv-textgenrnn (textgenrnn needs a Keras 2 it cannot share
 # with our Keras 3 venv). Only bench/ and the fixture generator use it; the product never does.
 #   usage: bench/textgenrnn_ref/make_venv.sh [VENV_DIR]   (default: $TEXTGENRNN_REF_VENV or
-#          /work/textgenrnn-ref-venv)
+#          <repo>/.venv-textgenrnn)
 set -euo pipefail
-venv="${1:-${TEXTGENRNN_REF_VENV:-/work/textgenrnn-ref-venv}}"
+venv="${1:-${TEXTGENRNN_REF_VENV:-$(cd "$(dirname "$0")/../.." && pwd)/.venv-textgenrnn}}"
 python="${PYTHON:-python3.11}"
 if [ ! -x "$venv/bin/python" ]; then
   "$python" -m venv "$venv"

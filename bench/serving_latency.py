@@ -1,0 +1,168 @@
+"""End-to-end serving: the default request through a real gunicorn (the project's config).
+
+Measures, in one run: latency p50/p95 of the default 5-line request (one client, sequential),
+requests/s with 8 concurrent clients, and resident memory per worker. Target (issue 6): p50
+under 500 ms on the 2-core machine. The served model is the active version of the data dir
+given (`make run` prepares the demo model in var/), else textgenrnn's pretrained model.
+
+    .venv/bin/python bench/serving_latency.py [--data-dir var] [--requests 20] [--json out.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import requests
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+PREFIXES = ["Late night on the avenue", "I came up from the bottom", "", "Money talk", "Yeah"]
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def _worker_pids(master: int) -> list[int]:
+    children = Path(f"/proc/{master}/task/{master}/children")
+    return [int(pid) for pid in children.read_text().split()] if children.exists() else []
+
+
+def _start(data_dir: Path, log_path: Path, workers: int) -> tuple[subprocess.Popen[bytes], str]:
+    port = _free_port()
+    env = {
+        **os.environ,
+        "DJANGO_DEBUG": "1",
+        "DATABASE_URL": f"sqlite:///{data_dir / 'db.sqlite3'}",
+        "RAPLYRICS_DATA_DIR": str(data_dir),
+        "ARTIFACTS_DIR": str(data_dir / "artifacts"),
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "GUNICORN_WORKERS": str(workers),
+        "GUNICORN_ACCESS_LOG": "/dev/null",
+        "RAPLYRICS_GENERATE_RATE": "100000/min",  # the bench measures speed, not the throttle
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+    }
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
+        cwd=REPO_ROOT,
+        env=env,
+        check=True,
+    )
+    log = log_path.open("w")
+    server = subprocess.Popen(
+        [str(Path(sys.executable).with_name("gunicorn")), "-c", "gunicorn.conf.py",
+         "raplyrics.wsgi"],
+        cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    deadline = time.monotonic() + 300
+    while log_path.read_text().count("worker ready") < workers:
+        if server.poll() is not None or time.monotonic() > deadline:
+            raise SystemExit(f"gunicorn did not start:\n{log_path.read_text()[-3000:]}")
+        time.sleep(0.5)
+    return server, f"http://127.0.0.1:{port}"
+
+
+def _generate(session: requests.Session, base: str, index: int) -> float:
+    started = time.perf_counter()
+    response = session.post(
+        f"{base}/api/generate", json={"prefix": PREFIXES[index % len(PREFIXES)]}, timeout=120
+    )
+    elapsed = time.perf_counter() - started
+    response.raise_for_status()
+    return elapsed
+
+
+def measure(base: str, *, sequential: int, concurrent_clients: int) -> dict[str, Any]:
+    session = requests.Session()
+    _generate(session, base, 0)  # one request so each shape has been seen once
+    latencies = sorted(_generate(session, base, i) for i in range(sequential))
+    p95_index = min(len(latencies) - 1, round(0.95 * (len(latencies) - 1)))
+
+    done: list[float] = []
+    lock = threading.Lock()
+
+    def client(number: int) -> None:
+        own = requests.Session()
+        for i in range(max(2, sequential // concurrent_clients)):
+            elapsed = _generate(own, base, number + i)
+            with lock:
+                done.append(elapsed)
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(concurrent_clients)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    wall = time.perf_counter() - started
+    return {
+        "p50_ms": statistics.median(latencies) * 1000,
+        "p95_ms": latencies[p95_index] * 1000,
+        "sequential_requests": len(latencies),
+        "concurrent_clients": concurrent_clients,
+        "concurrent_requests": len(done),
+        "requests_per_second": len(done) / wall,
+        "concurrent_p50_ms": statistics.median(done) * 1000,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data-dir", type=Path, default=REPO_ROOT / "var")
+    parser.add_argument("--requests", type=int, default=20)
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as scratch:
+        data_dir = args.data_dir if (args.data_dir / "db.sqlite3").exists() else Path(scratch)
+        server, base = _start(data_dir, Path(scratch) / "gunicorn.log", args.workers)
+        try:
+            model = requests.get(f"{base}/api/models", timeout=30).json()
+            active = next(m["name"] for m in model["models"] if m["active"])
+            results = measure(base, sequential=args.requests, concurrent_clients=args.clients)
+            results["worker_rss_mib"] = [
+                round(_rss_mib(pid), 1) for pid in _worker_pids(server.pid)
+            ]
+            results["model"] = active
+            results["workers"] = args.workers
+            results["load_average"] = os.getloadavg()
+        finally:
+            server.send_signal(signal.SIGTERM)
+            server.wait(timeout=60)
+
+    print(f"default request (5 lines, 4 candidates) through gunicorn, model: {results['model']}")
+    print(f"{'measure':<40} {'value':>12}")
+    print(f"{'latency p50 (1 client)':<40} {results['p50_ms']:>10.0f} ms")
+    print(f"{'latency p95 (1 client)':<40} {results['p95_ms']:>10.0f} ms")
+    print(f"{'requests/s (8 clients)':<40} {results['requests_per_second']:>12.2f}")
+    print(f"{'latency p50 (8 clients)':<40} {results['concurrent_p50_ms']:>10.0f} ms")
+    print(f"{'RSS per worker':<40} {', '.join(f'{r} MiB' for r in results['worker_rss_mib']):>12}")
+    print(f"{'target p50 < 500 ms':<40} {'met' if results['p50_ms'] < 500 else 'NOT met':>12}")
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()
