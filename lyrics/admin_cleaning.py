@@ -225,6 +225,23 @@ class CorpusAdmin(admin.ModelAdmin):
     ]
     list_filter = ["augmented"]
     search_fields = ["sha256", "file_path"]
+    actions = ["train_model"]
+
+    @admin.action(description="Train a model on this corpus")
+    def train_model(self, request: HttpRequest, queryset: QuerySet[Corpus]) -> None:
+        # The training service lives in generator; imported here so lyrics loads without it.
+        from generator.training import TrainingRequestError
+        from generator.training.queueing import queue_training_run
+
+        for corpus in queryset.order_by("id"):
+            try:
+                run = queue_training_run(corpus_id=corpus.pk)
+            except TrainingRequestError as exc:
+                self.message_user(request, f"Not started: {exc}", messages.ERROR)
+                continue
+            self.message_user(
+                request, f"Training run #{run.pk} queued on corpus #{corpus.pk}.", messages.SUCCESS
+            )
 
     def get_readonly_fields(self, request: HttpRequest, obj: Corpus | None = None) -> list[str]:
         return [field.name for field in Corpus._meta.fields]

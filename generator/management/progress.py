@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.management.base import OutputWrapper
 from tqdm import tqdm
 
-from generator.training.runner import CheckpointStored, SessionStarted, TrainingListener
+if TYPE_CHECKING:
+    from generator.training.runner import CheckpointStored, SessionStarted, TrainingListener
 
 
 class TrainingProgress:
@@ -27,6 +28,8 @@ class TrainingProgress:
         self.postfix: dict[str, str] = {}
 
     def listener(self) -> TrainingListener:
+        from generator.training.runner import TrainingListener
+
         return TrainingListener(
             on_start=self.on_start,
             on_batch=self.on_batch,

@@ -7,16 +7,13 @@ how to resume it, on this machine or any other.
 
 from __future__ import annotations
 
-import signal
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from generator.management.progress import TrainingProgress
+from generator.management.stopping import stop_on_signals
 from generator.ml.training import StopFlag
 from generator.training import (
     RunOutcome,
@@ -27,8 +24,6 @@ from generator.training import (
     run_training,
 )
 from generator.training.requests import MODEL_OPTIONS
-
-STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
 class Command(BaseCommand):
@@ -135,23 +130,3 @@ class Command(BaseCommand):
             listener=progress.listener(),
             activate=options["activate"],
         )
-
-
-@contextmanager
-def stop_on_signals(stop: StopFlag, progress: TrainingProgress) -> Iterator[None]:
-    """SIGTERM/SIGINT request a stop at the next batch; a second Ctrl-C aborts at once."""
-
-    def request_stop(signum: int, frame: FrameType | None) -> None:
-        if stop.requested and signum == signal.SIGINT:
-            raise KeyboardInterrupt
-        stop.request()
-        progress.warn(
-            f"{signal.Signals(signum).name} received: saving a checkpoint at the next batch"
-        )
-
-    previous = {signum: signal.signal(signum, request_stop) for signum in STOP_SIGNALS}
-    try:
-        yield
-    finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)

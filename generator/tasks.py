@@ -1,0 +1,86 @@
+"""Celery doors into the training service.
+
+Run training on its own queue, one run per worker process at a time:
+
+    celery -A raplyrics worker -Q training --concurrency 1
+
+(`CELERY_WORKER_PREFETCH_MULTIPLIER = 1` keeps a busy worker from reserving a second run.)
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from celery import shared_task
+from celery.app.task import Task
+
+from generator.ml.training import StopFlag
+from generator.models import TrainingRun
+from generator.training import (
+    TrainingRequestError,
+    TrainingRunError,
+    resume_training_run,
+    run_training,
+)
+
+logger = logging.getLogger(__name__)
+
+TRAINING_QUEUE = "training"
+# Seconds before an interrupted run's task is handed to another worker to resume.
+RESUME_COUNTDOWN_S = 10
+
+
+@shared_task(
+    bind=True,
+    name="generator.train_model",
+    queue=TRAINING_QUEUE,
+    # Acknowledged only when done: if the worker's machine vanishes, the broker redelivers.
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=None,
+)
+def train_model(self: Task, run_id: int) -> dict[str, Any]:
+    """Train (or resume) run `run_id`; the same service as `manage.py train`.
+
+    A queued run starts; an interrupted one resumes from its newest stored checkpoint. When the
+    worker is told to stop (SIGTERM in the worker's process) the run stops at the next batch and,
+    on a real broker, the task is queued again so that another worker resumes it.
+    """
+    TrainingRun.objects.filter(pk=run_id).update(celery_task_id=self.request.id or "")
+    status = TrainingRun.objects.filter(pk=run_id).values_list("status", flat=True).first()
+    stop = StopFlag()
+    try:
+        with _stop_on_sigterm(stop):
+            if status == TrainingRun.Status.INTERRUPTED:
+                outcome = resume_training_run(run_id, stop=stop)
+            else:
+                outcome = run_training(run_id, stop=stop)
+    except TrainingRequestError as exc:
+        # Nothing to do (already running elsewhere, done, missing): not worth a retry.
+        logger.warning("train_model(%s) refused: %s", run_id, exc)
+        return {"run_id": run_id, "status": status, "message": str(exc)}
+    except TrainingRunError as exc:
+        logger.error("%s", exc)
+        return {"run_id": run_id, "status": TrainingRun.Status.FAILED, "message": str(exc)}
+    logger.info("%s", outcome.message)
+    if outcome.status == TrainingRun.Status.INTERRUPTED and not self.request.is_eager:
+        raise self.retry(countdown=RESUME_COUNTDOWN_S)
+    return {"run_id": run_id, "status": outcome.status, "message": outcome.message}
+
+
+@contextmanager
+def _stop_on_sigterm(stop: StopFlag) -> Iterator[None]:
+    """SIGTERM requests a stop at the next batch, where a handler can be installed (main thread)."""
+    try:
+        previous = signal.signal(signal.SIGTERM, lambda *_: stop.request())
+    except ValueError:  # not the main thread (a threaded pool): no handler, no stop
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
