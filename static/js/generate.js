@@ -403,6 +403,15 @@ function showResult(entry) {
   resultNotes.hidden = entry.notes.length === 0;
   keepSeedButton.hidden = entry.seed === null;
   result.hidden = false;
+  revealIfBelowTheFold(result);
+}
+
+// On a phone the verse lands under the form, out of sight: bring its start into view.
+function revealIfBelowTheFold(node) {
+  const top = node.getBoundingClientRect().top;
+  if (top < window.innerHeight - 96) return;
+  const calm = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+  node.scrollIntoView({ block: "start", behavior: calm ? "auto" : "smooth" });
 }
 
 async function copyText(text) {
