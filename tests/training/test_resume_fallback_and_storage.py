@@ -1,0 +1,114 @@
+"""Corrupt checkpoints are skipped with a warning; uploads are retried, and a run whose
+checkpoint cannot be stored fails, keeping the local copy and reporting nothing as done."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings as django_settings
+
+from generator.artifacts import store_from_settings
+from generator.ml.checkpoint import load_checkpoint
+from generator.ml.training import StopFlag
+from generator.models import ModelVersion, TrainingRun
+from generator.training import (
+    TrainingListener,
+    TrainingRunError,
+    create_training_run,
+    resume_training_run,
+    run_training,
+)
+from generator.training.runner import CheckpointStored
+from tests.s3server import FlakyS3Proxy
+from tests.training.conftest import TINY_OPTIONS
+
+pytestmark = pytest.mark.django_db
+
+
+def _interrupted_after_two_epochs(corpus_file: Path) -> TrainingRun:
+    run = create_training_run(corpus_file=corpus_file, epochs=3, **TINY_OPTIONS)
+    stop = StopFlag()
+
+    def stop_after_epoch_two(stored: CheckpointStored) -> None:
+        if stored.epoch == 2:
+            stop.request()
+
+    outcome = run_training(
+        run.pk, stop=stop, listener=TrainingListener(on_checkpoint=stop_after_epoch_two)
+    )
+    assert outcome.status == TrainingRun.Status.INTERRUPTED
+    return outcome.run
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("damage", ["corrupt", "truncate"])
+def test_it_resumes_from_the_previous_checkpoint_when_the_newest_is_damaged(
+    corpus_file: Path, work_dirs: Path, settings: Any, tmp_path: Path, damage: str
+) -> None:
+    run = _interrupted_after_two_epochs(corpus_file)
+    newest = Path(django_settings.ARTIFACTS_DIR) / f"runs/{run.pk}/epoch-0002.ckpt"
+    data = bytearray(newest.read_bytes())
+    if damage == "corrupt":
+        data[len(data) // 2] ^= 0xFF
+    else:
+        del data[len(data) // 2 :]
+    newest.write_bytes(bytes(data))
+    warnings: list[str] = []
+    settings.DATA_DIR = tmp_path / "machine-b"
+
+    outcome = resume_training_run(run.pk, listener=TrainingListener(on_warning=warnings.append))
+
+    assert len(warnings) == 1
+    assert f"runs/{run.pk}/epoch-0002.ckpt" in warnings[0]
+    assert ("corrupt" if damage == "corrupt" else "truncated") in warnings[0]
+    assert outcome.warnings == warnings
+    assert outcome.status == TrainingRun.Status.DONE
+    assert [row["epoch"] for row in outcome.run.epoch_metrics] == [1, 2, 3]
+    # Epoch 2 was trained again and its checkpoint replaced the damaged one.
+    store = store_from_settings(django_settings)
+    restored = tmp_path / "restored.ckpt"
+    store.get_file(f"runs/{run.pk}/epoch-0002.ckpt", restored)
+    assert load_checkpoint(restored).epoch == 2
+
+
+def test_uploads_refused_for_a_while_are_retried_and_the_run_completes(
+    corpus_file: Path, flaky_artifacts: FlakyS3Proxy, s3_artifacts: str
+) -> None:
+    run = create_training_run(corpus_file=corpus_file, epochs=2, **TINY_OPTIONS)
+    flaky_artifacts.fail_next(2, method="PUT")
+
+    outcome = run_training(run.pk)
+
+    assert outcome.status == TrainingRun.Status.DONE
+    refused = [r for r in flaky_artifacts.requests("PUT") if r.status == 503]
+    assert len(refused) == 2
+    assert outcome.run.checkpoint_keys == [
+        f"runs/{run.pk}/epoch-0001.ckpt",
+        f"runs/{run.pk}/epoch-0002.ckpt",
+    ]
+
+
+def test_a_checkpoint_that_cannot_be_stored_fails_the_run_and_stays_on_disk(
+    corpus_file: Path, flaky_artifacts: FlakyS3Proxy, settings: Any
+) -> None:
+    settings.ARTIFACTS_S3_MAX_ATTEMPTS = 2
+    run = create_training_run(corpus_file=corpus_file, epochs=2, **TINY_OPTIONS)
+    # The corpus copy goes up first; from the first checkpoint on, storage refuses everything.
+    refuse_all = TrainingListener(on_start=lambda _: flaky_artifacts.fail_next(100))
+
+    with pytest.raises(TrainingRunError) as failure:
+        run_training(run.pk, listener=refuse_all)
+
+    message = str(failure.value)
+    assert "\n" not in message
+    assert "epoch-0001.ckpt could not be stored" in message
+    run.refresh_from_db()
+    assert run.status == TrainingRun.Status.FAILED
+    assert run.error and "\n" not in run.error
+    assert run.epochs_done == 0 and run.checkpoint_keys == []
+    local = Path(settings.DATA_DIR) / "training" / f"run-{run.pk}" / "checkpoints"
+    assert (local / "epoch-0001.ckpt").is_file()
+    assert str(local / "epoch-0001.ckpt") in message
+    assert not ModelVersion.objects.exists()
