@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# Up to 4 test processes: each loads TensorFlow (about 1 GB), so more rarely pays.
+PYTEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); [ $$n -gt 4 ] && n=4; echo $$n)
 PYTEST_ARGS ?=
 
 .PHONY: run test lint format migrations-check superuser bench deploy-check system-deps venv clean
@@ -26,7 +28,7 @@ run: venv
 
 ## test: lint, migrations check and the whole suite (real PostgreSQL/Redis when reachable)
 test: venv system-deps lint migrations-check
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 lint: venv
 	$(VENV)/bin/ruff check .

@@ -15,6 +15,7 @@ def _corpus_summary(corpus: Corpus | None) -> dict[str, Any] | None:
     return {
         "id": corpus.pk,
         "verses": corpus.verse_count,
+        "distinct_verses": corpus.source_verse_count,
         "characters": corpus.char_count,
         "lines": corpus.line_count,
         "augmented": corpus.augmented,
