@@ -37,7 +37,6 @@ RESUME_COUNTDOWN_S = 10
 @shared_task(
     bind=True,
     name="generator.train_model",
-    queue=TRAINING_QUEUE,
     # Acknowledged only when done: if the worker's machine vanishes, the broker redelivers.
     acks_late=True,
     reject_on_worker_lost=True,
@@ -70,6 +69,11 @@ def train_model(self: Task, run_id: int) -> dict[str, Any]:
     if outcome.status == TrainingRun.Status.INTERRUPTED and not self.request.is_eager:
         raise self.retry(countdown=RESUME_COUNTDOWN_S)
     return {"run_id": run_id, "status": outcome.status, "message": outcome.message}
+
+
+def send_training_task(run_id: int) -> None:
+    """Queue `train_model` on the training queue (also routed there by CELERY_TASK_ROUTES)."""
+    train_model.apply_async(args=(run_id,), queue=TRAINING_QUEUE)
 
 
 @contextmanager

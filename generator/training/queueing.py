@@ -21,9 +21,9 @@ def admin_training_options() -> dict[str, Any]:
 def queue_training_run(*, corpus_id: int) -> TrainingRun:
     """A queued run on the corpus, its task sent once the row is committed (a worker must see
     it). Raises TrainingRequestError (one line) when the corpus cannot be trained on now."""
-    from generator.tasks import train_model
+    from generator.tasks import send_training_task
 
     with transaction.atomic():
         run = create_training_run(corpus_id=corpus_id, **admin_training_options())
-        transaction.on_commit(lambda: train_model.delay(run.pk))
+        transaction.on_commit(lambda: send_training_task(run.pk))
     return run
