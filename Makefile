@@ -24,6 +24,8 @@ $(STAMP): requirements.lock
 ## run: migrate, prepare the demo model on first use, serve on http://127.0.0.1:8000
 run: venv
 	$(PY) manage.py migrate --noinput
+	@# First run only: fine-tune the pretrained model on the shipped demo corpus (a minute or two).
+	$(PY) manage.py prepare_demo_model
 	$(VENV)/bin/gunicorn -c gunicorn.conf.py raplyrics.wsgi
 
 ## test: lint, migrations check and the whole suite (real PostgreSQL/Redis when reachable)

@@ -152,6 +152,8 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = CELERY_RESULT_BACKEND is None
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Training gets a queue of its own, served by a worker with --concurrency 1 (one run at a time).
+CELERY_TASK_ROUTES = {"generator.train_model": {"queue": "training"}}
 
 # --- API -----------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
