@@ -9,6 +9,8 @@ import sys
 
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "raplyrics.settings")
+    # TensorFlow's C++ start-up chatter (CPU feature notes) is not for operators.
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
 

@@ -7,5 +7,7 @@ import os
 from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "raplyrics.settings")
+# TensorFlow's C++ start-up chatter (CPU feature notes) is not for operators.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 application = get_wsgi_application()
