@@ -41,10 +41,16 @@ def measure_ours(lines: list[str], *, batch_size: int, epochs: int) -> dict[str,
     import keras
 
     from generator.ml.dataset import build_dataset
-    from generator.ml.training import TrainingConfig, fit, resolved_jit_compile, start_training
+    from generator.ml.training import (
+        TrainingConfig,
+        fit,
+        resolved_jit_compile,
+        start_training,
+        unroll_for_training,
+    )
     from generator.ml.weights import load_pretrained
 
-    loaded = load_pretrained()
+    loaded = load_pretrained(unroll=unroll_for_training())
     dataset = build_dataset(
         lines, vocabulary=loaded.vocabulary, config=loaded.config, validation_split=0.0
     )

@@ -7,7 +7,6 @@ shuffled with a seeded generator, so the same database and the same seed give a 
 from __future__ import annotations
 
 import hashlib
-import os
 import random
 import re
 from collections.abc import Iterable, Sequence
@@ -17,6 +16,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 
+from generator.ml.checkpoint import atomic_output
 from lyrics.models import Artist, Corpus, Verse
 from lyrics.models.corpus import CORPUS_FORMAT_VERSION
 
@@ -145,21 +145,8 @@ def corpus_stats(verses: Sequence[CorpusVerse], text: str) -> CorpusStats:
 def write_atomically(path: Path, data: bytes) -> None:
     """Write `path.part`, fsync, rename: readers never see half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    part = path.with_name(path.name + ".part")
-    try:
-        with part.open("wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(part, path)
-    except BaseException:
-        part.unlink(missing_ok=True)
-        raise
-    folder = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(folder)
-    finally:
-        os.close(folder)
+    with atomic_output(path) as part:
+        part.write_bytes(data)
 
 
 def build_corpus(

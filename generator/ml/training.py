@@ -173,12 +173,28 @@ def start_training(
     return TrainingState(model=model, vocabulary=vocabulary, config=config, training=training)
 
 
+def unroll_for_training() -> bool:
+    """Whether to unroll the LSTMs' fixed-length loop for training.
+
+    On TensorFlow, unrolling the `max_length` steps trained about 20% more windows/s on CPU than
+    TensorFlow's while-loop (measured with bench/train_throughput.py); on JAX, XLA compiles the
+    scan itself. The weights are the same either way, so serving builds the rolled model.
+    """
+    return keras.backend.backend() == "tensorflow"
+
+
 def new_model(
     config: ModelConfig, vocabulary: Vocabulary, *, training: TrainingConfig
 ) -> keras.Model:
     """A randomly initialised model; the seed makes its initial weights reproducible."""
     keras.utils.set_random_seed(training.seed)
-    return build_model(config, vocabulary.num_classes, dropout=training.dropout, seed=training.seed)
+    return build_model(
+        config,
+        vocabulary.num_classes,
+        dropout=training.dropout,
+        seed=training.seed,
+        unroll=unroll_for_training(),
+    )
 
 
 def to_checkpoint(state: TrainingState) -> Checkpoint:
@@ -201,7 +217,7 @@ def to_checkpoint(state: TrainingState) -> Checkpoint:
 
 
 def resume_training(
-    checkpoint: Checkpoint, *, epochs: int | None = None, unroll: bool = False
+    checkpoint: Checkpoint, *, epochs: int | None = None, unroll: bool | None = None
 ) -> TrainingState:
     """Rebuild model, optimizer and progress from a checkpoint; `epochs` may extend the run."""
     training = TrainingConfig.from_dict(checkpoint.training)
@@ -212,7 +228,7 @@ def resume_training(
         checkpoint.vocabulary.num_classes,
         dropout=training.dropout,
         seed=training.seed,
-        unroll=unroll,
+        unroll=unroll_for_training() if unroll is None else unroll,
     )
     compile_for_training(model, training)
     _assign_all(model.variables, checkpoint.model_variables, what="model")

@@ -41,6 +41,7 @@ from generator.ml.training import (
     new_model,
     resume_training,
     start_training,
+    unroll_for_training,
 )
 from generator.ml.vocab import Vocabulary
 from generator.ml.weights import load_pretrained, save_textgenrnn
@@ -389,7 +390,9 @@ def _fresh_state(run: TrainingRun, text: CorpusText) -> TrainingState:
     config = ModelConfig.from_dict(run.hyperparameters["model"])
     training = TrainingConfig.from_dict(run.hyperparameters["training"])
     if run.from_pretrained:
-        loaded = load_pretrained(dropout=training.dropout, seed=training.seed)
+        loaded = load_pretrained(
+            dropout=training.dropout, seed=training.seed, unroll=unroll_for_training()
+        )
         # The pretrained weights fit any window length; only max_length may differ.
         model_config = ModelConfig.from_dict(
             {**loaded.config.to_dict(), "max_length": config.max_length}
@@ -414,7 +417,11 @@ def _rebuilt_for_length(
     from generator.ml.network import build_model
 
     model = build_model(
-        config, vocabulary.num_classes, dropout=training.dropout, seed=training.seed
+        config,
+        vocabulary.num_classes,
+        dropout=training.dropout,
+        seed=training.seed,
+        unroll=unroll_for_training(),
     )
     by_name = {layer.name: layer for layer in pretrained.layers}
     for layer in model.layers:
