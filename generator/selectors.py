@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-from generator.models import ModelVersion
+from generator.demo import DEMO_CORPUS
+from generator.models import ModelVersion, TrainingRun
 from generator.serving import PRETRAINED_NAME
 from lyrics.models import Corpus
 
@@ -56,14 +58,27 @@ def model_list() -> dict[str, Any]:
     return {"active": active, "models": entries}
 
 
+def _trained_from(run: TrainingRun | None) -> str | None:
+    """In words, the corpus file a run read when it was not a recorded Corpus."""
+    if run is None or not run.corpus_file:
+        return None
+    path = Path(run.corpus_file)
+    if path.resolve() == DEMO_CORPUS:
+        return "the demo corpus shipped with RapLyrics: original verses written for the project"
+    return f"the corpus file {path.name}"
+
+
 def active_model_summary() -> dict[str, Any]:
     """What the website's about section says: the served model and what it learned from."""
-    version = ModelVersion.objects.select_related("corpus").filter(is_active=True).first()
+    version = (
+        ModelVersion.objects.select_related("corpus", "training_run").filter(is_active=True).first()
+    )
     if version is None:
         return {
             "name": PRETRAINED_NAME,
             "pretrained": True,
             "trained_on": None,
+            "trained_from": None,
             "created_at": None,
             "metrics": {},
         }
@@ -71,6 +86,7 @@ def active_model_summary() -> dict[str, Any]:
         "name": version.name,
         "pretrained": False,
         "trained_on": _corpus_summary(version.corpus),
+        "trained_from": None if version.corpus else _trained_from(version.training_run),
         "created_at": version.created_at,
         "metrics": version.metrics,
     }

@@ -41,7 +41,11 @@ def _about() -> dict[str, Any]:
     """What the served model learned from; for the pretrained fallback, what training would read."""
     model = active_model_summary()
     corpus = model["trained_on"]
-    if corpus is None:
+    if corpus is None and not model["pretrained"]:
+        # Trained from a file rather than a recorded corpus: the template names the file.
+        stats: list[tuple[str, int]] = []
+        artists: list[str] = []
+    elif corpus is None:
         catalogue = corpus_stats()
         stats = [
             ("Artists", catalogue["artists"]),
@@ -49,7 +53,7 @@ def _about() -> dict[str, Any]:
             ("Verses", catalogue["verses_included"]),
             ("Characters", catalogue["characters_included"]),
         ]
-        artists: list[str] = []
+        artists = []
     else:
         artists = list(corpus["artists"])
         stats = [

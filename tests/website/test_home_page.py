@@ -138,6 +138,27 @@ def test_the_about_section_says_what_the_active_model_learned_from(client: Clien
     assert "and 2 more" in artists
 
 
+def test_a_model_trained_from_the_demo_corpus_file_says_so(client: Client) -> None:
+    from generator.demo import DEMO_CORPUS
+    from generator.models import TrainingRun
+
+    run = TrainingRun.objects.create(corpus_file=str(DEMO_CORPUS), epochs=1, status="done")
+    ModelVersion.objects.create(
+        name="demo",
+        training_run=run,
+        weights_key="w",
+        vocab_key="v",
+        config_key="c",
+        weights_sha256="1" * 64,
+        is_active=True,
+    )
+    about = _page(client).find(id="about")
+    text = about.get_text(" ", strip=True)
+    assert "It learned from the demo corpus shipped with RapLyrics" in text
+    assert "No model has been trained here yet" not in text
+    assert _about_stats(about) == {}
+
+
 def test_the_page_has_no_inline_scripts_styles_or_handlers(
     client: Client, staff_client: Client
 ) -> None:

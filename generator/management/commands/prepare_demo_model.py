@@ -16,12 +16,12 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from generator.demo import DEMO_CORPUS
 from generator.management.progress import TrainingProgress
 from generator.management.stopping import stop_on_signals
 from generator.models import ModelVersion, TrainingRun
 
 DEMO_VERSION_NAME = "demo"
-DEMO_CORPUS = Path(__file__).resolve().parents[2] / "demo" / "corpus.txt"
 # One pass over the 37k windows of the demo corpus: about a minute on two free cores
 # (measured); the pretrained network already knows English, so one epoch gives it the style.
 DEMO_EPOCHS = 1
