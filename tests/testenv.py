@@ -52,9 +52,16 @@ DATABASE_CHOICE, BROKER_CHOICE = _choose_services()
 # Tests call tasks in-process unless a test starts a worker itself.
 os.environ["CELERY_TASK_ALWAYS_EAGER"] = "1"
 os.environ.setdefault("DJANGO_DEBUG", "1")
-# Artifacts and data of the run never land in the developer's var/.
-os.environ.setdefault("RAPLYRICS_DATA_DIR", tempfile.mkdtemp(prefix="raplyrics-test-"))
-os.environ.setdefault("ARTIFACTS_DIR", str(Path(os.environ["RAPLYRICS_DATA_DIR"]) / "artifacts"))
+# Artifacts and data of the run never land in the developer's var/, and each xdist worker has a
+# folder of its own: the file cache (throttle counters) and model cache must not be shared, or
+# one worker's cache.clear() wipes another's counts mid-test.
+_TEST_DATA_ROOT = os.environ.setdefault(
+    "RAPLYRICS_TEST_DATA_ROOT", tempfile.mkdtemp(prefix="raplyrics-test-")
+)
+_DATA_DIR = Path(_TEST_DATA_ROOT) / os.environ.get("PYTEST_XDIST_WORKER", "main")
+_DATA_DIR.mkdir(parents=True, exist_ok=True)
+os.environ["RAPLYRICS_DATA_DIR"] = str(_DATA_DIR)
+os.environ["ARTIFACTS_DIR"] = str(_DATA_DIR / "artifacts")
 # Tests never reach Genius or AWS.
 os.environ["GENIUS_API_URL"] = "http://127.0.0.1:9"
 os.environ.setdefault("AWS_EC2_METADATA_DISABLED", "true")
