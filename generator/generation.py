@@ -69,9 +69,9 @@ def generate_lyrics(*, params: LyricsParams, version_id: int | None = None) -> L
     started = time.perf_counter()
     try:
         served = serving.served_model(version_id=version_id)
+    except serving.UnknownModelVersion as error:
+        raise UnknownModel(str(error)) from None
     except serving.ModelUnavailable as error:
-        if version_id is not None and "there is no model version" in str(error):
-            raise UnknownModel(str(error)) from None
         raise GenerationUnavailable(str(error)) from None
     seed = (
         params.seed if params.seed is not None else random.SystemRandom().randrange(limits.SEED_MAX)

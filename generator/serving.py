@@ -37,6 +37,10 @@ class ModelUnavailable(Exception):
     """The asked-for model cannot be served; the message says why in one line."""
 
 
+class UnknownModelVersion(ModelUnavailable):
+    """No model version has the asked-for id."""
+
+
 @dataclass(frozen=True)
 class ServedModel:
     version_id: int | None
@@ -105,7 +109,7 @@ def _load(version_id: int | None) -> ServedModel:
     try:
         version = ModelVersion.objects.get(pk=version_id)
     except ModelVersion.DoesNotExist:
-        raise ModelUnavailable(f"there is no model version {version_id}") from None
+        raise UnknownModelVersion(f"there is no model version {version_id}") from None
     files, index_path = fetch_model_files(version)
     loaded = load_textgenrnn(files)
     line_index = CorpusLineIndex.load(index_path) if index_path else CorpusLineIndex.from_texts([])

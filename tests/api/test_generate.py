@@ -155,3 +155,18 @@ def test_the_openapi_schema_and_docs_are_served_without_a_cdn(client: Client) ->
     assert "swagger-ui" in docs
     assert "cdn" not in docs.lower()
     assert "<style" not in docs  # the production CSP refuses inline styles
+
+
+def test_a_version_whose_files_are_gone_is_a_503_naming_it(
+    client: Client, make_version: Callable[..., ModelVersion], settings: Any
+) -> None:
+    import shutil
+    from pathlib import Path
+
+    version = make_version("vanished-version", activate=True)
+    shutil.rmtree(Path(settings.ARTIFACTS_DIR) / "models" / str(version.pk))
+
+    response = _generate(client, lines=1, candidates=1, seed=1)
+
+    assert response.status_code == 503
+    assert response.json()["error"].startswith(f"model version {version.pk} cannot be fetched: ")
