@@ -22,6 +22,10 @@ accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 proc_name = "raplyrics"
+# gunicorn's control socket defaults to one path per user (~/.gunicorn): two servers of one user
+# (make run beside a test's gunicorn) would fight over it. Keep it beside the site's data.
+_data_dir = os.environ.get("RAPLYRICS_DATA_DIR") or os.path.join(os.path.dirname(__file__), "var")
+control_socket = os.environ.get("GUNICORN_CONTROL_SOCKET", os.path.join(_data_dir, "gunicorn.ctl"))
 
 
 def post_worker_init(worker: object) -> None:

@@ -43,6 +43,9 @@ else:
     SECRET_KEY = SECRET_KEY or "django-insecure-local-development-key-never-use-in-production"
     ALLOWED_HOSTS = ALLOWED_HOSTS or ["127.0.0.1", "localhost", "[::1]", "testserver"]
 
+if not DATABASE_URL:
+    # The embedded default: SQLite cannot create the folder its file lives in.
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
 DATABASES = {
     "default": database_from_url(DATABASE_URL)
     if DATABASE_URL

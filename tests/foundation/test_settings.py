@@ -100,3 +100,10 @@ def test_database_urls_become_django_database_settings() -> None:
 
 def test_passwords_are_redacted_in_messages() -> None:
     assert redact_url("postgres://ann:hunter2@h/db") == "postgres://ann:***@h/db"
+
+
+def test_the_embedded_default_creates_its_data_folder(tmp_path: Path) -> None:
+    data_dir = tmp_path / "not" / "there" / "yet"
+    result = _manage("migrate", "-v", "0", env={"RAPLYRICS_DATA_DIR": str(data_dir)})
+    assert result.returncode == 0, result.stderr
+    assert (data_dir / "db.sqlite3").is_file()
