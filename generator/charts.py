@@ -48,8 +48,8 @@ def loss_chart_svg(epoch_metrics: Sequence[dict[str, float | None]]) -> SafeStri
     return format_html(
         '<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" role="img" '
         'aria-label="loss per epoch">{legend}'
-        '<text x="2" y="{top}" font-size="11">{high:.3f}</text>'
-        '<text x="2" y="{bottom}" font-size="11">{low:.3f}</text>'
+        '<text x="2" y="{top}" font-size="11">{high}</text>'
+        '<text x="2" y="{bottom}" font-size="11">{low}</text>'
         '<line x1="{p}" y1="{bottom}" x2="{right}" y2="{bottom}" stroke="#888"/>{lines}</svg>',
         w=WIDTH,
         h=HEIGHT,
@@ -58,7 +58,8 @@ def loss_chart_svg(epoch_metrics: Sequence[dict[str, float | None]]) -> SafeStri
         bottom=HEIGHT - PAD,
         right=WIDTH - PAD,
         p=PAD,
-        high=high,
-        low=low,
+        # format_html escapes its arguments into strings first: format the numbers here.
+        high=f"{high:.3f}",
+        low=f"{low:.3f}",
         lines=lines,
     )

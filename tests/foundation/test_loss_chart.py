@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from generator.charts import loss_chart_svg
+from generator.models import TrainingRun
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_chart_draws_one_line_per_loss_series() -> None:
+    svg = str(
+        loss_chart_svg(
+            [{"loss": 2.0, "val_loss": 2.2}, {"loss": 1.5, "val_loss": 1.9}, {"loss": 1.2}]
+        )
+    )
+    assert svg.count("<polyline") == 2
+    assert "<title>train</title>" in svg
+    assert "<title>validation</title>" in svg
+    assert ">2.200</text>" in svg  # the highest loss labels the top of the axis
+    assert ">1.200</text>" in svg
+
+
+def test_a_run_without_epochs_says_so_instead_of_an_empty_chart() -> None:
+    assert str(loss_chart_svg([])) == "<p>No epoch has finished yet.</p>"
+
+
+def test_the_run_page_shows_the_loss_curves(staff_client: Client) -> None:
+    run = TrainingRun.objects.create(
+        epochs=2, epochs_done=2, status="done", epoch_metrics=[{"loss": 1.9}, {"loss": 1.4}]
+    )
+    page = staff_client.get(reverse("admin:generator_trainingrun_change", args=[run.pk]))
+    assert page.status_code == 200
+    assert 'aria-label="loss per epoch"' in page.content.decode()
