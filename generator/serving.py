@@ -124,41 +124,37 @@ def _load(version_id: int | None) -> ServedModel:
 
 
 def model_cache_dir(version: ModelVersion) -> Path:
-    return Path(settings.DATA_DIR) / "model-cache" / str(version.pk)
+    """Keyed by id *and* weights checksum: an id reused after a database reset never picks up
+    another model's cached vocabulary or config."""
+    return Path(settings.DATA_DIR) / "model-cache" / f"{version.pk}-{version.weights_sha256[:16]}"
 
 
 def fetch_model_files(version: ModelVersion) -> tuple[TextgenrnnFiles, Path | None]:
     """The version's files in the local model cache, fetched from artifact storage if missing.
 
-    The weights are checked against the recorded sha256, so a stale or damaged cached copy is
-    fetched again rather than served.
+    Downloads are atomic, so a file present in the cache is whole; the weights are checked once
+    against the recorded sha256, and a damaged copy is removed (the next load fetches it again)
+    rather than served.
     """
     from generator.artifacts import ArtifactStoreError, store_from_settings
     from generator.artifacts.files import digest_file
     from generator.ml.weights import TextgenrnnFiles
 
     folder = model_cache_dir(version)
-    folder.mkdir(parents=True, exist_ok=True)
     store = store_from_settings(settings)
     keys = {"weights": version.weights_key, "vocab": version.vocab_key}
     keys["config"] = version.config_key
     if version.line_index_key:
         keys["index"] = version.line_index_key
-    paths: dict[str, Path] = {}
+    paths = {role: folder / key.rsplit("/", 1)[-1] for role, key in keys.items()}
     try:
         for role, key in keys.items():
-            path = folder / key.rsplit("/", 1)[-1]
-            stale = (
-                role == "weights"
-                and path.exists()
-                and digest_file(path).sha256_hex != version.weights_sha256
-            )
-            if stale or not path.exists():
-                store.get_file(key, path)
-            paths[role] = path
+            if not paths[role].exists():
+                store.get_file(key, paths[role])
     except ArtifactStoreError as error:
         raise ModelUnavailable(f"model version {version.pk} cannot be fetched: {error}") from None
     if digest_file(paths["weights"]).sha256_hex != version.weights_sha256:
+        paths["weights"].unlink(missing_ok=True)
         raise ModelUnavailable(
             f"model version {version.pk}'s weights do not match their recorded checksum"
         )

@@ -170,3 +170,22 @@ def test_a_version_whose_files_are_gone_is_a_503_naming_it(
 
     assert response.status_code == 503
     assert response.json()["error"].startswith(f"model version {version.pk} cannot be fetched: ")
+
+
+def test_a_damaged_cached_copy_is_refused_then_fetched_again(
+    client: Client, make_version: Callable[..., ModelVersion]
+) -> None:
+    from generator import serving
+
+    version = make_version("cached-version", activate=True)
+    assert _generate(client, lines=1, candidates=1, seed=1).status_code == 200
+    cached = serving.model_cache_dir(version) / version.weights_key.rsplit("/", 1)[-1]
+    cached.write_bytes(b"not the weights")
+    serving.clear_cache()
+
+    refused = _generate(client, lines=1, candidates=1, seed=1)
+    assert refused.status_code == 503
+    assert refused.json()["error"] == (
+        f"model version {version.pk}'s weights do not match their recorded checksum"
+    )
+    assert _generate(client, lines=1, candidates=1, seed=1).status_code == 200
