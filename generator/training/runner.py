@@ -37,6 +37,7 @@ from generator.ml.training import (
     StopFlag,
     TrainingConfig,
     TrainingState,
+    configure_cpu_threads,
     fit,
     new_model,
     resume_training,
@@ -142,6 +143,7 @@ def run_training(
     listener = listener or TrainingListener()
     work_dir = Path(work_dir) if work_dir is not None else default_work_dir(run)
     _mark_running(run, allowed=(TrainingRun.Status.QUEUED,))
+    _configure_threads()
     with _failures_recorded(run):
         text = _read_run_corpus(run, store=store, work_dir=work_dir)
         store.put_file(Path(run.corpus_file), run.artifact_prefix + CORPUS_KEY_NAME)
@@ -201,6 +203,7 @@ def resume_training_run(
     listener = listener or TrainingListener()
     work_dir = Path(work_dir) if work_dir is not None else default_work_dir(run)
     warnings: list[str] = []
+    _configure_threads()
 
     def warn(message: str) -> None:
         warnings.append(message)
@@ -232,6 +235,15 @@ def resume_training_run(
             version_name=version_name,
             warnings=warnings,
         )
+
+
+def _configure_threads() -> None:
+    """Training's CPU thread pools, if TensorFlow has not started in this process yet (it has
+    in a web process that trains through eager Celery, which then keeps its pools)."""
+    if not configure_cpu_threads(
+        intra_op=settings.TRAINING_INTRA_OP_THREADS, inter_op=settings.TRAINING_INTER_OP_THREADS
+    ):
+        logger.debug("training keeps this process's TensorFlow thread pools")
 
 
 def default_work_dir(run: TrainingRun) -> Path:
