@@ -3,7 +3,12 @@
 Same corpus slice (tinyshakespeare, one text per line, as train_from_file reads it), same
 architecture (textgenrnn's pretrained 2x128, fine-tuned), same batch size, no validation.
 The first epoch includes tracing/compilation, so the table reports the best later epoch.
-textgenrnn runs in its reference venv (bench/textgenrnn_ref/make_venv.sh) as a subprocess.
+textgenrnn runs in its reference venv (bench/textgenrnn_ref/make_venv.sh) as a subprocess, with
+its defaults; ours runs with the thread pools `manage.py train` uses (RAPLYRICS_TRAINING_*).
+
+The last rows put both against this machine's float32 matmul peak, measured in the same run
+(bench/_matmul_peak.py): the windows/s a training step would reach if every one of its
+multiply-adds ran at that peak, with nothing else to do (no activations, no optimizer).
 
     .venv/bin/python bench/train_throughput.py                      # both, side by side
     KERAS_BACKEND=jax .venv/bin/python bench/train_throughput.py --ours-only --batch-size 1024
@@ -37,12 +42,15 @@ def corpus_lines(chars: int) -> list[str]:
     return [line for line in text.split("\n") if line]
 
 
-def measure_ours(lines: list[str], *, batch_size: int, epochs: int) -> dict[str, Any]:
+def measure_ours(
+    lines: list[str], *, batch_size: int, epochs: int, threads: tuple[int, int]
+) -> dict[str, Any]:
     import keras
 
     from generator.ml.dataset import build_dataset
     from generator.ml.training import (
         TrainingConfig,
+        configure_cpu_threads,
         fit,
         resolved_jit_compile,
         start_training,
@@ -50,6 +58,7 @@ def measure_ours(lines: list[str], *, batch_size: int, epochs: int) -> dict[str,
     )
     from generator.ml.weights import load_pretrained
 
+    threads_set = configure_cpu_threads(intra_op=threads[0], inter_op=threads[1])
     loaded = load_pretrained(unroll=unroll_for_training())
     dataset = build_dataset(
         lines, vocabulary=loaded.vocabulary, config=loaded.config, validation_split=0.0
@@ -61,9 +70,19 @@ def measure_ours(lines: list[str], *, batch_size: int, epochs: int) -> dict[str,
     with tempfile.TemporaryDirectory() as checkpoints:
         result = fit(state, dataset, checkpoint_dir=Path(checkpoints))
     devices = [str(d) for d in keras.distribution.list_devices()]
+    config = loaded.config
     return {
-        "implementation": f"ours (Keras {keras.__version__}, {keras.backend.backend()} backend, "
-        f"jit_compile={resolved_jit_compile(training)})",
+        "threads": {"intra_op": threads[0], "inter_op": threads[1], "applied": threads_set},
+        "flops_per_window": training_flops_per_window(
+            layers=config.rnn_layers,
+            units=config.rnn_size,
+            directions=2 if config.rnn_bidirectional else 1,
+            window=config.max_length,
+            embedding=config.dim_embeddings,
+            classes=loaded.vocabulary.num_classes,
+        ),
+        "implementation": f"ours (Keras {keras.__version__}, {keras.backend.backend()}, "
+        f"jit_compile={resolved_jit_compile(training)}, threads {_threads_label(threads)})",
         "devices": devices,
         "windows_per_epoch": result.metrics[0].windows,
         "epochs": [
@@ -93,6 +112,32 @@ def measure_textgenrnn(lines: list[str], *, batch_size: int, epochs: int) -> dic
         return json.loads(out.read_text())
 
 
+def training_flops_per_window(
+    *, layers: int, units: int, directions: int, window: int, embedding: int, classes: int
+) -> int:
+    """Multiply-adds x 2 of one training window: forward, then backward (twice the forward:
+    the gradient of each matmul's input and of its weights). Elementwise work not counted."""
+    forward = 0
+    width = embedding
+    for _ in range(layers):
+        forward += directions * window * 2 * (width + units) * 4 * units  # gates
+        width = directions * units
+    concatenated = embedding + layers * directions * units
+    forward += 2 * window * 2 * concatenated  # attention scores and weighted sum
+    forward += 2 * concatenated * classes  # output layer
+    return 3 * forward
+
+
+def _threads_label(threads: tuple[int, int]) -> str:
+    return "/".join(str(n) if n else "auto" for n in threads)
+
+
+def matmul_peak() -> dict[str, Any]:
+    script = REPO_ROOT / "bench" / "_matmul_peak.py"
+    done = subprocess.run([sys.executable, str(script)], check=True, capture_output=True, text=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 def best(result: dict[str, Any]) -> float:
     later = result["epochs"][1:] or result["epochs"]
     return max(e["windows_per_second"] for e in later)
@@ -104,6 +149,12 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--ours-only", action="store_true")
+    parser.add_argument(
+        "--intra-op-threads", type=int, default=1, help="ours; 0 = TensorFlow's default"
+    )
+    parser.add_argument(
+        "--inter-op-threads", type=int, default=0, help="ours; 0 = TensorFlow's default"
+    )
     parser.add_argument("--json", type=Path, help="write the results here")
     args = parser.parse_args()
     if not CORPUS.is_file():
@@ -117,12 +168,18 @@ def main() -> None:
         "host": platform.node(),
         "cpu_count": os.cpu_count(),
         "load_average_before": os.getloadavg(),
-        "ours": measure_ours(lines, batch_size=args.batch_size, epochs=args.epochs),
+        "ours": measure_ours(
+            lines,
+            batch_size=args.batch_size,
+            epochs=args.epochs,
+            threads=(args.intra_op_threads, args.inter_op_threads),
+        ),
     }
     if not args.ours_only:
         results["textgenrnn"] = measure_textgenrnn(
             lines, batch_size=args.batch_size, epochs=args.epochs
         )
+    results["matmul_peak"] = matmul_peak()
     results["load_average_after"] = os.getloadavg()
 
     print(f"{results['corpus']}, batch {args.batch_size}, {args.epochs} epochs")
@@ -134,6 +191,18 @@ def main() -> None:
         ratio = best(results["ours"]) / best(results["textgenrnn"])
         results["ratio"] = ratio
         print(f"{'ratio ours / textgenrnn':<75} {ratio:>10.2f}x")
+    peak = results["matmul_peak"]["gemm"]
+    ceiling = peak * 1e9 / results["ours"]["flops_per_window"]
+    results["matmul_ceiling_windows_per_second"] = ceiling
+    flops = results["ours"]["flops_per_window"] / 1e6
+    print(f"{f'float32 matmul ceiling ({flops:.1f} MFLOP/window at {peak:.0f} GFLOP/s)':<75} "
+          f"{ceiling:>10,.0f}")  # fmt: skip
+    for key in ("textgenrnn", "ours"):
+        if key in results:
+            print(f"{f'{key}: share of the ceiling':<75} {best(results[key]) / ceiling:>10.0%}")
+    if "textgenrnn" in results:
+        target = 2 * best(results["textgenrnn"])
+        print(f"{'target, 2x textgenrnn: share of the ceiling':<75} {target / ceiling:>10.0%}")
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
 
