@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -12,6 +12,9 @@ from django.utils import timezone
 
 from generator.models import ModelVersion, TrainingRun
 from lyrics.models import Corpus
+
+if TYPE_CHECKING:
+    from generator.artifacts import ArtifactStore
 
 
 class ModelVersionError(Exception):
@@ -41,7 +44,8 @@ def register_model_version(
     """Upload the files to artifact storage under `models/<id>/` and record the version.
 
     The row is created first (to get its id), the uploads happen, and only then is the version
-    committed: a failed upload leaves no version pointing at missing files.
+    committed: a failed upload leaves no version pointing at missing files, and the files of
+    this attempt that did go up are deleted again (as far as the store lets us).
     """
     from generator.artifacts import ArtifactStoreError, store_from_settings
     from generator.artifacts.files import digest_file
@@ -76,17 +80,36 @@ def register_model_version(
         }
         if files.line_index is not None:
             uploads["line_index_key"] = files.line_index
+        stored: list[str] = []
         try:
             for field, path in uploads.items():
                 key = prefix + Path(path).name
                 store.put_file(Path(path), key)
+                stored.append(key)
                 setattr(version, field, key)
         except ArtifactStoreError as error:
-            raise ModelVersionError(f"model files could not be stored: {error}") from None
+            left = _delete_quietly(store, stored)
+            note = f" ({len(left)} stored file(s) could not be removed: {', '.join(left)})"
+            raise ModelVersionError(
+                f"model files could not be stored: {error}" + (note if left else "")
+            ) from None
         version.save()
         if activate:
             activate_model_version(version=version)
     return version
+
+
+def _delete_quietly(store: ArtifactStore, keys: list[str]) -> list[str]:
+    """Delete what a failed registration uploaded; returns the keys that could not be."""
+    from generator.artifacts import ArtifactStoreError
+
+    left = []
+    for key in keys:
+        try:
+            store.delete(key)
+        except ArtifactStoreError:
+            left.append(key)
+    return left
 
 
 @transaction.atomic

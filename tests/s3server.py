@@ -141,7 +141,7 @@ def _answers_http(port: int) -> bool:
 
 # --- a proxy that makes S3 misbehave -----------------------------------------------------------
 
-FaultKind = Literal["error", "reset", "truncate", "corrupt"]
+FaultKind = Literal["pass", "error", "reset", "truncate", "corrupt"]
 
 _ERROR_MESSAGES = {
     "SlowDown": "Please reduce your request rate.",
@@ -202,6 +202,10 @@ class FlakyS3Proxy:
     @property
     def endpoint_url(self) -> str:
         return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def pass_next(self, count: int, *, method: str = "PUT") -> None:
+        """Forward the next `count` `method` requests untouched (to place a later fault)."""
+        self._add(_Fault(method=method, remaining=count, kind="pass"))
 
     def fail_next(
         self, count: int, *, method: str = "PUT", status: int = 503, code: str = "SlowDown"
