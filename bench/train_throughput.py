@@ -145,9 +145,9 @@ def best(result: dict[str, Any]) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--chars", type=int, default=15000, help="corpus slice length")
+    parser.add_argument("--chars", type=int, default=50000, help="corpus slice length")
     parser.add_argument("--batch-size", type=int, default=128)
-    parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--epochs", type=int, default=4)
     parser.add_argument("--ours-only", action="store_true")
     parser.add_argument(
         "--intra-op-threads", type=int, default=1, help="ours; 0 = TensorFlow's default"
