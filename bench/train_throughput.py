@@ -82,7 +82,8 @@ def measure_ours(
             classes=loaded.vocabulary.num_classes,
         ),
         "implementation": f"ours (Keras {keras.__version__}, {keras.backend.backend()}, "
-        f"jit_compile={resolved_jit_compile(training)}, threads {_threads_label(threads)})",
+        f"jit_compile={resolved_jit_compile(training)}, "
+        f"threads {_threads_label(threads) if threads_set else 'as the backend sets'})",
         "devices": devices,
         "windows_per_epoch": result.metrics[0].windows,
         "epochs": [
