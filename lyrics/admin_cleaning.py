@@ -235,12 +235,15 @@ class CorpusAdmin(admin.ModelAdmin):
 
         for corpus in queryset.order_by("id"):
             try:
-                run = queue_training_run(corpus_id=corpus.pk)
+                started = queue_training_run(corpus_id=corpus.pk)
             except TrainingRequestError as exc:
                 self.message_user(request, f"Not started: {exc}", messages.ERROR)
                 continue
             self.message_user(
-                request, f"Training run #{run.pk} queued on corpus #{corpus.pk}.", messages.SUCCESS
+                request,
+                f"Training run #{started.run.pk} queued on corpus #{corpus.pk}, "
+                f"to train {started.where}.",
+                messages.SUCCESS,
             )
 
     def get_readonly_fields(self, request: HttpRequest, obj: Corpus | None = None) -> list[str]:

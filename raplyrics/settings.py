@@ -183,6 +183,10 @@ SPECTACULAR_SETTINGS = {
 # A hard limit per generation request: past it the API answers 503 and the worker moves on.
 GENERATION_TIME_LIMIT_S = env_int("RAPLYRICS_GENERATION_TIME_LIMIT_S", 20, minimum=1)
 
+# Without a broker, a run started from the admin trains in a `manage.py train` process of its
+# own (True), not inside the web request (False: the tests, which call tasks in-process).
+TRAINING_LOCAL_PROCESS = env_bool("RAPLYRICS_TRAINING_LOCAL_PROCESS", True)
+
 # TensorFlow CPU threads of a training process (0 = TensorFlow's default, one per CPU): one
 # thread per op, ops side by side, trained ~10% faster on 2 cores (docs/benchmarks.md).
 TRAINING_INTRA_OP_THREADS = env_int("RAPLYRICS_TRAINING_INTRA_OP_THREADS", 1, minimum=0)

@@ -239,7 +239,7 @@ def resume_training_run(
 
 def _configure_threads() -> None:
     """Training's CPU thread pools, if TensorFlow has not started in this process yet (it has
-    in a web process that trains through eager Celery, which then keeps its pools)."""
+    in a process that served or trained before, which then keeps its pools)."""
     if not configure_cpu_threads(
         intra_op=settings.TRAINING_INTRA_OP_THREADS, inter_op=settings.TRAINING_INTER_OP_THREADS
     ):

@@ -1,0 +1,72 @@
+"""Without a Celery broker (`make run`), an admin-started run trains in a process of its own.
+
+The web request only starts `manage.py train --resume ID`: it returns at once, and the run
+survives gunicorn's worker timeout instead of being killed with the request.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.urls import reverse
+
+from generator.models import ModelVersion, TrainingRun
+from generator.training.queueing import local_training_log
+from lyrics.models import Corpus
+from tests.training.conftest import TINY_OPTIONS
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def shared_with_child_processes(settings: Any, work_dirs: Path, monkeypatch: Any) -> None:
+    """A training process started by the code under test sees this test's database and folders."""
+    db = connection.settings_dict
+    if db["ENGINE"] != "django.db.backends.postgresql":
+        pytest.skip("the test database must be reachable from another process (PostgreSQL)")
+    user, host, port, name = db["USER"], db["HOST"], db["PORT"], db["NAME"]
+    monkeypatch.setenv("DATABASE_URL", f"postgres://{user}@{host}:{port}/{name}")
+    monkeypatch.setenv("RAPLYRICS_DATA_DIR", str(settings.DATA_DIR))
+    monkeypatch.setenv("ARTIFACTS_DIR", str(settings.ARTIFACTS_DIR))
+    monkeypatch.delenv("CELERY_BROKER_URL", raising=False)
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    settings.TRAINING_LOCAL_PROCESS = True
+    settings.TRAINING_ADMIN_OPTIONS = {**TINY_OPTIONS, "epochs": 1}
+
+
+def wait_until_finished(run: TrainingRun, *, timeout_s: float = 240.0) -> TrainingRun:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        run.refresh_from_db()
+        if run.status in (TrainingRun.Status.DONE, TrainingRun.Status.FAILED):
+            return run
+        time.sleep(0.5)
+    log = local_training_log(run.pk)
+    pytest.fail(f"run #{run.pk} still {run.status}; log:\n{log.read_text()[-3000:]}")
+
+
+def test_the_admin_action_starts_a_training_process_and_returns(
+    shared_with_child_processes: None, corpus: Corpus, staff_client: Client
+) -> None:
+    response = staff_client.post(
+        reverse("admin:lyrics_corpus_changelist"),
+        {"action": "train_model", "_selected_action": [corpus.pk]},
+        follow=True,
+    )
+
+    run = TrainingRun.objects.get()
+    log = local_training_log(run.pk)
+    assert [str(m) for m in response.context["messages"]] == [
+        f"Training run #{run.pk} queued on corpus #{corpus.pk}, to train in a process of its "
+        f"own on this machine (no Celery broker; log: {log})."
+    ]
+    run = wait_until_finished(run)
+    assert run.status == TrainingRun.Status.DONE, log.read_text()[-3000:]
+    assert ModelVersion.objects.filter(training_run=run).exists()
+    # The other process trained it: its `manage.py train` output is in the run's log.
+    assert f"run #{run.pk} done" in log.read_text()
