@@ -17,6 +17,7 @@ from typing import Any
 
 from celery import shared_task
 from celery.app.task import Task
+from django.conf import settings
 
 from generator.ml.training import StopFlag
 from generator.models import TrainingRun
@@ -47,20 +48,26 @@ def train_model(self: Task, run_id: int) -> dict[str, Any]:
 
     A queued run starts; an interrupted one resumes from its newest stored checkpoint. When the
     worker is told to stop (SIGTERM in the worker's process) the run stops at the next batch and,
-    on a real broker, the task is queued again so that another worker resumes it.
+    on a real broker, the task is queued again so that another worker resumes it. A task
+    redelivered because its worker vanished finds the run still "running": it resumes it once
+    the run has been silent for TRAINING_SILENT_AFTER_S, and looks again until then.
     """
     TrainingRun.objects.filter(pk=run_id).update(celery_task_id=self.request.id or "")
     status = TrainingRun.objects.filter(pk=run_id).values_list("status", flat=True).first()
     stop = StopFlag()
     try:
         with _stop_on_sigterm(stop):
-            if status == TrainingRun.Status.INTERRUPTED:
+            if status in (TrainingRun.Status.INTERRUPTED, TrainingRun.Status.RUNNING):
                 outcome = resume_training_run(run_id, stop=stop)
             else:
                 outcome = run_training(run_id, stop=stop)
     except TrainingRequestError as exc:
-        # Nothing to do (already running elsewhere, done, missing): not worth a retry.
         logger.warning("train_model(%s) refused: %s", run_id, exc)
+        if status == TrainingRun.Status.RUNNING and not self.request.is_eager:
+            # Running elsewhere, or its worker vanished a moment ago: look again once it
+            # could have gone silent.
+            raise self.retry(countdown=settings.TRAINING_SILENT_AFTER_S) from None
+        # Nothing to do (done, missing, not startable): not worth a retry.
         return {"run_id": run_id, "status": status, "message": str(exc)}
     except TrainingRunError as exc:
         logger.error("%s", exc)

@@ -187,6 +187,11 @@ GENERATION_TIME_LIMIT_S = env_int("RAPLYRICS_GENERATION_TIME_LIMIT_S", 20, minim
 # own (True), not inside the web request (False: the tests, which call tasks in-process).
 TRAINING_LOCAL_PROCESS = env_bool("RAPLYRICS_TRAINING_LOCAL_PROCESS", True)
 
+# A running training process refreshes its run's heartbeat this often; a run silent for
+# TRAINING_SILENT_AFTER_S (its machine vanished without SIGTERM) may be resumed elsewhere.
+TRAINING_HEARTBEAT_S = env_int("RAPLYRICS_TRAINING_HEARTBEAT_S", 30, minimum=1)
+TRAINING_SILENT_AFTER_S = env_int("RAPLYRICS_TRAINING_SILENT_AFTER_S", 600, minimum=1)
+
 # TensorFlow CPU threads of a training process (0 = TensorFlow's default, one per CPU): one
 # thread per op, ops side by side, trained ~10% faster on 2 cores (docs/benchmarks.md).
 TRAINING_INTRA_OP_THREADS = env_int("RAPLYRICS_TRAINING_INTRA_OP_THREADS", 1, minimum=0)

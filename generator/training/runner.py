@@ -12,6 +12,7 @@ checkpoint in storage that verifies.
 from __future__ import annotations
 
 import contextlib
+import datetime
 import logging
 import re
 import socket
@@ -24,6 +25,7 @@ from typing import Any
 import keras
 from django.conf import settings
 from django.db import IntegrityError
+from django.db.models import Q
 from django.utils import timezone
 
 from generator.artifacts import ArtifactStore, ArtifactStoreError, store_from_settings
@@ -190,10 +192,11 @@ def resume_training_run(
             activate=activate,
             version_name=version_name,
         )
-    if run.status == TrainingRun.Status.RUNNING:
+    if run.status == TrainingRun.Status.RUNNING and not is_silent(run):
         raise TrainingRequestError(
-            f"run #{run.pk} is running on {run.host or 'another host'}; "
-            "stop it (SIGTERM) before resuming it"
+            f"run #{run.pk} is running on {run.host or 'another host'} (last heard from "
+            f"{_seconds_since(run.updated_at)} s ago); stop it (SIGTERM) before resuming it, "
+            f"or resume it once it has been silent for {settings.TRAINING_SILENT_AFTER_S} s"
         )
     if run.status == TrainingRun.Status.DONE:
         raise TrainingRequestError(f"run #{run.pk} is already done")
@@ -215,7 +218,11 @@ def resume_training_run(
         )
     except ArtifactStoreError as exc:
         raise TrainingRequestError(f"cannot read run #{run.pk}'s checkpoints: {exc}") from None
-    _mark_running(run, allowed=(TrainingRun.Status.INTERRUPTED, TrainingRun.Status.FAILED))
+    _mark_running(
+        run,
+        allowed=(TrainingRun.Status.INTERRUPTED, TrainingRun.Status.FAILED),
+        or_silent=True,
+    )
     with _failures_recorded(run):
         text = _read_run_corpus(run, store=store, work_dir=work_dir)
         run.epochs = state.training.epochs
@@ -244,6 +251,25 @@ def _configure_threads() -> None:
         intra_op=settings.TRAINING_INTRA_OP_THREADS, inter_op=settings.TRAINING_INTER_OP_THREADS
     ):
         logger.debug("training keeps this process's TensorFlow thread pools")
+
+
+def _with_heartbeat(
+    run: TrainingRun, on_batch: Callable[[int, int], None] | None
+) -> Callable[[int, int], None]:
+    """`on_batch` plus a heartbeat: the run's updated_at, refreshed at most every
+    TRAINING_HEARTBEAT_S, tells others this run's process is alive (see is_silent)."""
+    interval = settings.TRAINING_HEARTBEAT_S
+    last = time.monotonic()
+
+    def batch_done(done: int, total: int) -> None:
+        nonlocal last
+        if time.monotonic() - last >= interval:
+            TrainingRun.objects.filter(pk=run.pk).update(updated_at=timezone.now())
+            last = time.monotonic()
+        if on_batch is not None:
+            on_batch(done, total)
+
+    return batch_done
 
 
 def default_work_dir(run: TrainingRun) -> Path:
@@ -354,7 +380,7 @@ def _train_session(
         checkpoint_dir=checkpoint_dir,
         on_epoch_end=store_checkpoint,
         stop=stop,
-        on_batch=listener.on_batch,
+        on_batch=_with_heartbeat(run, listener.on_batch),
     )
     run.wall_seconds = wall_before + time.monotonic() - session_started
     if result.status == "interrupted":
@@ -601,12 +627,30 @@ def _get_run(run_id: int) -> TrainingRun:
     return run
 
 
-def _mark_running(run: TrainingRun, *, allowed: tuple[str, ...]) -> None:
-    """Claim the run atomically: two workers handed the same run cannot both train it."""
+def is_silent(run: TrainingRun) -> bool:
+    """A running run whose process has not been heard from (heartbeat) for
+    TRAINING_SILENT_AFTER_S: its machine vanished without a SIGTERM; it may be taken over."""
+    return run.status == TrainingRun.Status.RUNNING and run.updated_at < _silent_before()
+
+
+def _silent_before() -> datetime.datetime:
+    return timezone.now() - datetime.timedelta(seconds=settings.TRAINING_SILENT_AFTER_S)
+
+
+def _seconds_since(moment: datetime.datetime) -> int:
+    return max(int((timezone.now() - moment).total_seconds()), 0)
+
+
+def _mark_running(run: TrainingRun, *, allowed: tuple[str, ...], or_silent: bool = False) -> None:
+    """Claim the run atomically: two workers handed the same run cannot both train it (nor
+    two workers taking over the same silent run)."""
     now = timezone.now()
     host, device = socket.gethostname(), training_device()
+    claimable = Q(status__in=allowed)
+    if or_silent:
+        claimable |= Q(status=TrainingRun.Status.RUNNING, updated_at__lt=_silent_before())
     try:
-        claimed = TrainingRun.objects.filter(pk=run.pk, status__in=allowed).update(
+        claimed = TrainingRun.objects.filter(claimable, pk=run.pk).update(
             status=TrainingRun.Status.RUNNING,
             host=host,
             device=device,

@@ -1,0 +1,108 @@
+"""A run whose machine vanished without SIGTERM: silent after a while, then resumable anywhere.
+
+A training process refreshes its run's heartbeat (updated_at) as it trains; a "running" run not
+heard from for TRAINING_SILENT_AFTER_S is taken over by `--resume` or a redelivered task, while
+a live one is never trained twice.
+"""
+
+from __future__ import annotations
+
+import datetime
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from generator.ml.training import StopFlag
+from generator.models import ModelVersion, TrainingRun
+from generator.tasks import train_model
+from generator.training import (
+    TrainingListener,
+    TrainingRequestError,
+    create_training_run,
+    resume_training_run,
+    run_training,
+)
+from generator.training.runner import CheckpointStored
+from tests.training.conftest import TINY_OPTIONS
+
+pytestmark = pytest.mark.django_db
+
+
+def _vanished_after_one_epoch(corpus_file: Path, *, silent_for_s: float) -> TrainingRun:
+    """A run that stored epoch 1 and then lost its machine: still "running" in the database."""
+    run = create_training_run(corpus_file=corpus_file, epochs=2, **TINY_OPTIONS)
+    stop = StopFlag()
+
+    def stop_after_epoch_one(stored: CheckpointStored) -> None:
+        stop.request()
+
+    run_training(run.pk, stop=stop, listener=TrainingListener(on_checkpoint=stop_after_epoch_one))
+    last_heard = timezone.now() - datetime.timedelta(seconds=silent_for_s)
+    # update() leaves updated_at alone (auto_now applies to save()): the heartbeat stopped then.
+    TrainingRun.objects.filter(pk=run.pk).update(
+        status=TrainingRun.Status.RUNNING, finished_at=None, updated_at=last_heard
+    )
+    run.refresh_from_db()
+    return run
+
+
+def test_a_silent_run_is_resumed_from_its_newest_checkpoint(
+    corpus_file: Path, work_dirs: Path, settings: Any
+) -> None:
+    run = _vanished_after_one_epoch(corpus_file, silent_for_s=settings.TRAINING_SILENT_AFTER_S + 5)
+
+    outcome = resume_training_run(run.pk)
+
+    assert outcome.status == TrainingRun.Status.DONE
+    assert [row["epoch"] for row in outcome.run.epoch_metrics] == [1, 2]
+    assert ModelVersion.objects.filter(training_run=run).exists()
+
+
+def test_a_run_heard_from_recently_is_not_trained_twice(
+    corpus_file: Path, work_dirs: Path, settings: Any
+) -> None:
+    run = _vanished_after_one_epoch(corpus_file, silent_for_s=settings.TRAINING_SILENT_AFTER_S - 60)
+
+    with pytest.raises(TrainingRequestError) as refused:
+        resume_training_run(run.pk)
+
+    message = str(refused.value)
+    assert "\n" not in message
+    assert f"run #{run.pk} is running on " in message
+    assert "stop it (SIGTERM) before resuming it" in message
+    assert f"silent for {settings.TRAINING_SILENT_AFTER_S} s" in message
+    run.refresh_from_db()
+    assert run.status == TrainingRun.Status.RUNNING and run.epochs_done == 1
+
+
+def test_a_redelivered_task_takes_over_a_silent_run(
+    corpus_file: Path, work_dirs: Path, settings: Any
+) -> None:
+    run = _vanished_after_one_epoch(corpus_file, silent_for_s=settings.TRAINING_SILENT_AFTER_S + 5)
+
+    result = train_model.delay(run.pk).get()
+
+    assert result["status"] == TrainingRun.Status.DONE
+    run.refresh_from_db()
+    assert run.status == TrainingRun.Status.DONE and run.epochs_done == 2
+
+
+def test_a_training_process_keeps_its_heartbeat_fresh(
+    corpus_file: Path, work_dirs: Path, settings: Any
+) -> None:
+    settings.TRAINING_HEARTBEAT_S = 1
+    run = create_training_run(corpus_file=corpus_file, epochs=1, **TINY_OPTIONS)
+    heard: list[datetime.datetime] = []
+
+    def on_batch(done: int, total: int) -> None:
+        if done <= 2:
+            heard.append(TrainingRun.objects.get(pk=run.pk).updated_at)
+        if done == 1:
+            time.sleep(1.1)  # past the heartbeat interval: the next batch refreshes it
+
+    run_training(run.pk, listener=TrainingListener(on_batch=on_batch))
+
+    assert len(heard) == 2 and heard[1] > heard[0]
