@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.safestring import SafeString
 
 from generator.charts import loss_chart_svg
@@ -17,7 +18,7 @@ class TrainingRunAdmin(admin.ModelAdmin):
     list_display = [
         "__str__",
         "corpus",
-        "status",
+        "state",
         "epochs_done",
         "epochs",
         "last_loss",
@@ -29,9 +30,9 @@ class TrainingRunAdmin(admin.ModelAdmin):
     list_select_related = ["corpus"]
     readonly_fields = [
         f.name for f in TrainingRun._meta.get_fields() if f.concrete and not f.auto_created
-    ] + ["loss_chart"]
+    ] + ["loss_chart", "state"]
     fieldsets = [
-        (None, {"fields": ["status", "corpus", "corpus_file", "corpus_sha256", "error"]}),
+        (None, {"fields": ["state", "corpus", "corpus_file", "corpus_sha256", "error"]}),
         ("Loss", {"fields": ["loss_chart", "epoch_metrics"]}),
         (
             "Configuration",
@@ -47,6 +48,17 @@ class TrainingRunAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # runs are started from a corpus (admin action), a command or a task
+
+    @admin.display(description="status", ordering="status")
+    def state(self, run: TrainingRun) -> str:
+        """The status, and for a running run not heard from lately, that it can be taken over."""
+        if not run.is_silent:
+            return run.get_status_display()
+        minutes = int((timezone.now() - run.updated_at).total_seconds() // 60)
+        return (
+            f"{run.get_status_display()}, silent for {minutes} min: its machine is gone; "
+            f"resume it with manage.py train --resume {run.pk}"
+        )
 
     @admin.display(description="loss curves")
     def loss_chart(self, run: TrainingRun) -> SafeString:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import datetime
+
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from lyrics.models import Corpus
 
@@ -69,6 +73,17 @@ class TrainingRun(models.Model):
     @property
     def artifact_prefix(self) -> str:
         return f"runs/{self.pk}/"
+
+    @staticmethod
+    def silent_before() -> datetime.datetime:
+        """A running run last heard from (updated_at, the heartbeat) before this is silent."""
+        return timezone.now() - datetime.timedelta(seconds=settings.TRAINING_SILENT_AFTER_S)
+
+    @property
+    def is_silent(self) -> bool:
+        """Running, but its process has not been heard from for TRAINING_SILENT_AFTER_S: its
+        machine vanished without a SIGTERM, and the run may be taken over (--resume)."""
+        return self.status == self.Status.RUNNING and self.updated_at < self.silent_before()
 
 
 class ModelVersionQuerySet(models.QuerySet["ModelVersion"]):

@@ -192,7 +192,7 @@ def resume_training_run(
             activate=activate,
             version_name=version_name,
         )
-    if run.status == TrainingRun.Status.RUNNING and not is_silent(run):
+    if run.status == TrainingRun.Status.RUNNING and not run.is_silent:
         raise TrainingRequestError(
             f"run #{run.pk} is running on {run.host or 'another host'} (last heard from "
             f"{_seconds_since(run.updated_at)} s ago); stop it (SIGTERM) before resuming it, "
@@ -257,7 +257,7 @@ def _with_heartbeat(
     run: TrainingRun, on_batch: Callable[[int, int], None] | None
 ) -> Callable[[int, int], None]:
     """`on_batch` plus a heartbeat: the run's updated_at, refreshed at most every
-    TRAINING_HEARTBEAT_S, tells others this run's process is alive (see is_silent)."""
+    TRAINING_HEARTBEAT_S, tells others this run's process is alive (see TrainingRun.is_silent)."""
     interval = settings.TRAINING_HEARTBEAT_S
     last = time.monotonic()
 
@@ -627,16 +627,6 @@ def _get_run(run_id: int) -> TrainingRun:
     return run
 
 
-def is_silent(run: TrainingRun) -> bool:
-    """A running run whose process has not been heard from (heartbeat) for
-    TRAINING_SILENT_AFTER_S: its machine vanished without a SIGTERM; it may be taken over."""
-    return run.status == TrainingRun.Status.RUNNING and run.updated_at < _silent_before()
-
-
-def _silent_before() -> datetime.datetime:
-    return timezone.now() - datetime.timedelta(seconds=settings.TRAINING_SILENT_AFTER_S)
-
-
 def _seconds_since(moment: datetime.datetime) -> int:
     return max(int((timezone.now() - moment).total_seconds()), 0)
 
@@ -648,7 +638,8 @@ def _mark_running(run: TrainingRun, *, allowed: tuple[str, ...], or_silent: bool
     host, device = socket.gethostname(), training_device()
     claimable = Q(status__in=allowed)
     if or_silent:
-        claimable |= Q(status=TrainingRun.Status.RUNNING, updated_at__lt=_silent_before())
+        silent_before = TrainingRun.silent_before()
+        claimable |= Q(status=TrainingRun.Status.RUNNING, updated_at__lt=silent_before)
     try:
         claimed = TrainingRun.objects.filter(claimable, pk=run.pk).update(
             status=TrainingRun.Status.RUNNING,

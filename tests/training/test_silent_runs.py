@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from generator.ml.training import StopFlag
@@ -106,3 +108,22 @@ def test_a_training_process_keeps_its_heartbeat_fresh(
     run_training(run.pk, listener=TrainingListener(on_batch=on_batch))
 
     assert len(heard) == 2 and heard[1] > heard[0]
+
+
+def test_the_runs_list_says_which_running_run_has_gone_silent(
+    staff_client: Client, settings: Any
+) -> None:
+    live = TrainingRun.objects.create(epochs=2, status=TrainingRun.Status.RUNNING)
+    gone = TrainingRun.objects.create(epochs=2, status=TrainingRun.Status.RUNNING)
+    long_ago = timezone.now() - datetime.timedelta(seconds=settings.TRAINING_SILENT_AFTER_S + 300)
+    TrainingRun.objects.filter(pk=gone.pk).update(updated_at=long_ago)
+
+    page = staff_client.get(reverse("admin:generator_trainingrun_changelist")).content.decode()
+
+    minutes = (settings.TRAINING_SILENT_AFTER_S + 300) // 60
+    assert (
+        f"running, silent for {minutes} min: its machine is gone; resume it with "
+        f"manage.py train --resume {gone.pk}"
+    ) in page
+    assert f"manage.py train --resume {live.pk}<" not in page
+    assert page.count("silent for") == 1
