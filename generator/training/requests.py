@@ -113,6 +113,11 @@ def refuse_if_active(corpus: Corpus) -> None:
         .order_by("id")
         .first()
     )
+    if active is not None and active.is_silent:
+        raise TrainingRequestError(
+            f"corpus #{corpus.pk} already has run #{active.pk}, running but silent (its machine "
+            f"is gone?); resume it with: manage.py train --resume {active.pk}"
+        )
     if active is not None:
         raise TrainingRequestError(
             f"corpus #{corpus.pk} already has run #{active.pk} {active.status}; wait for it to "

@@ -28,6 +28,7 @@ from generator.training import (
     run_training,
 )
 from generator.training.runner import CheckpointStored
+from lyrics.models import Corpus
 from tests.training.conftest import TINY_OPTIONS
 
 pytestmark = pytest.mark.django_db
@@ -127,3 +128,22 @@ def test_the_runs_list_says_which_running_run_has_gone_silent(
     ) in page
     assert f"manage.py train --resume {live.pk}<" not in page
     assert page.count("silent for") == 1
+
+
+def test_a_new_run_on_a_corpus_whose_run_went_silent_points_at_resuming_it(
+    corpus: Corpus, work_dirs: Path, settings: Any
+) -> None:
+    gone = create_training_run(corpus_id=corpus.pk, epochs=1, **TINY_OPTIONS)
+    long_ago = timezone.now() - datetime.timedelta(seconds=settings.TRAINING_SILENT_AFTER_S + 5)
+    TrainingRun.objects.filter(pk=gone.pk).update(
+        status=TrainingRun.Status.RUNNING, updated_at=long_ago
+    )
+
+    with pytest.raises(TrainingRequestError) as refused:
+        create_training_run(corpus_id=corpus.pk, epochs=1, **TINY_OPTIONS)
+
+    assert str(refused.value) == (
+        f"corpus #{corpus.pk} already has run #{gone.pk}, running but silent (its machine is "
+        f"gone?); resume it with: manage.py train --resume {gone.pk}"
+    )
+    assert TrainingRun.objects.count() == 1
