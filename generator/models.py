@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from pathlib import Path
 
 from django.conf import settings
 from django.db import models
@@ -73,6 +74,11 @@ class TrainingRun(models.Model):
     @property
     def artifact_prefix(self) -> str:
         return f"runs/{self.pk}/"
+
+    @property
+    def work_dir(self) -> Path:
+        """This machine's folder for the run: local checkpoints, fetched files, its log."""
+        return Path(settings.DATA_DIR) / "training" / f"run-{self.pk}"
 
     @staticmethod
     def silent_before() -> datetime.datetime:

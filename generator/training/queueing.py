@@ -31,8 +31,8 @@ class StartedRun:
     where: str  # for the message to staff: which worker trains it
 
 
-def local_training_log(run_id: int) -> Path:
-    return Path(settings.DATA_DIR) / "training" / f"run-{run_id}" / LOG_NAME
+def local_training_log(run: TrainingRun) -> Path:
+    return run.work_dir / LOG_NAME
 
 
 def admin_training_options() -> dict[str, Any]:
@@ -51,11 +51,11 @@ def queue_training_run(*, corpus_id: int) -> StartedRun:
     with transaction.atomic():
         run = create_training_run(corpus_id=corpus_id, **admin_training_options())
         if local:
-            transaction.on_commit(lambda: start_local_training(run.pk))
+            transaction.on_commit(lambda: start_local_training(run))
         else:
             transaction.on_commit(lambda: send_training_task(run.pk))
     if local:
-        log = local_training_log(run.pk)
+        log = local_training_log(run)
         where = f"in a process of its own on this machine (no Celery broker; log: {log})"
     elif settings.CELERY_TASK_ALWAYS_EAGER:
         where = "in this process (Celery runs tasks eagerly)"
@@ -64,15 +64,15 @@ def queue_training_run(*, corpus_id: int) -> StartedRun:
     return StartedRun(run=run, where=where)
 
 
-def start_local_training(run_id: int) -> subprocess.Popen[bytes]:
+def start_local_training(run: TrainingRun) -> subprocess.Popen[bytes]:
     """`manage.py train --resume ID` in a process of its own (a queued run starts), its output
     in the run's work folder. It shares the caller's process group, so a Ctrl-C that stops
     `make run` stops the run too, cleanly (interrupted, resumable); gunicorn recycling the
     worker that started it does not."""
-    log_path = local_training_log(run_id)
+    log_path = local_training_log(run)
     log_path.parent.mkdir(parents=True, exist_ok=True)
     command = [sys.executable, str(Path(settings.BASE_DIR) / "manage.py"), "train"]
-    command += ["--resume", str(run_id), "--no-color"]
+    command += ["--resume", str(run.pk), "--no-color"]
     with log_path.open("ab") as log:
         process = subprocess.Popen(
             command,
@@ -83,5 +83,5 @@ def start_local_training(run_id: int) -> subprocess.Popen[bytes]:
             stderr=subprocess.STDOUT,
         )
     # Reap it when it ends, so that a long-lived web worker collects no zombies.
-    threading.Thread(target=process.wait, name=f"training-run-{run_id}", daemon=True).start()
+    threading.Thread(target=process.wait, name=f"training-run-{run.pk}", daemon=True).start()
     return process

@@ -143,7 +143,7 @@ def run_training(
         )
     store = store or store_from_settings(settings)
     listener = listener or TrainingListener()
-    work_dir = Path(work_dir) if work_dir is not None else default_work_dir(run)
+    work_dir = Path(work_dir) if work_dir is not None else run.work_dir
     _mark_running(run, allowed=(TrainingRun.Status.QUEUED,))
     _configure_threads()
     with _failures_recorded(run):
@@ -204,7 +204,7 @@ def resume_training_run(
         raise TrainingRequestError(f"epochs must be at least 1, got {epochs}")
     store = store or store_from_settings(settings)
     listener = listener or TrainingListener()
-    work_dir = Path(work_dir) if work_dir is not None else default_work_dir(run)
+    work_dir = Path(work_dir) if work_dir is not None else run.work_dir
     warnings: list[str] = []
     _configure_threads()
 
@@ -270,10 +270,6 @@ def _with_heartbeat(
             on_batch(done, total)
 
     return batch_done
-
-
-def default_work_dir(run: TrainingRun) -> Path:
-    return Path(settings.DATA_DIR) / "training" / f"run-{run.pk}"
 
 
 def training_device() -> str:

@@ -46,7 +46,7 @@ def wait_until_finished(run: TrainingRun, *, timeout_s: float = 240.0) -> Traini
         if run.status in (TrainingRun.Status.DONE, TrainingRun.Status.FAILED):
             return run
         time.sleep(0.5)
-    log = local_training_log(run.pk)
+    log = local_training_log(run)
     pytest.fail(f"run #{run.pk} still {run.status}; log:\n{log.read_text()[-3000:]}")
 
 
@@ -60,7 +60,7 @@ def test_the_admin_action_starts_a_training_process_and_returns(
     )
 
     run = TrainingRun.objects.get()
-    log = local_training_log(run.pk)
+    log = local_training_log(run)
     assert [str(m) for m in response.context["messages"]] == [
         f"Training run #{run.pk} queued on corpus #{corpus.pk}, to train in a process of its "
         f"own on this machine (no Celery broker; log: {log})."
