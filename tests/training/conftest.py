@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from generator.models import TrainingRun
+from generator.training.runner import CheckpointStored
 from lyrics.models import Corpus
 from tests.s3server import FlakyS3Proxy, MotoS3Server
 
@@ -51,6 +53,25 @@ def write_corpus(path: Path, verses: list[str]) -> Path:
 @pytest.fixture
 def corpus_file(tmp_path: Path) -> Path:
     return write_corpus(tmp_path / "corpora" / "tiny.txt", VERSES)
+
+
+def interrupted_run(corpus_file: Path, *, epochs: int, stop_after_epoch: int) -> TrainingRun:
+    """A run of a tiny network stopped (as by SIGTERM) once epoch `stop_after_epoch` is stored."""
+    from generator.ml.training import StopFlag
+    from generator.training import TrainingListener, create_training_run, run_training
+
+    run = create_training_run(corpus_file=corpus_file, epochs=epochs, **TINY_OPTIONS)
+    stop = StopFlag()
+
+    def stop_once_stored(stored: CheckpointStored) -> None:
+        if stored.epoch == stop_after_epoch:
+            stop.request()
+
+    outcome = run_training(
+        run.pk, stop=stop, listener=TrainingListener(on_checkpoint=stop_once_stored)
+    )
+    assert outcome.status == TrainingRun.Status.INTERRUPTED
+    return outcome.run
 
 
 def corpus_row(path: Path) -> Corpus:

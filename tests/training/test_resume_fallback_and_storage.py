@@ -11,7 +11,6 @@ from django.conf import settings as django_settings
 
 from generator.artifacts import store_from_settings
 from generator.ml.checkpoint import load_checkpoint
-from generator.ml.training import StopFlag
 from generator.models import ModelVersion, TrainingRun
 from generator.training import (
     TrainingListener,
@@ -20,26 +19,10 @@ from generator.training import (
     resume_training_run,
     run_training,
 )
-from generator.training.runner import CheckpointStored
 from tests.s3server import FlakyS3Proxy
-from tests.training.conftest import TINY_OPTIONS
+from tests.training.conftest import TINY_OPTIONS, interrupted_run
 
 pytestmark = pytest.mark.django_db
-
-
-def _interrupted_after_two_epochs(corpus_file: Path) -> TrainingRun:
-    run = create_training_run(corpus_file=corpus_file, epochs=3, **TINY_OPTIONS)
-    stop = StopFlag()
-
-    def stop_after_epoch_two(stored: CheckpointStored) -> None:
-        if stored.epoch == 2:
-            stop.request()
-
-    outcome = run_training(
-        run.pk, stop=stop, listener=TrainingListener(on_checkpoint=stop_after_epoch_two)
-    )
-    assert outcome.status == TrainingRun.Status.INTERRUPTED
-    return outcome.run
 
 
 @pytest.mark.slow
@@ -47,7 +30,7 @@ def _interrupted_after_two_epochs(corpus_file: Path) -> TrainingRun:
 def test_it_resumes_from_the_previous_checkpoint_when_the_newest_is_damaged(
     corpus_file: Path, work_dirs: Path, settings: Any, tmp_path: Path, damage: str
 ) -> None:
-    run = _interrupted_after_two_epochs(corpus_file)
+    run = interrupted_run(corpus_file, epochs=3, stop_after_epoch=2)
     newest = Path(django_settings.ARTIFACTS_DIR) / f"runs/{run.pk}/epoch-0002.ckpt"
     data = bytearray(newest.read_bytes())
     if damage == "corrupt":

@@ -17,7 +17,6 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from generator.ml.training import StopFlag
 from generator.models import ModelVersion, TrainingRun
 from generator.tasks import train_model
 from generator.training import (
@@ -27,22 +26,15 @@ from generator.training import (
     resume_training_run,
     run_training,
 )
-from generator.training.runner import CheckpointStored
 from lyrics.models import Corpus
-from tests.training.conftest import TINY_OPTIONS
+from tests.training.conftest import TINY_OPTIONS, interrupted_run
 
 pytestmark = pytest.mark.django_db
 
 
 def _vanished_after_one_epoch(corpus_file: Path, *, silent_for_s: float) -> TrainingRun:
     """A run that stored epoch 1 and then lost its machine: still "running" in the database."""
-    run = create_training_run(corpus_file=corpus_file, epochs=2, **TINY_OPTIONS)
-    stop = StopFlag()
-
-    def stop_after_epoch_one(stored: CheckpointStored) -> None:
-        stop.request()
-
-    run_training(run.pk, stop=stop, listener=TrainingListener(on_checkpoint=stop_after_epoch_one))
+    run = interrupted_run(corpus_file, epochs=2, stop_after_epoch=1)
     last_heard = timezone.now() - datetime.timedelta(seconds=silent_for_s)
     # update() leaves updated_at alone (auto_now applies to save()): the heartbeat stopped then.
     TrainingRun.objects.filter(pk=run.pk).update(
