@@ -1,8 +1,19 @@
 """A corpus file as the trainer sees it: verses (split on blank lines) and their lines.
 
 The pretrained vocabulary has no newline, so, as textgenrnn did with a lyrics file, each LINE is
-one text ending with `<s>`. Validation holds out whole verses (lines of one verse share rhymes and
-words, so holding out single lines would leak), then each side is flattened into lines.
+one text ending with `<s>`.
+
+Validation holds out whole verses, chosen among the corpus's *distinct* verses: `build_corpus
+--augment` writes every verse twice (the second copy shuffled), so a verse is held out with all
+its copies, as if the split happened before augmentation. Lines of one verse share rhymes and
+words, so holding out single lines would leak. A held-out line that is also a line of a training
+verse (a hook repeated in another verse) is trained on, so it is left out of the validation lines;
+the held-out verses themselves stay whole (the evaluation reads them as verses).
+
+The split API (`split_corpus`, used by training and by the evaluation of a model version):
+`split_corpus(verses, validation_split=, seed=) -> VerseSplit` with `train_verses` (every copy, in
+file order), `held_out_verses` (distinct, in file order), `train_lines` and `validation_lines`.
+The same verses, split and seed always give the same split.
 """
 
 from __future__ import annotations
@@ -58,11 +69,38 @@ def lines_of(verses: Sequence[str]) -> list[str]:
     return [line.rstrip() for verse in verses for line in verse.split("\n") if line.strip()]
 
 
+@dataclass(frozen=True)
+class VerseSplit:
+    """A corpus split into verses trained on and verses held out (module docstring)."""
+
+    train_verses: list[str]  # every copy of each training verse, in file order
+    held_out_verses: list[str]  # each held-out verse once, in file order
+
+    @property
+    def train_lines(self) -> list[str]:
+        return lines_of(self.train_verses)
+
+    @property
+    def validation_lines(self) -> list[str]:
+        """The held-out verses' lines, less any line a training verse also has."""
+        trained = set(self.train_lines)
+        return [line for line in lines_of(self.held_out_verses) if line not in trained]
+
+
+def split_corpus(verses: Sequence[str], *, validation_split: float, seed: int) -> VerseSplit:
+    """Hold out about `validation_split` of the distinct verses' characters, with every copy."""
+    distinct = list(dict.fromkeys(verses))
+    _, held_out = split_texts(distinct, validation_split=validation_split, seed=seed)
+    held_out_set = set(held_out)
+    return VerseSplit(
+        train_verses=[verse for verse in verses if verse not in held_out_set],
+        held_out_verses=held_out,
+    )
+
+
 def training_lines(
     verses: Sequence[str], *, validation_split: float, seed: int
 ) -> tuple[list[str], list[str]]:
-    """(train lines, validation lines), validation from whole held-out verses."""
-    train_verses, validation_verses = split_texts(
-        list(verses), validation_split=validation_split, seed=seed
-    )
-    return lines_of(train_verses), lines_of(validation_verses)
+    """(train lines, validation lines) of `split_corpus`."""
+    split = split_corpus(verses, validation_split=validation_split, seed=seed)
+    return split.train_lines, split.validation_lines
