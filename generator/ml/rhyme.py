@@ -67,6 +67,12 @@ def _phones(word: str) -> list[str]:
     return []
 
 
+def pronunciations(word: str) -> list[str]:
+    """The word's CMU pronunciations (its dropped-g "-ing" form's when that is what CMU knows);
+    empty when the dictionary does not know it."""
+    return _phones(word.lower())
+
+
 def is_known_word(word: str) -> bool:
     """Whether the CMU dictionary (or its dropped-g form) knows the word."""
     return bool(_phones(word.lower()))
