@@ -5,12 +5,18 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import SafeString
 
-from generator.charts import loss_chart_svg
+from generator.charts import loss_chart_svg, quality_chart_svg
+from generator.ml.evaluation.table import format_value, table_cells
 from generator.model_versions import activate_model_version, deactivate_model_versions
 from generator.models import ModelVersion, TrainingRun
+from generator.selectors import latest_evaluation, with_latest_evaluation
+
+# The versions the quality chart compares: the newest ones.
+CHART_VERSIONS = 12
 
 
 @admin.register(TrainingRun)
@@ -76,10 +82,22 @@ class TrainingRunAdmin(admin.ModelAdmin):
 
 @admin.register(ModelVersion)
 class ModelVersionAdmin(admin.ModelAdmin):
-    list_display = ["name", "is_active", "source", "corpus", "training_run", "created_at"]
+    list_display = [
+        "name",
+        "is_active",
+        "source",
+        "corpus",
+        "training_run",
+        "bits_per_char",
+        "rhyme_density",
+        "copy_rate",
+        "words_per_line",
+        "created_at",
+    ]
     list_filter = ["is_active", "source"]
     list_select_related = ["corpus", "training_run"]
     readonly_fields = [
+        "quality",
         "source",
         "training_run",
         "corpus",
@@ -112,3 +130,61 @@ class ModelVersionAdmin(admin.ModelAdmin):
     def serve_pretrained(self, request: HttpRequest, queryset: QuerySet[ModelVersion]) -> None:
         deactivate_model_versions()
         self.message_user(request, "The pretrained textgenrnn model is now served.")
+
+    # -- quality (generator/evaluation.py): the latest evaluation's measures --------------------
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ModelVersion]:
+        return with_latest_evaluation(super().get_queryset(request))
+
+    def _latest(self, version: ModelVersion, key: str) -> str:
+        evaluation = latest_evaluation(version)
+        return format_value(key, evaluation.model_row.get(key)) if evaluation else "—"
+
+    @admin.display(description="bits/char")
+    def bits_per_char(self, version: ModelVersion) -> str:
+        return self._latest(version, "bits_per_char")
+
+    @admin.display(description="rhyme density")
+    def rhyme_density(self, version: ModelVersion) -> str:
+        return self._latest(version, "rhyme_density")
+
+    @admin.display(description="copied lines")
+    def copy_rate(self, version: ModelVersion) -> str:
+        return self._latest(version, "copied_line_share")
+
+    @admin.display(description="words/line")
+    def words_per_line(self, version: ModelVersion) -> str:
+        return self._latest(version, "words_per_line")
+
+    @admin.display(description="quality (latest evaluation beside its corpus)")
+    def quality(self, version: ModelVersion) -> SafeString:
+        evaluations = list(version.evaluations.order_by("-created_at", "-id")[:3])
+        latest = evaluations[0] if evaluations else None
+        rows = []
+        if latest is not None:
+            rows.append((f"corpus ({latest.held_out_verses} held out)", latest.corpus_row))
+            rows += [
+                (f"{version.name} ({evaluation.created_at:%Y-%m-%d %H:%M})", evaluation.model_row)
+                for evaluation in evaluations
+            ]
+        cells = table_cells(rows) if rows else [[]]
+        compared = [
+            (other.name, found.model_row)
+            for other in with_latest_evaluation(ModelVersion.objects.all())[:CHART_VERSIONS]
+            if (found := latest_evaluation(other)) is not None
+        ]
+        return render_to_string(
+            "admin/generator/modelversion/quality.html",
+            {
+                "version": version,
+                "evaluation": latest,
+                "header": cells[0],
+                "lines": cells[1:],
+                "non_words": latest.model_row.get("non_word_examples", []) if latest else [],
+                "chart": quality_chart_svg(
+                    compared,
+                    corpus=latest.corpus_row if latest else None,
+                    highlight=version.name,
+                ),
+            },
+        )

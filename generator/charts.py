@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
@@ -62,4 +63,85 @@ def loss_chart_svg(epoch_metrics: Sequence[dict[str, float | None]]) -> SafeStri
         high=f"{high:.3f}",
         low=f"{low:.3f}",
         lines=lines,
+    )
+
+
+# -- model versions compared on their latest evaluations -----------------------------------------
+
+BAR_HEIGHT, BAR_GAP, LABEL_WIDTH, BAR_WIDTH, VALUE_WIDTH = 14, 4, 140, 220, 70
+BAR_COLOUR, HIGHLIGHT_COLOUR, CORPUS_COLOUR = "#93c5fd", "#2563eb", "#dc2626"
+
+
+def quality_chart_svg(
+    versions: Sequence[tuple[str, dict[str, Any]]],
+    *,
+    corpus: dict[str, Any] | None,
+    highlight: str | None = None,
+) -> SafeString:
+    """One bar per version for each summary measure (bits/char, rhyme density, copied lines,
+    words/line), the corpus's value as a red line across the bars; `highlight` (a version's
+    name) is drawn darker. An explanatory line when no version has an evaluation."""
+    from generator.ml.evaluation.table import COLUMNS_BY_KEY, SUMMARY_KEYS
+
+    if not versions:
+        return format_html("<p>{}</p>", "No version has been evaluated yet (manage.py evaluate).")
+    panel_height = 22 + len(versions) * (BAR_HEIGHT + BAR_GAP)
+    width = LABEL_WIDTH + BAR_WIDTH + VALUE_WIDTH
+    parts = []
+    for panel, key in enumerate(SUMMARY_KEYS):
+        column = COLUMNS_BY_KEY[key]
+        top = panel * panel_height
+        values = [row.get(key) for _, row in versions]
+        reference = corpus.get(key) if corpus else None
+        high = max([float(v) for v in values if v is not None] + [float(reference or 0)]) or 1.0
+        parts.append(
+            format_html(
+                '<text x="0" y="{}" font-size="12" font-weight="bold">{} ({})</text>',
+                top + 14,
+                column.label,
+                column.better,
+            )
+        )
+        for row_number, ((name, _), value) in enumerate(zip(versions, values, strict=True)):
+            y = top + 22 + row_number * (BAR_HEIGHT + BAR_GAP)
+            length = 0.0 if value is None else float(value) / high * BAR_WIDTH
+            colour = HIGHLIGHT_COLOUR if name == highlight else BAR_COLOUR
+            parts.append(
+                format_html(
+                    '<text x="0" y="{}" font-size="11">{}</text>'
+                    '<rect x="{}" y="{}" width="{}" height="{}" fill="{}"><title>{}: {}</title>'
+                    '</rect><text x="{}" y="{}" font-size="11">{}</text>',
+                    y + BAR_HEIGHT - 3,
+                    name[:22],
+                    LABEL_WIDTH,
+                    y,
+                    f"{length:.1f}",
+                    BAR_HEIGHT,
+                    colour,
+                    name,
+                    column.format(value),
+                    LABEL_WIDTH + BAR_WIDTH + 6,
+                    y + BAR_HEIGHT - 3,
+                    column.format(value),
+                )
+            )
+        if reference is not None:
+            x = LABEL_WIDTH + float(reference) / high * BAR_WIDTH
+            parts.append(
+                format_html(
+                    '<line x1="{x}" y1="{y1}" x2="{x}" y2="{y2}" stroke="{c}" stroke-width="2">'
+                    "<title>corpus (held-out verses): {v}</title></line>",
+                    x=f"{x:.1f}",
+                    y1=top + 20,
+                    y2=top + panel_height - 2,
+                    c=CORPUS_COLOUR,
+                    v=column.format(reference),
+                )
+            )
+    return format_html(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="{}" height="{}" role="img" '
+        'aria-label="model versions compared">{}</svg>',
+        width,
+        panel_height * len(SUMMARY_KEYS),
+        format_html_join("", "{}", ((part,) for part in parts)),
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -140,3 +141,37 @@ class ModelVersion(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ModelEvaluation(models.Model):
+    """One evaluation of a model version (generator/evaluation.py): the measures of verses it
+    wrote beside those of its corpus's held-out verses, with how they were written."""
+
+    version = models.ForeignKey(ModelVersion, on_delete=models.CASCADE, related_name="evaluations")
+    settings = models.JSONField(
+        default=dict, help_text="How the verses were written: verses, first seed, recipe, lines."
+    )
+    measures = models.JSONField(
+        default=dict,
+        help_text='{"model": {...}, "corpus": {...}}: one row of measures each '
+        "(generator/ml/evaluation/table.py names them).",
+    )
+    samples = models.JSONField(default=list, help_text="The first verses written, as lines.")
+    held_out_verses = models.PositiveIntegerField(default=0)
+    seconds = models.FloatField(default=0.0, help_text="Time the evaluation took.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["version", "-created_at"], name="evaluation_latest")]
+
+    def __str__(self) -> str:
+        return f"evaluation #{self.pk} of {self.version_id}"
+
+    @property
+    def model_row(self) -> dict[str, Any]:
+        return dict(self.measures.get("model") or {})
+
+    @property
+    def corpus_row(self) -> dict[str, Any]:
+        return dict(self.measures.get("corpus") or {})

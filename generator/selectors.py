@@ -5,8 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from django.db.models import Prefetch, QuerySet
+
 from generator.demo import DEMO_CORPUS
-from generator.models import ModelVersion, TrainingRun
+from generator.ml.evaluation.table import SUMMARY_KEYS
+from generator.models import ModelEvaluation, ModelVersion, TrainingRun
 from generator.serving import PRETRAINED_NAME
 from lyrics.models import Corpus
 
@@ -26,6 +29,41 @@ def _corpus_summary(corpus: Corpus | None) -> dict[str, Any] | None:
     }
 
 
+def evaluation_summary(evaluation: ModelEvaluation | None) -> dict[str, Any] | None:
+    """A version's evaluation in short: the four summary measures, the model's and the
+    corpus's (its held-out verses), and how the verses were written."""
+    if evaluation is None:
+        return None
+    model, corpus = evaluation.model_row, evaluation.corpus_row
+    return {
+        "id": evaluation.pk,
+        "created_at": evaluation.created_at,
+        "verses": evaluation.settings.get("verses"),
+        "first_seed": evaluation.settings.get("first_seed"),
+        "model": {key: model.get(key) for key in SUMMARY_KEYS},
+        "corpus": {key: corpus.get(key) for key in SUMMARY_KEYS},
+    }
+
+
+def with_latest_evaluation(versions: QuerySet[ModelVersion]) -> QuerySet[ModelVersion]:
+    """Versions with `latest_evaluations` (newest first; the first is the latest): one query
+    for all of them."""
+    return versions.prefetch_related(
+        Prefetch(
+            "evaluations",
+            queryset=ModelEvaluation.objects.order_by("-created_at", "-id"),
+            to_attr="latest_evaluations",
+        )
+    )
+
+
+def latest_evaluation(version: ModelVersion) -> ModelEvaluation | None:
+    found = getattr(version, "latest_evaluations", None)
+    if found is None:
+        return version.evaluations.order_by("-created_at", "-id").first()
+    return found[0] if found else None
+
+
 def _pretrained_entry(*, active: bool) -> dict[str, Any]:
     return {
         "id": None,
@@ -35,12 +73,13 @@ def _pretrained_entry(*, active: bool) -> dict[str, Any]:
         "created_at": None,
         "corpus": None,
         "metrics": {},
+        "evaluation": None,
     }
 
 
 def model_list() -> dict[str, Any]:
     """Every model version (newest first) and the pretrained fallback, marking the served one."""
-    versions = list(ModelVersion.objects.select_related("corpus"))
+    versions = list(with_latest_evaluation(ModelVersion.objects.select_related("corpus")))
     active = next((version.pk for version in versions if version.is_active), None)
     entries = [
         {
@@ -51,6 +90,7 @@ def model_list() -> dict[str, Any]:
             "created_at": version.created_at,
             "corpus": _corpus_summary(version.corpus),
             "metrics": version.metrics,
+            "evaluation": evaluation_summary(latest_evaluation(version)),
         }
         for version in versions
     ]

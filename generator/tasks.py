@@ -95,3 +95,25 @@ def _stop_on_sigterm(stop: StopFlag) -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+@shared_task(name="generator.evaluate_model", acks_late=True, reject_on_worker_lost=True)
+def evaluate_model(version_id: int) -> dict[str, Any]:
+    """Evaluate model version `version_id`; the same service as `manage.py evaluate`."""
+    from generator.evaluation import EvaluationError, evaluate_model_version, summary_line
+
+    try:
+        evaluation = evaluate_model_version(version_id=version_id)
+    except EvaluationError as exc:
+        logger.warning("evaluate_model(%s) refused: %s", version_id, exc)
+        return {"version_id": version_id, "evaluation_id": None, "message": str(exc)}
+    message = summary_line(evaluation)
+    logger.info("model version %s evaluated: %s", version_id, message)
+    return {"version_id": version_id, "evaluation_id": evaluation.pk, "message": message}
+
+
+def send_evaluation_task(version_id: int) -> None:
+    """Queue `evaluate_model` on the training queue, where the model stack is loaded."""
+    from generator.evaluation import EVALUATION_QUEUE
+
+    evaluate_model.apply_async(args=(version_id,), queue=EVALUATION_QUEUE)

@@ -187,6 +187,10 @@ GENERATION_TIME_LIMIT_S = env_int("RAPLYRICS_GENERATION_TIME_LIMIT_S", 20, minim
 # own (True), not inside the web request (False: the tests, which call tasks in-process).
 TRAINING_LOCAL_PROCESS = env_bool("RAPLYRICS_TRAINING_LOCAL_PROCESS", True)
 
+# Evaluate every model version a training run registers (generator/evaluation.py): on the
+# training queue with a broker, in the training process without one.
+EVALUATE_AFTER_TRAINING = env_bool("RAPLYRICS_EVALUATE_AFTER_TRAINING", True)
+
 # A running training process refreshes its run's heartbeat this often; a run silent for
 # TRAINING_SILENT_AFTER_S (its machine vanished without SIGTERM) may be resumed elsewhere.
 TRAINING_HEARTBEAT_S = env_int("RAPLYRICS_TRAINING_HEARTBEAT_S", 30, minimum=1)

@@ -52,6 +52,9 @@ DATABASE_CHOICE, BROKER_CHOICE = _choose_services()
 # Tests call tasks in-process unless a test starts a worker itself.
 os.environ["CELERY_TASK_ALWAYS_EAGER"] = "1"
 os.environ["RAPLYRICS_TRAINING_LOCAL_PROCESS"] = "0"
+# Training tests train dozens of tiny runs: evaluating each would double their time. The
+# evaluation's own tests turn it on (tests/evaluation/test_after_training.py).
+os.environ["RAPLYRICS_EVALUATE_AFTER_TRAINING"] = "0"
 os.environ.setdefault("DJANGO_DEBUG", "1")
 # Artifacts and data of the run never land in the developer's var/, and each xdist worker has a
 # folder of its own: the file cache (throttle counters) and model cache must not be shared, or

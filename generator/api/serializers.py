@@ -158,6 +158,28 @@ class LegacyOutput(serializers.Serializer):
     output = serializers.CharField()
 
 
+class QualitySummary(serializers.Serializer):
+    bits_per_char = serializers.FloatField(
+        allow_null=True, help_text="Held-out loss in bits per character (lower is better)."
+    )
+    rhyme_density = serializers.FloatField(
+        allow_null=True, help_text="Mean rhyme length in vowels (Malmi et al.)."
+    )
+    copied_line_share = serializers.FloatField(
+        allow_null=True, help_text="Share of lines that are lines of the training corpus."
+    )
+    words_per_line = serializers.FloatField(allow_null=True)
+
+
+class EvaluationSummaryOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    verses = serializers.IntegerField(allow_null=True, help_text="Verses written and measured.")
+    first_seed = serializers.IntegerField(allow_null=True)
+    model = QualitySummary(help_text="The version's generated verses.")
+    corpus = QualitySummary(help_text="The verses its training run held out, measured alike.")
+
+
 class ModelVersionOutput(serializers.Serializer):
     id = serializers.IntegerField(allow_null=True)
     name = serializers.CharField()
@@ -166,6 +188,9 @@ class ModelVersionOutput(serializers.Serializer):
     created_at = serializers.DateTimeField(allow_null=True)
     corpus = serializers.DictField(allow_null=True)
     metrics = serializers.DictField()
+    evaluation = EvaluationSummaryOutput(
+        allow_null=True, help_text="The latest evaluation (manage.py evaluate); null if none."
+    )
 
 
 class ModelListOutput(serializers.Serializer):

@@ -147,7 +147,7 @@ def run_training(
     _mark_running(run, allowed=(TrainingRun.Status.QUEUED,))
     _configure_threads()
     with _failures_recorded(run):
-        text = _read_run_corpus(run, store=store, work_dir=work_dir)
+        text = read_run_corpus(run, store=store, work_dir=work_dir)
         store.put_file(Path(run.corpus_file), run.artifact_prefix + CORPUS_KEY_NAME)
         state = _fresh_state(run, text)
         return _train_session(
@@ -224,7 +224,7 @@ def resume_training_run(
         or_silent=True,
     )
     with _failures_recorded(run):
-        text = _read_run_corpus(run, store=store, work_dir=work_dir)
+        text = read_run_corpus(run, store=store, work_dir=work_dir)
         run.epochs = state.training.epochs
         run.epochs_done = state.epoch
         run.epoch_metrics = [_metrics_row(m) for m in state.metrics]
@@ -404,6 +404,7 @@ def _train_session(
     run.status = TrainingRun.Status.DONE
     run.finished_at = timezone.now()
     run.save(update_fields=["status", "wall_seconds", "finished_at", "updated_at"])
+    evaluated = _evaluate(version)
     last = state.metrics[-1] if state.metrics else None
     loss = f"loss {last.train_loss:.3f}" if last else "no epoch trained"
     if last is not None and last.validation_loss is not None:
@@ -415,9 +416,17 @@ def _train_session(
             f"run #{run.pk} done: {state.epoch} epochs, {loss}, "
             f"{run.wall_seconds:.0f} s on {run.device}; model version {version.name!r}"
             + (" (active)" if version.is_active else "")
+            + (f"; {evaluated}" if evaluated else "")
         ),
         warnings=warnings,
     )
+
+
+def _evaluate(version: ModelVersion) -> str | None:
+    """The registered version's evaluation (generator/evaluation.py), in one line."""
+    from generator.evaluation import evaluate_after_training  # it reads runs' corpora from here
+
+    return evaluate_after_training(version)
 
 
 def _fresh_state(run: TrainingRun, text: CorpusText) -> TrainingState:
@@ -592,7 +601,7 @@ def _newest_good_checkpoint(
     raise TrainingRequestError(f"run #{run.pk} has no usable checkpoint in storage")
 
 
-def _read_run_corpus(run: TrainingRun, *, store: ArtifactStore, work_dir: Path) -> CorpusText:
+def read_run_corpus(run: TrainingRun, *, store: ArtifactStore, work_dir: Path) -> CorpusText:
     """The run's corpus: the local file if it is the one trained on, else the stored copy."""
     local = Path(run.corpus_file)
     if local.is_file():
