@@ -75,6 +75,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: it also gives the shape to what the middleware below answer (bad Host, 404).
+    "raplyrics.api_errors.ApiErrorMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -201,6 +203,8 @@ for _proxy in TRUSTED_PROXIES:
             f"RAPLYRICS_TRUSTED_PROXIES: {_proxy!r} is not an address or network (10.0.0.0/8)"
         ) from None
 RAPLYRICS_GENERATE_RATE = env_str("RAPLYRICS_GENERATE_RATE", "30/min")
+# A generation request is a few hundred bytes: anything far larger is refused before it is read.
+API_MAX_BODY_BYTES = env_int("RAPLYRICS_API_MAX_BODY_BYTES", 64 * 1024, minimum=1024)
 SPECTACULAR_SETTINGS = {
     "TITLE": "RapLyrics API",
     "DESCRIPTION": "Generate rap lyrics from the active model.",
