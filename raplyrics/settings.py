@@ -75,6 +75,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "raplyrics.security_headers.ContentSecurityPolicyMiddleware",
     # First: it also gives the shape to what the middleware below answer (bad Host, 404).
     "raplyrics.api_errors.ApiErrorMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -142,6 +143,14 @@ STATIC_ROOT = env_path("DJANGO_STATIC_ROOT", BASE_DIR / "staticfiles")
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 USE_X_FORWARDED_HOST = False
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
+# The same policy Apache sends (raplyrics.security_headers); empty turns Django's copy off.
+CONTENT_SECURITY_POLICY = env_str(
+    "RAPLYRICS_CONTENT_SECURITY_POLICY",
+    "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'",
+)
+# DEBUG pages and mailed reports mask passwords inside URL settings such as DATABASE_URL.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "raplyrics.error_reports.CredentialMaskingFilter"
 if PRODUCTION:
     SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
     SESSION_COOKIE_SECURE = True

@@ -44,6 +44,10 @@ class GenerateView(APIView):
         data = GenerateInput(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
+        if values["debug"] and not request.user.is_staff:
+            # The audit trail shows every rejected candidate, including any that recite training
+            # lines: for staff who curate the corpus, not for the public.
+            raise exceptions.PermissionDenied("debug=true is for signed-in staff only")
         params = generation.LyricsParams(
             prefix=values["prefix"],
             lines=values["lines"],
