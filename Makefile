@@ -26,6 +26,8 @@ run: venv
 	$(PY) manage.py migrate --noinput
 	@# First run only: fine-tune the pretrained model on the shipped demo corpus (a minute or two).
 	$(PY) manage.py prepare_demo_model
+	@echo "RapLyrics development server on http://$${GUNICORN_BIND:-127.0.0.1:8000} (DEBUG is on unless DJANGO_DEBUG=0)."
+	@echo "Not for production: there, run behind Apache with DJANGO_DEBUG=0 (docs/deploy.md, docs/security.md)."
 	$(VENV)/bin/gunicorn -c gunicorn.conf.py raplyrics.wsgi
 
 ## test: lint, migrations check and the whole suite (real PostgreSQL/Redis when reachable)

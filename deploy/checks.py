@@ -417,9 +417,9 @@ def check_throttle_counts_the_client(stack: Stack) -> str:
     """Generation is rate-limited per client: a forged X-Forwarded-For must not buy a new quota.
 
     Apache appends the real client address to any X-Forwarded-For the client sent, so Django
-    must count the last entry (DRF's NUM_PROXIES = 1), not the whole header. The requests ask for
-    0 lines: DRF counts a request against the quota before it validates it, so each one costs a
-    400, not a generation.
+    must count the last entry (RAPLYRICS_NUM_PROXIES = 1), not the whole header. The requests ask
+    for 0 lines: DRF counts a request against the quota before it validates it, so each one costs
+    a 400, not a generation.
     """
     session = _session(stack)
     for attempt in range(1, GENERATE_RATE_PER_MINUTE + 2):

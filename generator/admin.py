@@ -116,7 +116,11 @@ class ModelVersionAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # versions come from training runs or `manage.py import_textgenrnn`
 
-    @admin.action(description="Activate (serve this version)")
+    def has_activate_permission(self, request: HttpRequest) -> bool:
+        """Switching the served model changes the whole site: a permission of its own."""
+        return request.user.has_perm("generator.activate_modelversion")
+
+    @admin.action(description="Activate (serve this version)", permissions=["activate"])
     def activate(self, request: HttpRequest, queryset: QuerySet[ModelVersion]) -> None:
         if queryset.count() != 1:
             self.message_user(request, "Choose exactly one version to activate.", messages.ERROR)
@@ -126,7 +130,9 @@ class ModelVersionAdmin(admin.ModelAdmin):
             request, f"{version.name} is now served; workers switch on their next request."
         )
 
-    @admin.action(description="Serve the pretrained textgenrnn model instead")
+    @admin.action(
+        description="Serve the pretrained textgenrnn model instead", permissions=["activate"]
+    )
     def serve_pretrained(self, request: HttpRequest, queryset: QuerySet[ModelVersion]) -> None:
         deactivate_model_versions()
         self.message_user(request, "The pretrained textgenrnn model is now served.")

@@ -71,7 +71,7 @@ def generate_lyrics(*, params: LyricsParams, version_id: int | None = None) -> L
         served = serving.served_model(version_id=version_id)
     except serving.UnknownModelVersion as error:
         raise UnknownModel(str(error)) from None
-    except serving.ModelUnavailable as error:
+    except (serving.ModelUnavailable, MLError) as error:  # MLError: a malformed config file
         raise GenerationUnavailable(str(error)) from None
     seed = (
         params.seed if params.seed is not None else random.SystemRandom().randrange(limits.SEED_MAX)

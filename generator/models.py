@@ -68,6 +68,8 @@ class TrainingRun(models.Model):
                 condition=Q(epochs__gte=1), name="training_run_at_least_one_epoch"
             ),
         ]
+        # Starting a run spends hours of a machine: not implied by seeing runs.
+        permissions = [("start_trainingrun", "Can start training runs")]
 
     def __str__(self) -> str:
         return f"run #{self.pk} ({self.status}, {self.epochs_done}/{self.epochs} epochs)"
@@ -138,6 +140,8 @@ class ModelVersion(models.Model):
                 fields=["is_active"], condition=Q(is_active=True), name="one_active_model_version"
             ),
         ]
+        # Serving is a change to the whole site, not to one row: its own permission.
+        permissions = [("activate_modelversion", "Can activate model versions")]
 
     def __str__(self) -> str:
         return self.name

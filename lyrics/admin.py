@@ -56,7 +56,9 @@ class SongAdmin(admin.ModelAdmin):
         ("History", {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
     ]
 
-    @admin.action(description="Re-clean selected songs (rebuild their verses)")
+    @admin.action(
+        description="Re-clean selected songs (rebuild their verses)", permissions=["change"]
+    )
     def reclean_songs(self, request: HttpRequest, queryset: QuerySet[Song]) -> None:
         from lyrics.tasks import clean_lyrics_task
 
@@ -110,14 +112,14 @@ class VerseAdmin(admin.ModelAdmin):
         else:
             super().save_model(request, obj, form, change)
 
-    @admin.action(description="Include in corpus")
+    @admin.action(description="Include in corpus", permissions=["change"])
     def include_in_corpus(self, request: HttpRequest, queryset: QuerySet[Verse]) -> None:
         changed = services.set_verses_included(
             verse_ids=queryset.values_list("pk", flat=True), included=True
         )
         self.message_user(request, f"{changed} verse(s) included in the corpus.", messages.SUCCESS)
 
-    @admin.action(description="Exclude from corpus")
+    @admin.action(description="Exclude from corpus", permissions=["change"])
     def exclude_from_corpus(self, request: HttpRequest, queryset: QuerySet[Verse]) -> None:
         changed = services.set_verses_included(
             verse_ids=queryset.values_list("pk", flat=True), included=False

@@ -111,23 +111,29 @@ class CleaningRuleAdmin(admin.ModelAdmin):
         ]
         return own + super().get_urls()
 
-    @admin.action(description="Enable selected rules")
+    @admin.action(description="Enable selected rules", permissions=["change"])
     def enable_rules(self, request: HttpRequest, queryset: QuerySet[CleaningRule]) -> None:
         changed = queryset.filter(enabled=False).update(enabled=True)
         self.message_user(request, f"{changed} rule(s) enabled. Re-run cleaning to apply.")
 
-    @admin.action(description="Disable selected rules")
+    @admin.action(description="Disable selected rules", permissions=["change"])
     def disable_rules(self, request: HttpRequest, queryset: QuerySet[CleaningRule]) -> None:
         changed = queryset.filter(enabled=True).update(enabled=False)
         self.message_user(request, f"{changed} rule(s) disabled. Re-run cleaning to apply.")
 
-    @admin.action(description="Renumber all rules 10, 20, 30… (keeps the order)")
+    @admin.action(
+        description="Renumber all rules 10, 20, 30… (keeps the order)", permissions=["change"]
+    )
     def renumber_positions(self, request: HttpRequest, queryset: QuerySet[CleaningRule]) -> None:
         rules = list(CleaningRule.objects.in_order())
         for index, rule in enumerate(rules, start=1):
             rule.position = index * 10
         CleaningRule.objects.bulk_update(rules, ["position"])
         self.message_user(request, f"{len(rules)} rule(s) renumbered.")
+
+    def has_rerun_permission(self, request: HttpRequest) -> bool:
+        """Re-running rewrites every song's verses: more than editing the rules themselves."""
+        return request.user.has_perm("lyrics.rerun_cleaning")
 
     def preview_view(self, request: HttpRequest, rule_id: int | None = None) -> HttpResponse:
         """Counts and samples of what the rule changes; never writes."""
@@ -166,7 +172,7 @@ class CleaningRuleAdmin(admin.ModelAdmin):
 
     def rerun_view(self, request: HttpRequest) -> HttpResponse:
         """Confirm, then re-run cleaning over every song in a Celery task."""
-        if not self.has_change_permission(request):
+        if not self.has_rerun_permission(request):
             raise PermissionDenied
         if request.method == "POST":
             result = clean_lyrics_task.delay(dedupe_repeats="keep_repeats" not in request.POST)
@@ -227,7 +233,7 @@ class CorpusAdmin(admin.ModelAdmin):
     search_fields = ["sha256", "file_path"]
     actions = ["train_model"]
 
-    @admin.action(description="Train a model on this corpus")
+    @admin.action(description="Train a model on this corpus", permissions=["start_training"])
     def train_model(self, request: HttpRequest, queryset: QuerySet[Corpus]) -> None:
         # The training service lives in generator; imported here so lyrics loads without it.
         from generator.training import TrainingRequestError
@@ -245,6 +251,9 @@ class CorpusAdmin(admin.ModelAdmin):
                 f"to train {started.where}.",
                 messages.SUCCESS,
             )
+
+    def has_start_training_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("generator.start_trainingrun")
 
     def get_readonly_fields(self, request: HttpRequest, obj: Corpus | None = None) -> list[str]:
         return [field.name for field in Corpus._meta.fields]

@@ -2,15 +2,36 @@
 
 `error` is always present and says what to do; `fields` maps a request field to its messages when
 the problem is one of validation. Throttled requests also carry `retry_after` (seconds).
+
+DRF's views answer through `exception_handler`. Errors Django meets before or around DRF (a Host
+it does not serve, a body too large, too many form fields, a page that does not exist) go through
+`ApiErrorMiddleware`, so every path under /api answers in the same shape.
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
+from http import HTTPStatus
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import (
+    DisallowedHost,
+    RequestDataTooBig,
+    SuspiciousOperation,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+logger = logging.getLogger(__name__)
+
+# The generation API and the legacy route (/apiUS) both start with this.
+API_PATH_PREFIX = "/api"
 
 
 class ServiceUnavailable(exceptions.APIException):
@@ -19,16 +40,22 @@ class ServiceUnavailable(exceptions.APIException):
     default_code = "unavailable"
 
 
+def _text(value: Any) -> str:
+    """A message or field name that can be sent as UTF-8 whatever the client sent (a lone
+    surrogate in a field name is echoed as its escape, not turned into a 500)."""
+    return str(value).encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def _flatten(detail: Any) -> list[str]:
     if isinstance(detail, dict):
         return [message for value in detail.values() for message in _flatten(value)]
     if isinstance(detail, list):
         return [message for item in detail for message in _flatten(item)]
-    return [str(detail)]
+    return [_text(detail)]
 
 
 def _field_messages(detail: dict[str, Any]) -> dict[str, list[str]]:
-    return {str(field): _flatten(value) for field, value in detail.items()}
+    return {_text(field): _flatten(value) for field, value in detail.items()}
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
@@ -49,3 +76,90 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         body = {"error": " ".join(_flatten(getattr(exc, "detail", str(exc))))}
     response.data = body
     return response
+
+
+def is_api_path(path: str) -> bool:
+    return path.startswith(API_PATH_PREFIX)
+
+
+def error_response(status_code: int, message: str) -> JsonResponse:
+    return JsonResponse({"error": message}, status=status_code)
+
+
+# What a client can do about an error Django answered without saying more.
+_GENERIC_MESSAGES = {
+    400: "The request could not be read; check its headers and body.",
+    403: "Forbidden; sign in or send the CSRF token.",
+    404: "There is no such API endpoint; see /api/docs/.",
+    405: "This method is not allowed here.",
+    413: "The body is too large.",
+    500: "Internal error; it has been logged. Try again or report it.",
+}
+# Headers that still hold after the body is replaced.
+_KEPT_HEADERS = ("Allow", "Retry-After", "Vary")
+
+
+class ApiErrorMiddleware:
+    """Answers every error under /api in the one JSON shape, and refuses before reading it a
+    body larger than `RAPLYRICS_API_MAX_BODY_BYTES` or a Host this site does not serve.
+
+    First in MIDDLEWARE, so it also sees what the other middleware answer.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not is_api_path(request.path):
+            return self.get_response(request)
+        refused = self._refuse_early(request)
+        if refused is not None:
+            return refused
+        response = self.get_response(request)
+        if response.status_code >= 400 and not response.get("Content-Type", "").startswith(
+            "application/json"
+        ):
+            return self._in_shape(response)
+        return response
+
+    def _refuse_early(self, request: HttpRequest) -> JsonResponse | None:
+        try:
+            request.get_host()
+        except DisallowedHost:
+            return error_response(400, "The Host header names a site this server does not serve.")
+        raw_length = request.META.get("CONTENT_LENGTH") or "0"
+        try:
+            length = int(raw_length)
+        except ValueError:
+            return error_response(400, "Content-Length is not a number.")
+        limit = int(settings.API_MAX_BODY_BYTES)
+        if length > limit:
+            return error_response(413, f"The body is {length} bytes; the limit is {limit}.")
+        return None
+
+    def _in_shape(self, response: HttpResponse) -> JsonResponse:
+        code = response.status_code
+        message = _GENERIC_MESSAGES.get(code) or f"{HTTPStatus(code).phrase}."
+        shaped = error_response(code, message)
+        for header in _KEPT_HEADERS:
+            if header in response:
+                shaped[header] = response[header]
+        return shaped
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        """Errors Django raises while DRF reads the body (they are not DRF's to handle)."""
+        if not is_api_path(request.path):
+            return None
+        if isinstance(exception, RequestDataTooBig):
+            return error_response(413, "The body is too large.")
+        if isinstance(exception, TooManyFieldsSent | TooManyFilesSent):
+            return error_response(
+                400,
+                f"The form has too many fields; the limit is "
+                f"{settings.DATA_UPLOAD_MAX_NUMBER_FIELDS}.",
+            )
+        if isinstance(exception, SuspiciousOperation):
+            return error_response(400, "The request could not be read; check its headers and body.")
+        if isinstance(exception, UnicodeError):
+            return error_response(400, "The body is not valid UTF-8.")
+        return None  # Django logs it and answers 500; __call__ gives that the shape.

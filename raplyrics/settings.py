@@ -7,6 +7,8 @@ without a secret key, allowed hosts and a PostgreSQL DATABASE_URL.
 
 from __future__ import annotations
 
+from datetime import timedelta
+from ipaddress import ip_network
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -62,6 +64,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "axes",
+    "raplyrics",  # site-wide pieces: the admin of axes' sign-in records
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -71,6 +75,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "raplyrics.security_headers.ContentSecurityPolicyMiddleware",
+    # First: it also gives the shape to what the middleware below answer (bad Host, 404).
+    "raplyrics.api_errors.ApiErrorMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -78,7 +85,25 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into its own page.
+    "axes.middleware.AxesMiddleware",
 ]
+
+# --- sign-in throttling (django-axes) ------------------------------------------------------------
+# Failed admin sign-ins are counted per client address and, separately, per account; past the
+# limit both are refused for the cool-off time. Staff unlock earlier in the admin (Axes > Access
+# attempts: delete the row) or with `manage.py axes_reset_username NAME` / `axes_reset_ip ADDR`.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("RAPLYRICS_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("RAPLYRICS_LOGIN_COOLOFF_MIN", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "raplyrics.client_address.client_address"
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_VERBOSE = False
 
 ROOT_URLCONF = "raplyrics.urls"
 WSGI_APPLICATION = "raplyrics.wsgi.application"
@@ -118,6 +143,14 @@ STATIC_ROOT = env_path("DJANGO_STATIC_ROOT", BASE_DIR / "staticfiles")
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 USE_X_FORWARDED_HOST = False
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
+# The same policy Apache sends (raplyrics.security_headers); empty turns Django's copy off.
+CONTENT_SECURITY_POLICY = env_str(
+    "RAPLYRICS_CONTENT_SECURITY_POLICY",
+    "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'",
+)
+# DEBUG pages and mailed reports mask passwords inside URL settings such as DATABASE_URL.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "raplyrics.error_reports.CredentialMaskingFilter"
 if PRODUCTION:
     SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
     SESSION_COOKIE_SECURE = True
@@ -165,11 +198,22 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    # Production runs behind Apache, which appends the client's address to X-Forwarded-For:
-    # count that one entry, never the whole (forgeable) header.
-    "NUM_PROXIES": env_int("RAPLYRICS_NUM_PROXIES", 1 if PRODUCTION else 0, minimum=0) or None,
 }
+# Who a client is (raplyrics.client_address): production runs behind Apache on this host, which
+# appends the address it saw to X-Forwarded-For. The header counts only on connections from a
+# trusted proxy, and only its last NUM_PROXIES entries; 0 trusts no header at all.
+NUM_PROXIES = env_int("RAPLYRICS_NUM_PROXIES", 1 if PRODUCTION else 0, minimum=0)
+TRUSTED_PROXIES = env_list("RAPLYRICS_TRUSTED_PROXIES", ["127.0.0.1", "::1"])
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"RAPLYRICS_TRUSTED_PROXIES: {_proxy!r} is not an address or network (10.0.0.0/8)"
+        ) from None
 RAPLYRICS_GENERATE_RATE = env_str("RAPLYRICS_GENERATE_RATE", "30/min")
+# A generation request is a few hundred bytes: anything far larger is refused before it is read.
+API_MAX_BODY_BYTES = env_int("RAPLYRICS_API_MAX_BODY_BYTES", 64 * 1024, minimum=1024)
 SPECTACULAR_SETTINGS = {
     "TITLE": "RapLyrics API",
     "DESCRIPTION": "Generate rap lyrics from the active model.",

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 from statistics import median
 from typing import Any
+from uuid import uuid4
 
-from django.db import connection
+from django.contrib.sessions.models import Session
+from django.db import DatabaseError, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET
 
@@ -76,9 +80,44 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "home.html", {"limits": _form_limits(), "about": _about()})
 
 
+logger = logging.getLogger(__name__)
+
+
+def _database_writes() -> str | None:
+    """None when the database takes a write (one row, rolled back), else why not."""
+    try:
+        with transaction.atomic():
+            Session.objects.create(
+                session_key=f"healthz-{uuid4().hex}", session_data="", expire_date=timezone.now()
+            )
+            transaction.set_rollback(True)
+    except DatabaseError as error:
+        return f"the database refuses writes: {str(error).splitlines()[0]}"
+    return None
+
+
+def _model_loads() -> str | None:
+    """None when the served model is loaded (or loads now), else why not."""
+    from generator import serving
+    from generator.ml.config import MLError
+
+    try:
+        serving.served_model()
+    except (serving.ModelUnavailable, MLError) as error:
+        return f"the served model cannot load: {error}"
+    return None
+
+
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
-    """Liveness for load balancers and systemd: the process answers and the database too."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
+    """Readiness for load balancers and systemd: 200 only when this worker can serve a request
+    end to end (the database takes writes, the served model is loaded); 503 says which fails."""
+    problems = {
+        name: problem
+        for name, problem in (("database", _database_writes()), ("model", _model_loads()))
+        if problem is not None
+    }
+    if problems:
+        logger.warning("health check failed: %s", "; ".join(problems.values()))
+        return JsonResponse({"status": "unavailable", "problems": problems}, status=503)
     return JsonResponse({"status": "ok"})

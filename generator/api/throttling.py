@@ -3,17 +3,38 @@
 from __future__ import annotations
 
 from django.conf import settings
+from rest_framework.request import Request
 from rest_framework.throttling import SimpleRateThrottle
+
+from raplyrics import quota
+from raplyrics.client_address import client_address
 
 
 class GenerateRateThrottle(SimpleRateThrottle):
-    """`RAPLYRICS_GENERATE_RATE` requests per client address (X-Forwarded-For is trusted only as
-    far as `NUM_PROXIES` in REST_FRAMEWORK says, so a forged header buys no new quota)."""
+    """`RAPLYRICS_GENERATE_RATE` requests per client address (raplyrics.client_address: a forged
+    X-Forwarded-For buys no new quota), counted atomically across workers (raplyrics.quota)."""
 
     scope = "generate"
+
+    def __init__(self) -> None:
+        self.rate = self.get_rate()
+        self.num_requests, self.duration = self.parse_rate(self.rate)
+        self._retry_after_s: int | None = None
 
     def get_rate(self) -> str | None:
         return str(settings.RAPLYRICS_GENERATE_RATE)
 
-    def get_cache_key(self, request: object, view: object) -> str:
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+    def get_cache_key(self, request: Request, view: object) -> str:
+        return f"{self.scope}:{client_address(request._request)}"
+
+    def allow_request(self, request: Request, view: object) -> bool:
+        if self.num_requests is None or self.duration is None:
+            return True
+        verdict = quota.take(
+            self.get_cache_key(request, view), limit=self.num_requests, window_s=self.duration
+        )
+        self._retry_after_s = verdict.retry_after_s
+        return verdict.allowed
+
+    def wait(self) -> float | None:
+        return self._retry_after_s

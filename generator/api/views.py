@@ -6,12 +6,13 @@ from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from generator import generation, selectors
+from generator.api.parsers import BoundedJSONParser
 from generator.api.serializers import (
     GenerateInput,
     GenerateOutput,
@@ -36,13 +37,17 @@ def _run(params: generation.LyricsParams, *, version_id: int | None) -> generati
 
 class GenerateView(APIView):
     throttle_classes = [GenerateRateThrottle]
-    parser_classes = [JSONParser]
+    parser_classes = [BoundedJSONParser]
 
     @extend_schema(request=GenerateInput, responses={200: GenerateOutput}, operation_id="generate")
     def post(self, request: Request) -> Response:
         data = GenerateInput(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
+        if values["debug"] and not request.user.is_staff:
+            # The audit trail shows every rejected candidate, including any that recite training
+            # lines: for staff who curate the corpus, not for the public.
+            raise exceptions.PermissionDenied("debug=true is for signed-in staff only")
         params = generation.LyricsParams(
             prefix=values["prefix"],
             lines=values["lines"],
@@ -72,7 +77,7 @@ class LegacyGenerateView(APIView):
     """The original project's contract: form field `input` in, `{"output": "..."}` out."""
 
     throttle_classes = [GenerateRateThrottle]
-    parser_classes = [FormParser, MultiPartParser, JSONParser]
+    parser_classes = [FormParser, MultiPartParser, BoundedJSONParser]
     authentication_classes: list[type] = []
 
     @extend_schema(

@@ -52,6 +52,8 @@ class CleaningRule(models.Model):
         constraints = [
             models.CheckConstraint(condition=~Q(name=""), name="cleaning_rule_name_not_empty"),
         ]
+        # Re-running rewrites the verses of every song, beyond the rules themselves.
+        permissions = [("rerun_cleaning", "Can re-run cleaning over every song")]
 
     def __str__(self) -> str:
         return self.name

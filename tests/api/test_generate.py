@@ -57,8 +57,8 @@ def test_characters_outside_the_vocabulary_are_replaced_and_reported(client: Cli
     assert "'☃' dropped" in body["prefix_notes"][0]
 
 
-def test_debug_returns_every_candidate_with_its_score(client: Client) -> None:
-    body = _generate(client, prefix="Yeah", lines=2, candidates=3, seed=5, debug=True).json()
+def test_debug_returns_every_candidate_with_its_score(staff_client: Client) -> None:
+    body = _generate(staff_client, prefix="Yeah", lines=2, candidates=3, seed=5, debug=True).json()
 
     assert len(body["candidates"]) == 2
     for line in body["candidates"]:
