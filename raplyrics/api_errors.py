@@ -1,7 +1,8 @@
 """One error shape for the whole API: `{"error": "<one readable line>", "fields": {...}}`.
 
 `error` is always present and says what to do; `fields` maps a request field to its messages when
-the problem is one of validation. Throttled requests also carry `retry_after` (seconds).
+the problem is one of validation. Throttled requests, and requests a busy worker turns away
+(503), also carry `retry_after` (seconds) and a `Retry-After` header.
 
 DRF's views answer through `exception_handler`. Errors Django meets before or around DRF (a Host
 it does not serve, a body too large, too many form fields, a page that does not exist) go through
@@ -40,6 +41,14 @@ class ServiceUnavailable(exceptions.APIException):
     default_code = "unavailable"
 
 
+class ServiceBusy(ServiceUnavailable):
+    """503 with `Retry-After` (DRF sets the header from `wait`) and `retry_after` in the body."""
+
+    def __init__(self, detail: str, *, retry_after_s: int) -> None:
+        super().__init__(detail)
+        self.wait = retry_after_s
+
+
 def _text(value: Any) -> str:
     """A message or field name that can be sent as UTF-8 whatever the client sent (a lone
     surrogate in a field name is echoed as its escape, not turned into a 500)."""
@@ -74,6 +83,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         body = {"error": f"Too many requests; try again {when}.", "retry_after": wait}
     else:
         body = {"error": " ".join(_flatten(getattr(exc, "detail", str(exc))))}
+        if isinstance(exc, ServiceBusy):
+            body["retry_after"] = exc.wait
     response.data = body
     return response
 
