@@ -44,6 +44,7 @@ from generator.ml.training import (
     new_model,
     resume_training,
     start_training,
+    training_windows,
     unroll_for_training,
 )
 from generator.ml.vocab import Vocabulary
@@ -469,7 +470,9 @@ def _dataset(state: TrainingState, text: CorpusText) -> DatasetSplit:
     train_lines, validation_lines = training_lines(
         text.verses, validation_split=state.training.validation_split, seed=state.training.seed
     )
-    train = make_windows(train_lines, vocabulary=state.vocabulary, config=state.config)
+    train = training_windows(
+        train_lines, vocabulary=state.vocabulary, config=state.config, training=state.training
+    )
     if len(train) == 0:
         raise TrainingRunError("the corpus makes no training windows with this vocabulary")
     validation = make_windows(validation_lines, vocabulary=state.vocabulary, config=state.config)
