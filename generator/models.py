@@ -49,6 +49,20 @@ class TrainingRun(models.Model):
     device = models.CharField(max_length=100, blank=True)
     checkpoint_keys = models.JSONField(default=list, help_text="Artifact keys, oldest first.")
     error = models.TextField(blank=True)
+    best_epoch = models.PositiveIntegerField(
+        null=True, blank=True, help_text="The epoch registered: lowest held-out loss."
+    )
+    stop_reason = models.CharField(
+        max_length=300, blank=True, help_text="Why the run ended where it did (one line)."
+    )
+    progress = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="While running: epoch, batch, batches, windows_per_second, eta_seconds.",
+    )
+    stop_requested_at = models.DateTimeField(
+        null=True, blank=True, help_text="Staff asked the run to stop (checkpoint, interrupted)."
+    )
     celery_task_id = models.CharField(max_length=255, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
@@ -73,6 +87,10 @@ class TrainingRun(models.Model):
 
     def __str__(self) -> str:
         return f"run #{self.pk} ({self.status}, {self.epochs_done}/{self.epochs} epochs)"
+
+    @property
+    def objective(self) -> str:
+        return str(self.hyperparameters.get("training", {}).get("objective", "last"))
 
     @property
     def artifact_prefix(self) -> str:

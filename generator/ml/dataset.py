@@ -6,6 +6,12 @@ tokens before it, left-padded with 0. Tokens missing from the vocabulary are dro
 inputs and windows whose target is missing are skipped, as textgenrnn's Keras Tokenizer did;
 `Windows.unknown_tokens` counts them so callers can report what was left out.
 With `single_text` the text is not wrapped and only windows with a full context are used.
+
+`make_sequence_windows` makes the windows of the all-positions objective instead: up to
+`max_length` consecutive tokens of one text whose every position has a target (the next token),
+a window starting every `stride` tokens, the last one ending at the text's end. A text shorter
+than a window is left-padded with 0 and the padded positions' target is 0, which the loss
+ignores (0 is padding, never a real target). Tokens missing from the vocabulary are dropped.
 """
 
 from __future__ import annotations
@@ -29,7 +35,8 @@ class DatasetError(MLError):
 
 @dataclass(frozen=True)
 class Windows:
-    """Training examples: `inputs` (n, max_length) int32 class ids, `targets` (n,) int32."""
+    """Training examples: `inputs` (n, max_length) int32 class ids, `targets` (n,) int32, or
+    (n, max_length) for the all-positions objective (0 where a position has no target)."""
 
     inputs: np.ndarray
     targets: np.ndarray
@@ -38,6 +45,13 @@ class Windows:
 
     def __len__(self) -> int:
         return int(self.targets.shape[0])
+
+    @property
+    def target_count(self) -> int:
+        """Next tokens these windows teach (padding positions of sequence windows excluded)."""
+        if self.targets.ndim == 1:
+            return len(self)
+        return int(np.count_nonzero(self.targets))
 
 
 @dataclass(frozen=True)
@@ -142,6 +156,63 @@ def make_windows(texts: Sequence[str], *, vocabulary: Vocabulary, config: ModelC
     )
 
 
+def make_sequence_windows(
+    texts: Sequence[str], *, vocabulary: Vocabulary, config: ModelConfig, stride: int
+) -> Windows:
+    """The all-positions windows of `texts` (see the module docstring)."""
+    length = config.max_length
+    if not isinstance(stride, int) or isinstance(stride, bool) or not 1 <= stride <= length:
+        raise DatasetError(f"stride must be between 1 and max_length ({length}), got {stride}")
+    unknown: Counter[str] = Counter()
+    pieces: list[np.ndarray] = []
+    window_ends: list[np.ndarray] = []
+    first_tokens: list[int] = []
+    offset = 0
+    end = np.array([vocabulary.end_id], dtype=np.int32) if not config.single_text else None
+    for text in texts:
+        if config.word_level:
+            ids = _encode_with_unknowns(vocabulary.tokenize(text), vocabulary, unknown)
+        else:
+            ids = _encode_chars(text, vocabulary, unknown)
+        ids = ids[ids != _UNKNOWN]
+        sequence = np.concatenate([end, ids, end]) if end is not None else ids
+        if len(sequence) < 2:
+            continue
+        # `length` zeros before each text: its windows read them as left padding. The first
+        # token (`<s>`, or a single text's first token) is input only: its target slot is 0.
+        start = offset + length
+        targets_of_text = len(sequence) - 1
+        last = start + targets_of_text  # stream index of the text's last token
+        if targets_of_text <= length:
+            ends = np.array([last], dtype=np.int64)
+        else:
+            ends = np.arange(start + length, last + 1, stride, dtype=np.int64)
+            if ends[-1] != last:
+                ends = np.append(ends, last)
+        pieces.append(np.zeros(length, dtype=np.int32))
+        pieces.append(sequence.astype(np.int32))
+        window_ends.append(ends)
+        first_tokens.append(start)
+        offset = start + len(sequence)
+    if not pieces:
+        return Windows(
+            inputs=np.zeros((0, length), dtype=np.int32),
+            targets=np.zeros((0, length), dtype=np.int32),
+            texts=0,
+            unknown_tokens=unknown,
+        )
+    stream = np.concatenate(pieces)
+    target_stream = stream.copy()
+    target_stream[np.array(first_tokens, dtype=np.int64)] = 0
+    ends = np.concatenate(window_ends)
+    views = np.lib.stride_tricks.sliding_window_view(stream, length)
+    target_views = np.lib.stride_tricks.sliding_window_view(target_stream, length)
+    # The window whose last target is at q: inputs stream[q-length : q], targets [q-length+1 : q+1].
+    inputs = np.ascontiguousarray(views[ends - length])
+    targets = np.ascontiguousarray(target_views[ends - length + 1])
+    return Windows(inputs=inputs, targets=targets, texts=len(first_tokens), unknown_tokens=unknown)
+
+
 def _window_without_unknowns(before_target: np.ndarray, length: int) -> np.ndarray:
     # textgenrnn sliced up to length + 1 tokens of the text, its Tokenizer dropped the
     # unknown ones, and pad_sequences kept the last `length` (left-padding the rest).
@@ -183,15 +254,25 @@ def build_dataset(
     config: ModelConfig,
     validation_split: float = 0.1,
     seed: int = 0,
+    sequence_stride: int | None = None,
 ) -> DatasetSplit:
-    """Training and validation windows, validation from held-out texts."""
+    """Training and validation windows, validation from held-out texts.
+
+    With `sequence_stride` the training windows are all-positions windows with that stride;
+    validation windows are always textgenrnn's (last position), so that losses compare.
+    """
     non_empty = [t for t in texts if t]
     if not non_empty:
         raise DatasetError("the corpus has no text to train on")
     train_texts, validation_texts = split_texts(
         non_empty, validation_split=validation_split, seed=seed
     )
-    train = make_windows(train_texts, vocabulary=vocabulary, config=config)
+    if sequence_stride is None:
+        train = make_windows(train_texts, vocabulary=vocabulary, config=config)
+    else:
+        train = make_sequence_windows(
+            train_texts, vocabulary=vocabulary, config=config, stride=sequence_stride
+        )
     if len(train) == 0:
         raise DatasetError("the corpus makes no training windows (texts too short?)")
     validation = make_windows(validation_texts, vocabulary=vocabulary, config=config)

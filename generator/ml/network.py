@@ -3,6 +3,12 @@
 input (batch, max_length) int32 -> embedding -> rnn_1 .. rnn_N LSTMs (each fed by the previous)
 -> rnn_concat = [embedding, rnn_1, .., rnn_N] -> attention-weighted average over time
 -> output dense softmax (batch, num_classes). Layer names match textgenrnn's weights file.
+
+`all_positions=True` builds the same layers with the same weights, but the attention is causal
+(at position t it averages positions 0..t only) and the output is a softmax at every position,
+(batch, max_length, num_classes): one window then teaches every next token, not only the last.
+At the last position it is exactly textgenrnn's network, so either model's weights load in the
+other and in textgenrnn.
 """
 
 from __future__ import annotations
@@ -10,6 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 import keras
+import numpy as np
 from keras import ops
 
 from generator.ml.config import ModelConfig, ModelConfigError
@@ -24,10 +31,17 @@ class AttentionWeightedAverage(keras.layers.Layer):
 
     Computed exactly as textgenrnn does (max trick, then `/ (sum + epsilon)`) so that
     probabilities match its model to float32 rounding.
+
+    `causal=True` returns one average per position t, over positions 0..t, each shifted by the
+    running maximum of the logits up to t and normalised with the same epsilon: at the last
+    position that is textgenrnn's average, operation for operation. It is computed as a
+    (time x time) lower-triangular weight matrix times x: max_length is small (40), and one
+    batched matmul is faster than a scan on every backend.
     """
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, causal: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        self.causal = bool(causal)
         self.input_spec = keras.layers.InputSpec(ndim=3)
 
     def build(self, input_shape: tuple[int | None, ...]) -> None:
@@ -41,12 +55,35 @@ class AttentionWeightedAverage(keras.layers.Layer):
 
     def call(self, inputs: Any) -> Any:
         logits = ops.squeeze(ops.matmul(inputs, self.W), axis=-1)
+        if self.causal:
+            return self._causal_average(inputs, logits)
         weights = ops.exp(logits - ops.max(logits, axis=-1, keepdims=True))
         weights = weights / (ops.sum(weights, axis=1, keepdims=True) + _ATTENTION_EPSILON)
         return ops.sum(inputs * ops.expand_dims(weights, -1), axis=1)
 
+    def _causal_average(self, inputs: Any, logits: Any) -> Any:
+        steps = ops.shape(logits)[1]
+        # visible[t, s]: position t may look at position s (s <= t).
+        visible = ops.expand_dims(ops.tril(ops.ones((steps, steps), dtype="bool")), 0)
+        per_position = ops.broadcast_to(
+            ops.expand_dims(logits, 1), (ops.shape(logits)[0], steps, steps)
+        )
+        # Hidden positions become the lowest float: they never win the running maximum, and
+        # exp() of them is exactly 0 with a zero gradient (no inf * 0 = NaN in the backward pass).
+        lowest = ops.convert_to_tensor(float(np.finfo(np.float32).min), dtype=logits.dtype)
+        masked = ops.where(visible, per_position, lowest)
+        running_max = ops.max(masked, axis=-1, keepdims=True)
+        weights = ops.where(visible, ops.exp(masked - running_max), ops.zeros_like(masked))
+        weights = weights / (ops.sum(weights, axis=-1, keepdims=True) + _ATTENTION_EPSILON)
+        return ops.matmul(weights, inputs)
+
     def compute_output_shape(self, input_shape: tuple[int | None, ...]) -> tuple[int | None, ...]:
+        if self.causal:
+            return tuple(input_shape)
         return (input_shape[0], input_shape[2])
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "causal": self.causal}
 
 
 def _rnn_layer(config: ModelConfig, layer_number: int, *, unroll: bool) -> keras.layers.Layer:
@@ -78,12 +115,14 @@ def build_model(
     dropout: float = 0.0,
     seed: int | None = None,
     unroll: bool = False,
+    all_positions: bool = False,
 ) -> keras.Model:
     """textgenrnn's architecture for `num_classes` outputs (vocabulary size + 1 for padding).
 
     `dropout` > 0 adds textgenrnn's SpatialDropout1D after the embedding (training only);
     `seed` fixes that dropout's random stream. `unroll` unrolls the LSTMs over the
     `max_length` steps, which is faster on CPU for short windows and gives the same numbers.
+    `all_positions` gives the causal model predicting every position (module docstring).
     """
     if not isinstance(num_classes, int) or num_classes < 2:
         raise ModelConfigError(f"num_classes must be an integer of at least 2, got {num_classes}")
@@ -101,9 +140,27 @@ def build_model(
         rnn_outputs.append(_rnn_layer(config, layer_number, unroll=unroll)(previous))
 
     concatenated = keras.layers.Concatenate(name="rnn_concat")([embedded, *rnn_outputs])
-    attended = AttentionWeightedAverage(name="attention")(concatenated)
+    attended = AttentionWeightedAverage(causal=all_positions, name="attention")(concatenated)
     probabilities = keras.layers.Dense(num_classes, activation="softmax", name="output")(attended)
     return keras.Model(inputs=window, outputs=probabilities, name=config.name)
+
+
+def is_all_positions(model: keras.Model) -> bool:
+    """Whether `model` predicts every position (built with `all_positions=True`)."""
+    return bool(model.get_layer("attention").causal)
+
+
+def copy_weights(source: keras.Model, target: keras.Model) -> None:
+    """Give `target` the weights of `source`'s layers of the same name (dropout has none).
+
+    The two may differ in window length, dropout and objective: the weights do not depend on
+    any of them.
+    """
+    by_name = {layer.name: layer for layer in source.layers}
+    for layer in target.layers:
+        weights = by_name[layer.name].get_weights() if layer.name in by_name else []
+        if weights:
+            layer.set_weights(weights)
 
 
 def count_parameters(model: keras.Model) -> int:

@@ -9,7 +9,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 
 from generator.ml.config import MLError, ModelConfig
-from generator.ml.training import TrainingConfig
+from generator.ml.training import DEFAULT_OBJECTIVE, Objective, TrainingConfig
 from generator.models import TrainingRun
 from generator.training.corpus_text import CorpusTextError, read_corpus
 from generator.training.errors import TrainingRequestError
@@ -64,6 +64,9 @@ def create_training_run(
     dropout: float = 0.0,
     validation_split: float = 0.1,
     seed: int = 0,
+    objective: Objective = DEFAULT_OBJECTIVE,
+    stride: int | None = None,
+    patience: int | None = None,
 ) -> TrainingRun:
     """A queued run, or TrainingRequestError (one line) with nothing written.
 
@@ -78,7 +81,14 @@ def create_training_run(
         dropout=dropout,
         validation_split=validation_split,
         seed=seed,
+        objective=objective,
+        stride=stride,
+        patience=patience,
     )
+    if stride is not None and stride > config.max_length:
+        raise TrainingRequestError(
+            f"stride must be at most max_length ({config.max_length}), got {stride}"
+        )
     corpus, path = _corpus_and_path(corpus_id=corpus_id, corpus_file=corpus_file)
     try:
         text = read_corpus(path)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import datetime
 import logging
+import math
 import re
 import socket
 import time
@@ -39,11 +40,13 @@ from generator.ml.training import (
     StopFlag,
     TrainingConfig,
     TrainingState,
+    checkpoint_filename,
     configure_cpu_threads,
     fit,
     new_model,
     resume_training,
     start_training,
+    training_windows,
     unroll_for_training,
 )
 from generator.ml.vocab import Vocabulary
@@ -56,6 +59,8 @@ from generator.training.errors import TrainingRequestError, TrainingRunError
 logger = logging.getLogger(__name__)
 
 CORPUS_KEY_NAME = "corpus.txt"
+# Progress (and a stop asked for from the admin) is written/read at most this often.
+PROGRESS_EVERY_S = 5.0
 _CHECKPOINT_RE = re.compile(r"epoch-(\d{4,})(?:-batch-(\d{6,}))?\.ckpt$")
 # Failures that end a run with a readable one-line reason (anything else is a bug: re-raised).
 _EXPECTED_FAILURES = (
@@ -229,7 +234,18 @@ def resume_training_run(
         run.epochs_done = state.epoch
         run.epoch_metrics = [_metrics_row(m) for m in state.metrics]
         run.error = ""
-        run.save(update_fields=["epochs", "epochs_done", "epoch_metrics", "error", "updated_at"])
+        # Resuming is the answer to an earlier stop: that request is spent.
+        run.stop_requested_at = None
+        run.save(
+            update_fields=[
+                "epochs",
+                "epochs_done",
+                "epoch_metrics",
+                "error",
+                "stop_requested_at",
+                "updated_at",
+            ]
+        )
         return _train_session(
             run,
             state,
@@ -253,23 +269,68 @@ def _configure_threads() -> None:
         logger.debug("training keeps this process's TensorFlow thread pools")
 
 
-def _with_heartbeat(
-    run: TrainingRun, on_batch: Callable[[int, int], None] | None
-) -> Callable[[int, int], None]:
-    """`on_batch` plus a heartbeat: the run's updated_at, refreshed at most every
-    TRAINING_HEARTBEAT_S, tells others this run's process is alive (see TrainingRun.is_silent)."""
-    interval = settings.TRAINING_HEARTBEAT_S
-    last = time.monotonic()
+class _Heartbeat:
+    """Called after every batch: refreshes the run's heartbeat and progress, and turns a stop
+    asked for from the admin into the session's stop request.
 
-    def batch_done(done: int, total: int) -> None:
-        nonlocal last
-        if time.monotonic() - last >= interval:
-            TrainingRun.objects.filter(pk=run.pk).update(updated_at=timezone.now())
-            last = time.monotonic()
-        if on_batch is not None:
-            on_batch(done, total)
+    At most every `interval` seconds (and at the first batch) it writes the run's updated_at
+    (others tell a live run from a vanished one by it, see TrainingRun.is_silent) and its
+    progress (epoch, batch, windows/s, ETA), and reads stop_requested_at.
+    """
 
-    return batch_done
+    def __init__(
+        self,
+        run: TrainingRun,
+        state: TrainingState,
+        *,
+        stop: StopFlag,
+        on_batch: Callable[[int, int], None] | None,
+        batch_size: int,
+    ) -> None:
+        self.run, self.state, self.stop, self.on_batch = run, state, stop, on_batch
+        self.batch_size = batch_size
+        self.interval = min(float(settings.TRAINING_HEARTBEAT_S), PROGRESS_EVERY_S)
+        self.last_write = -math.inf
+        self.started = time.monotonic()
+        self.first_batch: int | None = None  # the batch count when this session's clock started
+        self.epochs_at_start = state.epoch
+
+    def __call__(self, done: int, total: int) -> None:
+        now = time.monotonic()
+        if self.first_batch is None:
+            self.first_batch, self.started = done - 1, now
+        if now - self.last_write >= self.interval:
+            self.last_write = now
+            self._write(done, total, now)
+        if self.on_batch is not None:
+            self.on_batch(done, total)
+
+    def _write(self, done: int, total: int, now: float) -> None:
+        assert self.first_batch is not None
+        # Batches trained in this session so far, across epochs.
+        batches = (self.state.epoch - self.epochs_at_start) * total + done - self.first_batch
+        elapsed = now - self.started
+        per_second = batches / elapsed if elapsed > 0 else 0.0
+        remaining = (self.state.training.epochs - self.state.epoch) * total - done
+        progress = {
+            "epoch": self.state.epoch + 1,
+            "epochs": self.state.training.epochs,
+            "batch": done,
+            "batches": total,
+            "windows_per_second": round(per_second * self.batch_size, 1),
+            "eta_seconds": round(remaining / per_second) if per_second > 0 else None,
+        }
+        TrainingRun.objects.filter(pk=self.run.pk).update(
+            updated_at=timezone.now(), progress=progress
+        )
+        asked = (
+            TrainingRun.objects.filter(pk=self.run.pk)
+            .values_list("stop_requested_at", flat=True)
+            .first()
+        )
+        if asked is not None and not self.stop.requested:
+            logger.info("run #%s: stop asked for at %s", self.run.pk, asked)
+            self.stop.request()
 
 
 def training_device() -> str:
@@ -322,7 +383,9 @@ def _train_session(
     warnings: list[str],
 ) -> RunOutcome:
     dataset = _dataset(state, text)
-    per_epoch = max(len(dataset.train) // min(state.training.batch_size, len(dataset.train)), 1)
+    stop = stop or StopFlag()
+    batch_size = min(state.training.batch_size, len(dataset.train))
+    per_epoch = max(len(dataset.train) // batch_size, 1)
     if listener.on_start is not None:
         listener.on_start(
             SessionStarted(
@@ -332,7 +395,7 @@ def _train_session(
                 batches_done=state.batches_done,
                 epochs=state.training.epochs,
                 batches_per_epoch=per_epoch,
-                batch_size=min(state.training.batch_size, len(dataset.train)),
+                batch_size=batch_size,
                 train_windows=len(dataset.train),
                 validation_windows=len(dataset.validation),
                 unknown_tokens=sum(dataset.train.unknown_tokens.values())
@@ -376,13 +439,26 @@ def _train_session(
         checkpoint_dir=checkpoint_dir,
         on_epoch_end=store_checkpoint,
         stop=stop,
-        on_batch=_with_heartbeat(run, listener.on_batch),
+        on_batch=_Heartbeat(
+            run, state, stop=stop, on_batch=listener.on_batch, batch_size=batch_size
+        ),
     )
     run.wall_seconds = wall_before + time.monotonic() - session_started
+    run.stop_reason = result.stop_reason
+    run.progress = {}
     if result.status == "interrupted":
         run.status = TrainingRun.Status.INTERRUPTED
         run.finished_at = timezone.now()
-        run.save(update_fields=["status", "wall_seconds", "finished_at", "updated_at"])
+        run.save(
+            update_fields=[
+                "status",
+                "wall_seconds",
+                "finished_at",
+                "stop_reason",
+                "progress",
+                "updated_at",
+            ]
+        )
         where = (
             f"epoch {state.epoch + 1}, batch {state.batches_done}"
             if state.batches_done
@@ -398,23 +474,42 @@ def _train_session(
             warnings=warnings,
         )
     _require_every_epoch_stored(run, store=store, epochs=state.epoch)
+    best = _best_epoch_state(run, state, result.best_epoch, store=store, work_dir=work_dir)
     version = _export_and_register(
-        run, state, text, work_dir=work_dir, activate=activate, name=version_name or f"run-{run.pk}"
+        run,
+        best,
+        text,
+        work_dir=work_dir,
+        activate=activate,
+        name=version_name or f"run-{run.pk}",
+        stop_reason=result.stop_reason,
     )
     run.status = TrainingRun.Status.DONE
+    run.best_epoch = best.epoch
     run.finished_at = timezone.now()
-    run.save(update_fields=["status", "wall_seconds", "finished_at", "updated_at"])
+    run.save(
+        update_fields=[
+            "status",
+            "wall_seconds",
+            "finished_at",
+            "best_epoch",
+            "stop_reason",
+            "progress",
+            "updated_at",
+        ]
+    )
     evaluated = _evaluate(version)
-    last = state.metrics[-1] if state.metrics else None
-    loss = f"loss {last.train_loss:.3f}" if last else "no epoch trained"
-    if last is not None and last.validation_loss is not None:
-        loss += f", validation loss {last.validation_loss:.3f}"
+    kept = best.metrics[-1] if best.metrics else None
+    loss = f"loss {kept.train_loss:.3f}" if kept else "no epoch trained"
+    if kept is not None and kept.validation_loss is not None:
+        loss += f", validation loss {kept.validation_loss:.3f}"
     return RunOutcome(
         run=run,
         version=version,
         message=(
-            f"run #{run.pk} done: {state.epoch} epochs, {loss}, "
-            f"{run.wall_seconds:.0f} s on {run.device}; model version {version.name!r}"
+            f"run #{run.pk} done: {state.epoch} epochs ({result.stop_reason}); kept epoch "
+            f"{best.epoch}: {loss}, {run.wall_seconds:.0f} s on {run.device}; "
+            f"model version {version.name!r}"
             + (" (active)" if version.is_active else "")
             + (f"; {evaluated}" if evaluated else "")
         ),
@@ -427,6 +522,24 @@ def _evaluate(version: ModelVersion) -> str | None:
     from generator.evaluation import evaluate_after_training  # it reads runs' corpora from here
 
     return evaluate_after_training(version)
+
+
+def _best_epoch_state(
+    run: TrainingRun,
+    state: TrainingState,
+    best_epoch: int | None,
+    *,
+    store: ArtifactStore,
+    work_dir: Path,
+) -> TrainingState:
+    """The state to register: the best epoch's, from its stored checkpoint when it is not the
+    last (every epoch's checkpoint is in storage; `_require_every_epoch_stored`)."""
+    if best_epoch is None or best_epoch == state.epoch:
+        return state
+    key = run.artifact_prefix + checkpoint_filename(best_epoch)
+    local = work_dir / "fetched" / checkpoint_filename(best_epoch)
+    store.get_file(key, local)
+    return resume_training(load_checkpoint(local))
 
 
 def _fresh_state(run: TrainingRun, text: CorpusText) -> TrainingState:
@@ -478,7 +591,9 @@ def _dataset(state: TrainingState, text: CorpusText) -> DatasetSplit:
     train_lines, validation_lines = training_lines(
         text.verses, validation_split=state.training.validation_split, seed=state.training.seed
     )
-    train = make_windows(train_lines, vocabulary=state.vocabulary, config=state.config)
+    train = training_windows(
+        train_lines, vocabulary=state.vocabulary, config=state.config, training=state.training
+    )
     if len(train) == 0:
         raise TrainingRunError("the corpus makes no training windows with this vocabulary")
     validation = make_windows(validation_lines, vocabulary=state.vocabulary, config=state.config)
@@ -530,6 +645,7 @@ def _export_and_register(
     work_dir: Path,
     activate: bool,
     name: str,
+    stop_reason: str,
 ) -> ModelVersion:
     export_dir = work_dir / "export"
     files = save_textgenrnn(
@@ -545,6 +661,9 @@ def _export_and_register(
     last = state.metrics[-1] if state.metrics else None
     metrics: dict[str, Any] = {
         "epochs": state.epoch,
+        "epochs_trained": run.epochs_done,
+        "stop_reason": stop_reason,
+        "objective": state.training.objective,
         "loss": last.train_loss if last else None,
         "val_loss": last.validation_loss if last else None,
         "windows_per_second": run.windows_per_second,

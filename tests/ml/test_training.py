@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from generator.ml.dataset import DatasetSplit, build_dataset
+from generator.ml.network import build_model, copy_weights
 from generator.ml.training import (
     EpochReport,
     StopFlag,
@@ -22,14 +23,32 @@ from generator.ml.training import (
 from generator.ml.vocab import Vocabulary
 from tests.ml.conftest import TINY
 
-TRAINING = TrainingConfig(epochs=3, batch_size=64, dropout=0.1, seed=5, validation_split=0.1)
+LAST = TrainingConfig(epochs=3, batch_size=64, dropout=0.1, seed=5, validation_split=0.1)
+# About 230 windows of the same texts (each teaching up to 10 tokens): 14 batches an epoch.
+ALL_POSITIONS = TrainingConfig(
+    **{**LAST.to_dict(), "objective": "all-positions", "stride": 5, "batch_size": 16}
+)
+
+
+@pytest.fixture(scope="module", params=[LAST, ALL_POSITIONS], ids=["last", "all-positions"])
+def training(request: pytest.FixtureRequest) -> TrainingConfig:
+    return request.param  # type: ignore[no-any-return]
 
 
 @pytest.fixture(scope="module")
-def corpus(shakespeare_texts: list[str]) -> tuple[Vocabulary, DatasetSplit]:
+def corpus(
+    shakespeare_texts: list[str], training: TrainingConfig
+) -> tuple[Vocabulary, DatasetSplit]:
     texts = shakespeare_texts[:16]
     vocabulary = Vocabulary.build(texts)
-    dataset = build_dataset(texts, vocabulary=vocabulary, config=TINY, validation_split=0.1, seed=5)
+    dataset = build_dataset(
+        texts,
+        vocabulary=vocabulary,
+        config=TINY,
+        validation_split=0.1,
+        seed=5,
+        sequence_stride=training.stride if training.all_positions else None,
+    )
     return vocabulary, dataset
 
 
@@ -46,9 +65,9 @@ def weights_after(
     return [keras.ops.convert_to_numpy(v) for v in state.model.variables], result
 
 
-def test_loss_decreases_on_a_real_text(corpus, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_loss_decreases_on_a_real_text(corpus, training, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     reports: list[EpochReport] = []
-    _, result = weights_after(TRAINING, corpus, tmp_path, on_epoch_end=reports.append)
+    _, result = weights_after(training, corpus, tmp_path, on_epoch_end=reports.append)
     assert result.status == "done"  # type: ignore[attr-defined]
     losses = [m.train_loss for m in result.metrics]  # type: ignore[attr-defined]
     assert losses[-1] < losses[0] - 0.2
@@ -64,19 +83,19 @@ def test_loss_decreases_on_a_real_text(corpus, tmp_path: Path) -> None:  # type:
 
 
 @pytest.mark.slow
-def test_the_same_seed_gives_the_same_weights(corpus, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    training = TrainingConfig(**{**TRAINING.to_dict(), "epochs": 1})
-    first, _ = weights_after(training, corpus, tmp_path / "a")
-    second, _ = weights_after(training, corpus, tmp_path / "b")
+def test_the_same_seed_gives_the_same_weights(corpus, training, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    one_epoch = TrainingConfig(**{**training.to_dict(), "epochs": 1})
+    first, _ = weights_after(one_epoch, corpus, tmp_path / "a")
+    second, _ = weights_after(one_epoch, corpus, tmp_path / "b")
     for a, b in zip(first, second, strict=True):
         assert np.array_equal(a, b)
 
 
 @pytest.mark.slow
 def test_a_run_stopped_mid_epoch_and_resumed_ends_with_the_same_weights(
-    corpus, tmp_path: Path
+    corpus, training, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]
-    uninterrupted, _ = weights_after(TRAINING, corpus, tmp_path / "straight")
+    uninterrupted, _ = weights_after(training, corpus, tmp_path / "straight")
 
     stop = StopFlag()
     batches_seen = []
@@ -87,7 +106,7 @@ def test_a_run_stopped_mid_epoch_and_resumed_ends_with_the_same_weights(
             stop.request()
 
     _, result = weights_after(
-        TRAINING, corpus, tmp_path / "stopped", stop=stop, on_batch=stop_in_epoch_two
+        training, corpus, tmp_path / "stopped", stop=stop, on_batch=stop_in_epoch_two
     )
     assert result.status == "interrupted"  # type: ignore[attr-defined]
     assert result.checkpoint_path.name == "epoch-0001-batch-000005.ckpt"  # type: ignore[attr-defined]
@@ -103,13 +122,37 @@ def test_a_run_stopped_mid_epoch_and_resumed_ends_with_the_same_weights(
         assert np.array_equal(a, b)
 
 
-def test_it_refuses_a_model_whose_classes_do_not_fit_the_vocabulary(corpus) -> None:  # type: ignore[no-untyped-def]
+def test_it_refuses_a_model_whose_classes_do_not_fit_the_vocabulary(corpus, training) -> None:  # type: ignore[no-untyped-def]
     vocabulary, _ = corpus
-    model = new_model(TINY, Vocabulary.build(["ab"]), training=TRAINING)
+    model = new_model(TINY, Vocabulary.build(["ab"]), training=training)
     with pytest.raises(TrainingError, match="classes but the vocabulary has"):
-        start_training(model, vocabulary=vocabulary, config=TINY, training=TRAINING)
+        start_training(model, vocabulary=vocabulary, config=TINY, training=training)
 
 
 def test_it_refuses_a_batch_size_of_zero() -> None:
     with pytest.raises(TrainingError, match=r"^batch size must be at least 1, got 0$"):
         TrainingConfig(batch_size=0)
+
+
+def test_it_refuses_an_unknown_objective_and_a_stride_of_zero() -> None:
+    with pytest.raises(TrainingError, match=r"^objective must be one of last, all-positions"):
+        TrainingConfig(objective="first")  # type: ignore[arg-type]
+    with pytest.raises(TrainingError, match=r"^stride must be at least 1, got 0$"):
+        TrainingConfig(objective="all-positions", stride=0)
+
+
+def test_the_validation_loss_is_textgenrnns_last_position_loss_for_both_objectives(
+    corpus, training, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    vocabulary, dataset = corpus
+    one_epoch = TrainingConfig(**{**training.to_dict(), "epochs": 1})
+    model = new_model(TINY, vocabulary, training=one_epoch)
+    state = start_training(model, vocabulary=vocabulary, config=TINY, training=one_epoch)
+    result = fit(state, dataset, checkpoint_dir=tmp_path)
+    # The same weights in a plain textgenrnn model, scored on the held-out last-position windows.
+    plain = build_model(TINY, vocabulary.num_classes)
+    copy_weights(state.model, plain)
+    probabilities = plain.predict(dataset.validation.inputs, verbose=0)
+    picked = probabilities[np.arange(len(dataset.validation)), dataset.validation.targets]
+    expected = float(-np.log(picked).mean())
+    assert result.metrics[0].validation_loss == pytest.approx(expected, rel=1e-4)

@@ -44,6 +44,12 @@ TINY_OPTIONS: dict[str, Any] = {
 }
 
 
+@pytest.fixture(params=["last", "all-positions"])
+def objective(request: pytest.FixtureRequest) -> str:
+    """Both training objectives: every guarantee of a run holds for each."""
+    return str(request.param)
+
+
 def write_corpus(path: Path, verses: list[str]) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n\n".join(verses) + "\n", encoding="utf-8")
@@ -55,12 +61,16 @@ def corpus_file(tmp_path: Path) -> Path:
     return write_corpus(tmp_path / "corpora" / "tiny.txt", VERSES)
 
 
-def interrupted_run(corpus_file: Path, *, epochs: int, stop_after_epoch: int) -> TrainingRun:
+def interrupted_run(
+    corpus_file: Path, *, epochs: int, stop_after_epoch: int, objective: str = "last"
+) -> TrainingRun:
     """A run of a tiny network stopped (as by SIGTERM) once epoch `stop_after_epoch` is stored."""
     from generator.ml.training import StopFlag
     from generator.training import TrainingListener, create_training_run, run_training
 
-    run = create_training_run(corpus_file=corpus_file, epochs=epochs, **TINY_OPTIONS)
+    run = create_training_run(
+        corpus_file=corpus_file, epochs=epochs, objective=objective, **TINY_OPTIONS
+    )
     stop = StopFlag()
 
     def stop_once_stored(stored: CheckpointStored) -> None:

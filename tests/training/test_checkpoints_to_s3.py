@@ -17,12 +17,11 @@ pytestmark = pytest.mark.django_db
 
 
 def test_it_stores_every_epoch_in_s3_and_registers_a_version(
-    corpus_file: Path, s3_artifacts: str, moto_s3: MotoS3Server, tmp_path: Path
+    corpus_file: Path, s3_artifacts: str, moto_s3: MotoS3Server, tmp_path: Path, objective: str
 ) -> None:
     out = StringIO()
-    call_command(
-        "train", "--corpus-file", str(corpus_file), "--epochs", "2", *TINY_FLAGS, stdout=out
-    )
+    flags = ["--epochs", "2", *TINY_FLAGS, "--objective", objective]
+    call_command("train", "--corpus-file", str(corpus_file), *flags, stdout=out)
 
     run = TrainingRun.objects.get()
     assert run.status == TrainingRun.Status.DONE

@@ -58,8 +58,10 @@ def test_sigterm_stores_a_checkpoint_and_resume_elsewhere_matches_an_uninterrupt
     moto_s3: MotoS3Server,
     settings: Any,
     tmp_path: Path,
+    objective: str,
 ) -> None:
     flags = ["--epochs", "3", *TINY_FLAGS, "--batch-size", "4", "--seed", "7"]
+    flags += ["--objective", objective]
     out, err = StringIO(), StringIO()
     done = threading.Event()
     watcher = _sigterm_once_stored(moto_s3, s3_artifacts, "/epoch-0001.ckpt", done)

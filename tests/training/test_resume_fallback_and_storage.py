@@ -28,9 +28,9 @@ pytestmark = pytest.mark.django_db
 @pytest.mark.slow
 @pytest.mark.parametrize("damage", ["corrupt", "truncate"])
 def test_it_resumes_from_the_previous_checkpoint_when_the_newest_is_damaged(
-    corpus_file: Path, work_dirs: Path, settings: Any, tmp_path: Path, damage: str
+    corpus_file: Path, work_dirs: Path, settings: Any, tmp_path: Path, damage: str, objective: str
 ) -> None:
-    run = interrupted_run(corpus_file, epochs=3, stop_after_epoch=2)
+    run = interrupted_run(corpus_file, epochs=3, stop_after_epoch=2, objective=objective)
     newest = Path(django_settings.ARTIFACTS_DIR) / f"runs/{run.pk}/epoch-0002.ckpt"
     data = bytearray(newest.read_bytes())
     if damage == "corrupt":
@@ -57,9 +57,11 @@ def test_it_resumes_from_the_previous_checkpoint_when_the_newest_is_damaged(
 
 
 def test_uploads_refused_for_a_while_are_retried_and_the_run_completes(
-    corpus_file: Path, flaky_artifacts: FlakyS3Proxy, s3_artifacts: str
+    corpus_file: Path, flaky_artifacts: FlakyS3Proxy, s3_artifacts: str, objective: str
 ) -> None:
-    run = create_training_run(corpus_file=corpus_file, epochs=2, **TINY_OPTIONS)
+    run = create_training_run(
+        corpus_file=corpus_file, epochs=2, objective=objective, **TINY_OPTIONS
+    )
     flaky_artifacts.fail_next(2, method="PUT")
 
     outcome = run_training(run.pk)

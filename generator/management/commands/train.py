@@ -14,7 +14,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from generator.management.progress import TrainingProgress
 from generator.management.stopping import stop_on_signals
-from generator.ml.training import StopFlag
+from generator.ml.training import DEFAULT_OBJECTIVE, OBJECTIVES, StopFlag
 from generator.training import (
     RunOutcome,
     TrainingRequestError,
@@ -80,6 +80,30 @@ class Command(BaseCommand):
             help="Share of whole verses held out for validation (0.1).",
         )
         training.add_argument("--seed", type=int, default=0, metavar="N")
+        training.add_argument(
+            "--objective",
+            choices=OBJECTIVES,
+            default=DEFAULT_OBJECTIVE,
+            help=(
+                "last: each window teaches its last next token (textgenrnn's); all-positions: "
+                f"every position of a window is a target (default {DEFAULT_OBJECTIVE})."
+            ),
+        )
+        training.add_argument(
+            "--stride",
+            type=int,
+            metavar="N",
+            help="all-positions: a window every N tokens of a text (default: --max-length).",
+        )
+        training.add_argument(
+            "--patience",
+            type=int,
+            metavar="N",
+            help=(
+                "Stop once the validation loss has not improved for N epochs; the model "
+                "registered is always the best epoch's."
+            ),
+        )
         parser.add_argument(
             "--activate", action="store_true", help="Serve the resulting model version."
         )
@@ -123,6 +147,9 @@ class Command(BaseCommand):
             dropout=options["dropout"],
             validation_split=options["validation_split"],
             seed=options["seed"],
+            objective=options["objective"],
+            stride=options["stride"],
+            patience=options["patience"],
         )
         return run_training(
             run.pk,

@@ -1,0 +1,155 @@
+"""The all-positions objective: every position of a window is a target, through a causal model
+that is textgenrnn's network at the last position and saves textgenrnn's weights file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pytest
+
+from generator.ml.config import ModelConfig
+from generator.ml.dataset import DatasetError, build_dataset, make_sequence_windows, make_windows
+from generator.ml.network import build_model, copy_weights, is_all_positions
+from generator.ml.sampling import Sampler, SamplingControls
+from generator.ml.training import TrainingConfig, fit, new_model, start_training
+from generator.ml.vocab import END_TOKEN, Vocabulary
+from generator.ml.weights import LoadedModel, load_textgenrnn, save_textgenrnn
+from tests.ml.conftest import TINY
+
+VOCAB = Vocabulary(token_to_id={"a": 1, "b": 2, "c": 3, " ": 4, END_TOKEN: 5})
+END = VOCAB.end_id
+
+
+def test_at_the_last_position_the_causal_model_is_textgenrnns_network(
+    pretrained: LoadedModel, shakespeare_texts: list[str]
+) -> None:
+    causal = build_model(pretrained.config, pretrained.vocabulary.num_classes, all_positions=True)
+    copy_weights(pretrained.model, causal)
+    lines = [line for text in shakespeare_texts[:40] for line in text.split("\n")]
+    windows = make_windows(lines, vocabulary=pretrained.vocabulary, config=pretrained.config)
+    # Every 7th window: short lines (left-padded) and full 40-character contexts alike.
+    inputs = windows.inputs[::7][:384]
+    assert (inputs[:, 0] == 0).any() and (inputs[:, 0] != 0).any()
+
+    every_position = causal.predict(inputs, verbose=0)
+    textgenrnn = pretrained.model.predict(inputs, verbose=0)
+
+    assert every_position.shape == (len(inputs), 40, pretrained.vocabulary.num_classes)
+    assert np.abs(every_position[:, -1] - textgenrnn).max() < 1e-5
+
+
+def test_an_earlier_position_sees_only_the_tokens_up_to_it(pretrained: LoadedModel) -> None:
+    causal = build_model(pretrained.config, pretrained.vocabulary.num_classes, all_positions=True)
+    copy_weights(pretrained.model, causal)
+    rng = np.random.default_rng(3)
+    first = rng.integers(1, pretrained.vocabulary.num_classes, (1, 40)).astype(np.int32)
+    second = first.copy()
+    second[0, 25:] = rng.integers(1, pretrained.vocabulary.num_classes, 15)
+
+    a, b = causal.predict(first, verbose=0), causal.predict(second, verbose=0)
+
+    np.testing.assert_allclose(a[0, :25], b[0, :25], atol=1e-6)
+    assert np.abs(a[0, 25:] - b[0, 25:]).max() > 1e-3
+
+
+def test_a_short_text_is_one_left_padded_window_teaching_each_next_token() -> None:
+    windows = make_sequence_windows(
+        ["ab c"], vocabulary=VOCAB, config=ModelConfig(max_length=8), stride=8
+    )
+
+    assert windows.inputs.tolist() == [[0, 0, 0, END, 1, 2, 4, 3]]
+    assert windows.targets.tolist() == [[0, 0, 0, 1, 2, 4, 3, END]]
+    assert windows.target_count == 5
+    # Its last position is textgenrnn's window for the text's last target.
+    last = make_windows(["ab c"], vocabulary=VOCAB, config=ModelConfig(max_length=8))
+    assert windows.inputs[0].tolist() == last.inputs[-1].tolist()
+
+
+@pytest.mark.parametrize("stride", [1, 2, 3, 4])
+def test_a_long_text_is_covered_by_windows_every_stride_tokens(stride: int) -> None:
+    text = "abc abc ab ca bca"
+    windows = make_sequence_windows(
+        [text, "cab"], vocabulary=VOCAB, config=ModelConfig(max_length=4), stride=stride
+    )
+    ids = [END, *(VOCAB.token_to_id[c] for c in text), END]
+    # A window every `stride` tokens, and one more that ends at the text's end.
+    starts = list(range(0, len(ids) - 4, stride))
+    if starts[-1] != len(ids) - 5:
+        starts.append(len(ids) - 5)
+
+    assert windows.inputs[:-1].tolist() == [ids[s : s + 4] for s in starts]
+    assert windows.targets[:-1].tolist() == [ids[s + 1 : s + 5] for s in starts]
+    assert windows.inputs[-1].tolist() == [END, 3, 1, 2]  # "cab": <s> c a b <s>
+    assert windows.targets[-1].tolist() == [3, 1, 2, END]
+    assert windows.texts == 2
+
+
+def test_unknown_characters_are_dropped_and_counted() -> None:
+    windows = make_sequence_windows(
+        ["a?b", "??"], vocabulary=VOCAB, config=ModelConfig(max_length=4), stride=4
+    )
+    assert windows.inputs.tolist() == [[0, END, 1, 2], [0, 0, 0, END]]
+    assert windows.targets.tolist() == [[0, 1, 2, END], [0, 0, 0, END]]
+    assert dict(windows.unknown_tokens) == {"?": 3}
+
+
+def test_it_refuses_a_stride_longer_than_the_window() -> None:
+    with pytest.raises(
+        DatasetError, match=r"^stride must be between 1 and max_length \(4\), got 5$"
+    ):
+        make_sequence_windows(["abc"], vocabulary=VOCAB, config=ModelConfig(max_length=4), stride=5)
+
+
+def test_a_model_trained_on_every_position_saves_textgenrnns_files_and_samples(
+    shakespeare_texts: list[str], tmp_path: Path
+) -> None:
+    texts = shakespeare_texts[:12]
+    vocabulary = Vocabulary.build(texts)
+    training = TrainingConfig(epochs=1, batch_size=16, seed=2, objective="all-positions")
+    dataset = build_dataset(
+        texts, vocabulary=vocabulary, config=TINY, seed=2, sequence_stride=TINY.max_length
+    )
+    state = start_training(
+        new_model(TINY, vocabulary, training=training),
+        vocabulary=vocabulary,
+        config=TINY,
+        training=training,
+    )
+    fit(state, dataset, checkpoint_dir=tmp_path / "checkpoints")
+    assert is_all_positions(state.model)
+
+    trained = save_textgenrnn(
+        state.model, vocabulary=vocabulary, config=TINY, directory=tmp_path / "a", name="m"
+    )
+    plain = build_model(TINY, vocabulary.num_classes)
+    copy_weights(state.model, plain)
+    reference = save_textgenrnn(
+        plain, vocabulary=vocabulary, config=TINY, directory=tmp_path / "b", name="m"
+    )
+    assert _hdf5_layout(trained.weights) == _hdf5_layout(reference.weights)
+
+    loaded = load_textgenrnn(trained)
+    assert not is_all_positions(loaded.model)
+    windows = dataset.validation.inputs[:64]
+    np.testing.assert_allclose(
+        loaded.model.predict(windows, verbose=0),
+        state.model.predict(windows, verbose=0)[:, -1],
+        atol=1e-5,
+    )
+    sampler = Sampler(model=loaded.model, vocabulary=loaded.vocabulary, config=loaded.config)
+    result = sampler.generate(
+        prefix="First", seeds=[1, 2], controls=SamplingControls.of(max_chars=20)
+    )
+    assert len(result.streams) == 2
+    assert all(stream.text for stream in result.streams)
+
+
+def _hdf5_layout(path: Path) -> list[tuple[str, str, tuple[int, ...]]]:
+    with h5py.File(path, "r") as handle:
+        return [
+            (layer.decode(), name.decode(), handle[layer.decode()][name.decode()].shape)
+            for layer in handle.attrs["layer_names"]
+            for name in handle[layer.decode()].attrs["weight_names"]
+        ]
