@@ -8,8 +8,8 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
-from generator.ml.config import MLError, ModelConfig
-from generator.ml.training import DEFAULT_OBJECTIVE, Objective, TrainingConfig
+from generator.ml.config import DEFAULT_OBJECTIVE, MLError, ModelConfig, Objective
+from generator.ml.training import TrainingConfig
 from generator.models import TrainingRun
 from generator.training.corpus_text import CorpusTextError, read_corpus
 from generator.training.errors import TrainingRequestError

@@ -14,7 +14,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from generator.management.progress import TrainingProgress
 from generator.management.stopping import stop_on_signals
-from generator.ml.training import DEFAULT_OBJECTIVE, OBJECTIVES, StopFlag
+from generator.ml.config import DEFAULT_OBJECTIVE, OBJECTIVES
+from generator.ml.training import StopFlag
 from generator.training import (
     RunOutcome,
     TrainingRequestError,
@@ -93,7 +94,10 @@ class Command(BaseCommand):
             "--stride",
             type=int,
             metavar="N",
-            help="all-positions: a window every N tokens of a text (default: --max-length).",
+            help=(
+                "all-positions: a window every N tokens of a text, teaching its last N "
+                "positions (default: a quarter of --max-length)."
+            ),
         )
         training.add_argument(
             "--patience",
