@@ -15,6 +15,7 @@ from typing import Any
 from django.conf import settings
 
 from generator import limits, serving
+from generator.admission import Arrival
 
 
 class GenerationError(Exception):
@@ -61,12 +62,19 @@ def time_limit_s() -> float:
     return float(getattr(settings, "GENERATION_TIME_LIMIT_S", 20.0))
 
 
-def generate_lyrics(*, params: LyricsParams, version_id: int | None = None) -> LyricsResult:
-    """Write lyrics with the served model (the given version, else the active one)."""
+def generate_lyrics(
+    *, params: LyricsParams, version_id: int | None = None, arrival: Arrival | None = None
+) -> LyricsResult:
+    """Write lyrics with the served model (the given version, else the active one).
+
+    The time limit counts from the request's `arrival` (generator.admission: time spent waiting
+    counts, and the writing stops if the client leaves); loading a model does not count.
+    """
     from generator.ml.config import MLError
     from generator.ml.lyrics_writer import WritingTimeout, write_lyrics
 
     started = time.perf_counter()
+    loading_from = time.monotonic()
     try:
         served = serving.served_model(version_id=version_id)
     except serving.UnknownModelVersion as error:
@@ -77,6 +85,8 @@ def generate_lyrics(*, params: LyricsParams, version_id: int | None = None) -> L
         params.seed if params.seed is not None else random.SystemRandom().randrange(limits.SEED_MAX)
     )
     limit = time_limit_s()
+    arrival = arrival or Arrival(at=loading_from)
+    deadline = arrival.deadline(limit + (time.monotonic() - loading_from))
     try:
         written = write_lyrics(
             sampler=served.sampler,
@@ -89,7 +99,7 @@ def generate_lyrics(*, params: LyricsParams, version_id: int | None = None) -> L
             seed=seed,
             corpus_index=served.line_index,
             max_line_chars=limits.LINE_MAX_CHARS,
-            deadline=time.monotonic() + limit,
+            deadline=deadline,
         )
     except WritingTimeout:
         raise GenerationTimeout(

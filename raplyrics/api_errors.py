@@ -35,9 +35,15 @@ API_PATH_PREFIX = "/api"
 
 
 class ServiceUnavailable(exceptions.APIException):
+    """503 with `Retry-After` (DRF's handler sends `wait` as that header) and `retry_after`."""
+
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     default_detail = "The service is busy; try again in a moment."
     default_code = "unavailable"
+
+    def __init__(self, detail: str | None = None, *, retry_after_s: int = 5) -> None:
+        super().__init__(detail)
+        self.wait = retry_after_s
 
 
 def _text(value: Any) -> str:
@@ -72,6 +78,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         wait = int(exc.wait) if exc.wait is not None else None
         when = f"in {wait} s" if wait is not None else "later"
         body = {"error": f"Too many requests; try again {when}.", "retry_after": wait}
+    elif isinstance(exc, ServiceUnavailable):
+        body = {"error": _text(exc.detail), "retry_after": exc.wait}
     else:
         body = {"error": " ".join(_flatten(getattr(exc, "detail", str(exc))))}
     response.data = body
@@ -160,6 +168,8 @@ class ApiErrorMiddleware:
             )
         if isinstance(exception, SuspiciousOperation):
             return error_response(400, "The request could not be read; check its headers and body.")
+        if isinstance(exception, TimeoutError):  # gunicorn.conf.py bounds each read of the body
+            return error_response(408, "The body did not arrive in time.")
         if isinstance(exception, UnicodeError):
             return error_response(400, "The body is not valid UTF-8.")
         return None  # Django logs it and answers 500; __call__ gives that the shape.

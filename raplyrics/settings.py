@@ -225,7 +225,11 @@ SPECTACULAR_SETTINGS = {
 }
 
 # A hard limit per generation request: past it the API answers 503 and the worker moves on.
+# It counts from the request's arrival (at Apache, or at the view): waiting for a slot counts.
 GENERATION_TIME_LIMIT_S = env_int("RAPLYRICS_GENERATION_TIME_LIMIT_S", 20, minimum=1)
+# Requests generating at once per worker process (generator.admission); the rest wait for a slot
+# as long as they can still finish by their deadline, else get 503 with Retry-After.
+GENERATION_SLOTS = env_int("RAPLYRICS_GENERATION_SLOTS", 1, minimum=1)
 
 # Without a broker, a run started from the admin trains in a `manage.py train` process of its
 # own (True), not inside the web request (False: the tests, which call tasks in-process).

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import extend_schema
@@ -11,7 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from generator import generation, selectors
+from generator import admission, generation, selectors
 from generator.api.parsers import BoundedJSONParser
 from generator.api.serializers import (
     GenerateInput,
@@ -23,13 +25,24 @@ from generator.api.serializers import (
 from generator.api.throttling import GenerateRateThrottle
 from raplyrics.api_errors import ServiceUnavailable
 
+logger = logging.getLogger(__name__)
 
-def _run(params: generation.LyricsParams, *, version_id: int | None) -> generation.LyricsResult:
+
+def _run(
+    request: Request, params: generation.LyricsParams, *, version_id: int | None
+) -> generation.LyricsResult:
+    arrival = admission.arrival_of(request._request)
+    deadline = arrival.deadline(generation.time_limit_s())
     try:
-        return generation.generate_lyrics(params=params, version_id=version_id)
+        with admission.generation_slot(deadline=deadline, units=params.lines * params.candidates):
+            return generation.generate_lyrics(params=params, version_id=version_id, arrival=arrival)
+    except admission.Overloaded as error:
+        raise ServiceUnavailable(str(error), retry_after_s=error.retry_after_s) from None
     except generation.UnknownModel as error:
         raise exceptions.ValidationError({"model": [str(error)]}) from None
     except generation.GenerationTimeout as error:
+        if deadline.client_gone():
+            logger.info("the client went away; its generation stopped early")
         raise ServiceUnavailable(str(error)) from None
     except generation.GenerationUnavailable as error:
         raise ServiceUnavailable(str(error)) from None
@@ -58,7 +71,7 @@ class GenerateView(APIView):
             seed=values.get("seed"),
             debug=values["debug"],
         )
-        result = _run(params, version_id=values.get("model"))
+        result = _run(request, params, version_id=values.get("model"))
         body = {
             "lyrics": result.lyrics,
             "lines": list(result.lines),
@@ -87,7 +100,7 @@ class LegacyGenerateView(APIView):
         data = LegacyInput(data=request.data)
         data.is_valid(raise_exception=True)
         params = generation.LyricsParams(prefix=data.validated_data["input"])
-        result = _run(params, version_id=None)
+        result = _run(request, params, version_id=None)
         return Response({"output": result.lyrics})
 
 
