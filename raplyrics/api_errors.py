@@ -10,7 +10,9 @@ it does not serve, a body too large, too many form fields, a page that does not 
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import socket
 from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
@@ -23,7 +25,7 @@ from django.core.exceptions import (
     TooManyFieldsSent,
     TooManyFilesSent,
 )
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse, UnreadablePostError
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -107,6 +109,23 @@ _GENERIC_MESSAGES = {
 _KEPT_HEADERS = ("Allow", "Retry-After", "Vary")
 
 
+def _caused_by_timeout(exception: BaseException | None) -> bool:
+    """Django wraps a socket's time-out in UnreadablePostError, sometimes twice."""
+    while exception is not None:
+        if isinstance(exception, TimeoutError):
+            return True
+        exception = exception.__cause__
+    return False
+
+
+def _stop_reading(request: HttpRequest) -> None:
+    connection = request.META.get("gunicorn.socket")
+    if connection is None:
+        return
+    with contextlib.suppress(OSError):  # already gone
+        connection.shutdown(socket.SHUT_RD)
+
+
 class ApiErrorMiddleware:
     """Answers every error under /api in the one JSON shape, and refuses before reading it a
     body larger than `RAPLYRICS_API_MAX_BODY_BYTES` or a Host this site does not serve.
@@ -168,8 +187,13 @@ class ApiErrorMiddleware:
             )
         if isinstance(exception, SuspiciousOperation):
             return error_response(400, "The request could not be read; check its headers and body.")
-        if isinstance(exception, TimeoutError):  # gunicorn.conf.py bounds each read of the body
-            return error_response(408, "The body did not arrive in time.")
+        if isinstance(exception, UnreadablePostError | TimeoutError):
+            # The rest of the body will never be read: gunicorn must not keep the connection
+            # (and a thread) waiting to skip it for the next request. Its read side ends here.
+            _stop_reading(request)
+            if _caused_by_timeout(exception):  # gunicorn.conf.py bounds each read of the body
+                return error_response(408, "The body did not arrive in time.")
+            return error_response(400, "The body could not be read to its end.")
         if isinstance(exception, UnicodeError):
             return error_response(400, "The body is not valid UTF-8.")
         return None  # Django logs it and answers 500; __call__ gives that the shape.
