@@ -12,7 +12,7 @@ workers = int(os.environ.get("GUNICORN_WORKERS", "2"))
 # Threads are cheap and mostly wait (for a body, for a generation slot): enough of them that a
 # burst waits inside Django, where the wait counts toward the generation deadline and a request
 # that cannot start in time gets 503 at once (generator.admission), not in gunicorn's queue.
-threads = int(os.environ.get("GUNICORN_THREADS", "8"))
+threads = int(os.environ.get("GUNICORN_THREADS", "16"))
 worker_class = "gthread"
 # gthread's heartbeat: a worker whose main loop hangs this long is restarted. It does NOT end a
 # long request; generation ends itself at RAPLYRICS_GENERATION_TIME_LIMIT_S.

@@ -2,10 +2,14 @@
 
 Measures, in one run: latency p50/p95 of the default 5-line request (one client, sequential),
 requests/s with 8 concurrent clients, and resident memory per worker. Target (issue 6): p50
-under 500 ms on the 2-core machine. The served model is the active version of the data dir
-given (`make run` prepares the demo model in var/), else textgenrnn's pretrained model.
+under 500 ms on the 2-core machine. The overload row (issue 14): 32 clients at once, each sending
+the heaviest request (16 lines x 16 candidates) with a 65 s client time-out: no time-outs, every
+refused request a 503 with Retry-After, p95 of the served ones against the same request alone.
+The served model is the active version of the data dir given (`make run` prepares the demo model
+in var/), else textgenrnn's pretrained model.
 
     .venv/bin/python bench/serving_latency.py [--data-dir var] [--requests 20] [--json out.json]
+    .venv/bin/python bench/serving_latency.py --overload-only    # just the overload row
 """
 
 from __future__ import annotations
@@ -126,6 +130,76 @@ def measure(base: str, *, sequential: int, concurrent_clients: int) -> dict[str,
     }
 
 
+HEAVIEST = {"prefix": "Late night on the avenue", "lines": 16, "candidates": 16}
+CLIENT_TIMEOUT_S = 65
+
+
+def _heavy(base: str) -> tuple[str, float, requests.Response | None]:
+    started = time.perf_counter()
+    try:
+        response = requests.post(f"{base}/api/generate", json=HEAVIEST, timeout=CLIENT_TIMEOUT_S)
+    except requests.Timeout:
+        return "timeout", time.perf_counter() - started, None
+    return str(response.status_code), time.perf_counter() - started, response
+
+
+def measure_overload(base: str, *, clients: int = 32) -> dict[str, Any]:
+    """The heaviest request alone (the baseline), then `clients` of it at once."""
+    alone = []
+    for _ in range(2):
+        outcome, elapsed, _response = _heavy(base)
+        if outcome == "200":
+            alone.append(elapsed)
+    outcomes: list[tuple[str, float, bool]] = []
+    lock = threading.Lock()
+    start = threading.Barrier(clients)
+
+    def client() -> None:
+        start.wait()
+        outcome, elapsed, response = _heavy(base)
+        retry_after = response is not None and bool(response.headers.get("Retry-After"))
+        with lock:
+            outcomes.append((outcome, elapsed, retry_after))
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    served = sorted(elapsed for outcome, elapsed, _ in outcomes if outcome == "200")
+    refused = [(elapsed, retry) for outcome, elapsed, retry in outcomes if outcome == "503"]
+    p95 = served[min(len(served) - 1, round(0.95 * (len(served) - 1)))] if served else None
+    alone_s = statistics.median(alone) if alone else None
+    return {
+        "clients": clients,
+        "alone_ms": alone_s * 1000 if alone_s else None,
+        "served": len(served),
+        "refused_503": len(refused),
+        "refused_with_retry_after": sum(1 for _, retry in refused if retry),
+        "refused_p95_ms": sorted(e for e, _ in refused)[-1] * 1000 if refused else None,
+        "timeouts": sum(1 for outcome, _, _ in outcomes if outcome == "timeout"),
+        "other": sorted(outcome for outcome, _, _ in outcomes if outcome not in ("200", "503")),
+        "served_p95_ms": p95 * 1000 if p95 is not None else None,
+        "served_p95_vs_alone": p95 / alone_s if p95 is not None and alone_s else None,
+    }
+
+
+def _print_overload(row: dict[str, Any]) -> None:
+    print(f"overload: {row['clients']} clients at once, 16 lines x 16 candidates each")
+    print(f"{'the same request alone (baseline)':<40} {row['alone_ms'] or float('nan'):>10.0f} ms")
+    print(f"{'served':<40} {row['served']:>12}")
+    print(
+        f"{'refused 503 (with Retry-After)':<40} "
+        f"{row['refused_503']:>6} ({row['refused_with_retry_after']})"
+    )
+    print(f"{'slowest refusal':<40} {row['refused_p95_ms'] or float('nan'):>10.0f} ms")
+    print(f"{'client time-outs (65 s)':<40} {row['timeouts']:>12}")
+    print(f"{'other answers':<40} {', '.join(row['other']) or 'none':>12}")
+    print(f"{'served p95':<40} {row['served_p95_ms'] or float('nan'):>10.0f} ms")
+    ratio = row["served_p95_vs_alone"]
+    print(f"{'served p95 / alone':<40} {ratio if ratio else float('nan'):>11.2f}x")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", type=Path, default=REPO_ROOT / "var")
@@ -133,6 +207,8 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--overload-clients", type=int, default=32)
+    parser.add_argument("--overload-only", action="store_true")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as scratch:
@@ -141,7 +217,14 @@ def main() -> None:
         try:
             model = requests.get(f"{base}/api/models", timeout=30).json()
             active = next(m["name"] for m in model["models"] if m["active"])
+            overload = measure_overload(base, clients=args.overload_clients)
+            if args.overload_only:
+                _print_overload(overload)
+                if args.json:
+                    args.json.write_text(json.dumps({"overload": overload}, indent=2))
+                return
             results = measure(base, sequential=args.requests, concurrent_clients=args.clients)
+            results["overload"] = overload
             results["worker_rss_mib"] = [
                 round(_rss_mib(pid), 1) for pid in _worker_pids(server.pid)
             ]
@@ -160,6 +243,8 @@ def main() -> None:
     print(f"{'latency p50 (8 clients)':<40} {results['concurrent_p50_ms']:>10.0f} ms")
     print(f"{'RSS per worker':<40} {', '.join(f'{r} MiB' for r in results['worker_rss_mib']):>12}")
     print(f"{'target p50 < 500 ms':<40} {'met' if results['p50_ms'] < 500 else 'NOT met':>12}")
+    print()
+    _print_overload(results["overload"])
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
 
