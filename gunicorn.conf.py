@@ -14,9 +14,18 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", "2"))
-threads = int(os.environ.get("GUNICORN_THREADS", "2"))
+# Threads are cheap and mostly wait (for a body, for a generation slot): enough of them that a
+# burst waits inside Django, where the wait counts toward the generation deadline and a request
+# that cannot start in time gets 503 at once (generator.admission), not in gunicorn's queue.
+threads = int(os.environ.get("GUNICORN_THREADS", "16"))
 worker_class = "gthread"
+# gthread's heartbeat: a worker whose main loop hangs this long is restarted. It does NOT end a
+# long request; generation ends itself at RAPLYRICS_GENERATION_TIME_LIMIT_S.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
+# gunicorn waits a few seconds for a request's first bytes, but then reads headers and body with
+# no limit: a client that promises a body and never sends it would hold a thread for good. Every
+# socket read and write of a request must make progress within this many seconds (pre_request).
+body_read_timeout_s = float(os.environ.get("GUNICORN_BODY_READ_TIMEOUT_S", "15"))
 graceful_timeout = 30
 keepalive = 5
 # Recycle workers now and then so a slow leak never grows without bound; jitter keeps them apart.
@@ -31,6 +40,13 @@ proc_name = "raplyrics"
 # (make run beside a test's gunicorn) would fight over it. Keep it beside the site's data.
 _data_dir = os.environ.get("RAPLYRICS_DATA_DIR") or os.path.join(os.path.dirname(__file__), "var")
 control_socket = os.environ.get("GUNICORN_CONTROL_SOCKET", os.path.join(_data_dir, "gunicorn.ctl"))
+
+
+def pre_request(worker: object, req: object) -> None:
+    """Bound the wait for each chunk of the body (and each write of the response)."""
+    connection = getattr(getattr(req, "unreader", None), "sock", None)
+    if connection is not None:
+        connection.settimeout(body_read_timeout_s)
 
 
 def post_worker_init(worker: object) -> None:

@@ -6,10 +6,14 @@ one-step engine): latency p50/p95 of the default 5-line request (one client, seq
 requests/s and p95 with 8 concurrent clients, the time to the first streamed line
 (/api/generate/stream, one client), and resident memory per worker. Targets (issue 15): p50 <=
 150 ms, >= 2.5x the baseline's requests/s with p95 <= 1 s, first line <= 150 ms, <= 400 MiB per
-worker. The served model is the active version of the data dir given (`make run` prepares the
-demo model in var/), else textgenrnn's pretrained model.
+worker. The overload row (issue 14): 32 clients at once, each sending the heaviest request (16
+lines x 16 candidates) with a 65 s client time-out, against the last engine: no time-outs, every
+refused request a 503 with Retry-After, p95 of the served ones against the same request alone.
+The served model is the active version of the data dir given (`make run` prepares the demo
+model in var/), else textgenrnn's pretrained model.
 
     .venv/bin/python bench/serving_latency.py [--data-dir var] [--requests 20] [--json out.json]
+    .venv/bin/python bench/serving_latency.py --overload-only    # just the overload row
 """
 
 from __future__ import annotations
@@ -171,13 +175,89 @@ def measure(
     }
 
 
-def serve_and_measure(args: argparse.Namespace, engine: str) -> dict[str, Any]:
+HEAVIEST = {"prefix": "Late night on the avenue", "lines": 16, "candidates": 16}
+CLIENT_TIMEOUT_S = 65
+
+
+def _heavy(base: str) -> tuple[str, float, requests.Response | None]:
+    started = time.perf_counter()
+    try:
+        response = requests.post(f"{base}/api/generate", json=HEAVIEST, timeout=CLIENT_TIMEOUT_S)
+    except requests.Timeout:
+        return "timeout", time.perf_counter() - started, None
+    return str(response.status_code), time.perf_counter() - started, response
+
+
+def measure_overload(base: str, *, clients: int = 32) -> dict[str, Any]:
+    """The heaviest request alone (the baseline), then `clients` of it at once."""
+    alone = []
+    for _ in range(2):
+        outcome, elapsed, _response = _heavy(base)
+        if outcome == "200":
+            alone.append(elapsed)
+    outcomes: list[tuple[str, float, bool]] = []
+    lock = threading.Lock()
+    start = threading.Barrier(clients)
+
+    def client() -> None:
+        start.wait()
+        outcome, elapsed, response = _heavy(base)
+        retry_after = response is not None and bool(response.headers.get("Retry-After"))
+        with lock:
+            outcomes.append((outcome, elapsed, retry_after))
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    served = sorted(elapsed for outcome, elapsed, _ in outcomes if outcome == "200")
+    refused = [(elapsed, retry) for outcome, elapsed, retry in outcomes if outcome == "503"]
+    p95 = served[min(len(served) - 1, round(0.95 * (len(served) - 1)))] if served else None
+    alone_s = statistics.median(alone) if alone else None
+    return {
+        "clients": clients,
+        "alone_ms": alone_s * 1000 if alone_s else None,
+        "served": len(served),
+        "refused_503": len(refused),
+        "refused_with_retry_after": sum(1 for _, retry in refused if retry),
+        "refused_p95_ms": sorted(e for e, _ in refused)[-1] * 1000 if refused else None,
+        "timeouts": sum(1 for outcome, _, _ in outcomes if outcome == "timeout"),
+        "other": sorted(outcome for outcome, _, _ in outcomes if outcome not in ("200", "503")),
+        "served_p95_ms": p95 * 1000 if p95 is not None else None,
+        "served_p95_vs_alone": p95 / alone_s if p95 is not None and alone_s else None,
+    }
+
+
+def _print_overload(row: dict[str, Any]) -> None:
+    print(f"overload: {row['clients']} clients at once, 16 lines x 16 candidates each")
+    print(f"{'the same request alone (baseline)':<40} {row['alone_ms'] or float('nan'):>10.0f} ms")
+    print(f"{'served':<40} {row['served']:>12}")
+    print(
+        f"{'refused 503 (with Retry-After)':<40} "
+        f"{row['refused_503']:>6} ({row['refused_with_retry_after']})"
+    )
+    print(f"{'slowest refusal':<40} {row['refused_p95_ms'] or float('nan'):>10.0f} ms")
+    print(f"{'client time-outs (65 s)':<40} {row['timeouts']:>12}")
+    print(f"{'other answers':<40} {', '.join(row['other']) or 'none':>12}")
+    print(f"{'served p95':<40} {row['served_p95_ms'] or float('nan'):>10.0f} ms")
+    ratio = row["served_p95_vs_alone"]
+    print(f"{'served p95 / alone':<40} {ratio if ratio else float('nan'):>11.2f}x")
+
+
+def serve_and_measure(
+    args: argparse.Namespace, engine: str, *, overload: bool = False
+) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as scratch:
         data_dir = args.data_dir if (args.data_dir / "db.sqlite3").exists() else Path(scratch)
         server, base = _start(data_dir, Path(scratch) / "gunicorn.log", args.workers, engine)
         try:
             model = requests.get(f"{base}/api/models", timeout=30).json()
             active = next(m["name"] for m in model["models"] if m["active"])
+            if overload:
+                results_overload = measure_overload(base, clients=args.overload_clients)
+                if args.overload_only:
+                    return {"engine": engine, "model": active, "overload": results_overload}
             results = measure(
                 base,
                 sequential=args.requests,
@@ -189,6 +269,8 @@ def serve_and_measure(args: argparse.Namespace, engine: str) -> dict[str, Any]:
             ]
             results["model"] = active
             results["engine"] = engine
+            if overload:
+                results["overload"] = results_overload
             results["workers"] = args.workers
             results["load_average"] = os.getloadavg()
         finally:
@@ -205,9 +287,18 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--engines", default="keras,numpy", help="baseline first")
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--overload-clients", type=int, default=32)
+    parser.add_argument("--overload-only", action="store_true")
     args = parser.parse_args()
 
-    runs = [serve_and_measure(args, engine) for engine in args.engines.split(",")]
+    engines = args.engines.split(",")
+    if args.overload_only:
+        row = serve_and_measure(args, engines[-1], overload=True)
+        _print_overload(row["overload"])
+        if args.json:
+            args.json.write_text(json.dumps(row, indent=2))
+        return
+    runs = [serve_and_measure(args, engine, overload=engine == engines[-1]) for engine in engines]
     base = runs[0]
     print(
         f"default request (5 lines, 4 candidates) through gunicorn ({args.workers} workers), "
@@ -233,6 +324,9 @@ def main() -> None:
         print(f"{label:<34}{values}{ratio:>12.2f}x")
     rss = "".join(f"{max(run['worker_rss_mib'] or [0]):>12.0f}" for run in runs)
     print(f"{'RSS per worker, largest (MiB)':<34}{rss}")
+    print()
+    print(f"engine: {runs[-1]['engine']}")
+    _print_overload(runs[-1]["overload"])
     if args.json:
         args.json.write_text(json.dumps(runs, indent=2))
 

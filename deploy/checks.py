@@ -471,6 +471,63 @@ def check_throttle_counts_the_client(stack: Stack) -> str:
     )
 
 
+# Apache's RequestReadTimeout gives a body 20 s (more while bytes keep coming); a little slack.
+SLOW_BODY_CUT_OFF_S = 30.0
+STALLED_CLIENTS = 4
+
+
+def _stalled_post(stack: Stack) -> ssl.SSLSocket:
+    """A TLS connection that sent the headers of a POST promising a body, and nothing more."""
+    parts = urlsplit(stack.https_url)
+    context = ssl.create_default_context(cafile=str(stack.ca_file))
+    raw = socket.create_connection((parts.hostname, parts.port), timeout=REQUEST_TIMEOUT_S)
+    tls = context.wrap_socket(raw, server_hostname=parts.hostname)
+    tls.sendall(
+        f"POST /api/generate HTTP/1.1\r\nHost: {parts.hostname}\r\n"
+        "Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n".encode()
+    )
+    return tls
+
+
+def check_slow_bodies_are_cut_off(stack: Stack) -> str:
+    """Clients that promise a body and never send it are ended by Apache (mod_reqtimeout), and
+    meanwhile the site keeps answering: the health check stays quick."""
+    stalled = [_stalled_post(stack) for _ in range(STALLED_CLIENTS)]
+    try:
+        session = _session(stack)
+        slowest = 0.0
+        for _ in range(5):
+            started = time.monotonic()
+            _expect_status(
+                session.get(f"{stack.https_url}/healthz", timeout=REQUEST_TIMEOUT_S),
+                200,
+                "the health check beside stalled clients",
+            )
+            slowest = max(slowest, time.monotonic() - started)
+        started = time.monotonic()
+        answers = []
+        for connection in stalled:
+            connection.settimeout(max(0.1, SLOW_BODY_CUT_OFF_S - (time.monotonic() - started)))
+            try:
+                answers.append(connection.recv(200).decode(errors="replace"))
+            except TimeoutError:
+                raise CheckFailed(
+                    f"a client stalled mid-body still held its connection after "
+                    f"{SLOW_BODY_CUT_OFF_S:g} s (is mod_reqtimeout enabled?)"
+                ) from None
+        waited = time.monotonic() - started
+    finally:
+        for connection in stalled:
+            connection.close()
+    refused = [answer for answer in answers if not answer or " 408 " in answer.split("\r\n")[0]]
+    if len(refused) != len(answers):
+        raise CheckFailed(f"a stalled body got {answers[0].splitlines()[0]!r}, not 408")
+    return (
+        f"{STALLED_CLIENTS} stalled bodies cut off within {waited:.0f} s; health checks "
+        f"meanwhile took at most {slowest:.2f} s"
+    )
+
+
 # Names read as what production does; the test suite uses them as test ids.
 CHECKS: dict[str, Callable[[Stack], str]] = {
     "plain HTTP redirects permanently to HTTPS keeping host and path": (
@@ -490,6 +547,9 @@ CHECKS: dict[str, Callable[[Stack], str]] = {
     "POST /apiUS (legacy) answers through the proxy": check_legacy_api_us,
     "GET /api/models answers through the proxy": check_api_models,
     "a visitor's browser writes a verse on the home page": check_a_visitor_writes_a_verse,
+    "clients that stall mid-body are cut off while the site keeps answering": (
+        check_slow_bodies_are_cut_off
+    ),
     # Last: it spends what is left of the generation quota.
     "the generation rate limit counts clients, not forged X-Forwarded-For": (
         check_throttle_counts_the_client

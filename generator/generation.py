@@ -18,6 +18,7 @@ from typing import Any
 from django.conf import settings
 
 from generator import limits, serving
+from generator.admission import Arrival
 
 
 class GenerationError(Exception):
@@ -76,10 +77,13 @@ def generate_lyrics(
     *,
     params: LyricsParams,
     version_id: int | None = None,
+    arrival: Arrival | None = None,
     on_lines: Callable[[tuple[str, ...]], None] | None = None,
 ) -> LyricsResult:
     """Write lyrics with the served model (the given version, else the active one).
 
+    The time limit counts from the request's `arrival` (generator.admission: time spent waiting
+    counts, and the writing stops if the client leaves); loading a model does not count.
     `on_lines(lines)` hears the verse's lines so far each time a line is chosen; an exception
     it raises (the page's reader went away) stops the writing and propagates.
     """
@@ -88,6 +92,7 @@ def generate_lyrics(
     from generator.ml.lyrics_writer import WritingTimeout, write_lyrics
 
     started = time.perf_counter()
+    loading_from = time.monotonic()
     try:
         served = serving.served_model(version_id=version_id)
     except serving.UnknownModelVersion as error:
@@ -98,6 +103,8 @@ def generate_lyrics(
         params.seed if params.seed is not None else random.SystemRandom().randrange(limits.SEED_MAX)
     )
     limit = time_limit_s()
+    arrival = arrival or Arrival(at=loading_from)
+    deadline = arrival.deadline(limit + (time.monotonic() - loading_from))
     try:
         written = write_lyrics(
             sampler=served.sampler,
@@ -110,7 +117,7 @@ def generate_lyrics(
             seed=seed,
             corpus_index=served.line_index,
             max_line_chars=limits.LINE_MAX_CHARS,
-            deadline=time.monotonic() + limit,
+            deadline=deadline,
             on_line=None if on_lines is None else lambda _, verse: on_lines(verse),
         )
     except EngineBusy as error:

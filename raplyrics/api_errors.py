@@ -11,7 +11,9 @@ it does not serve, a body too large, too many form fields, a page that does not 
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import socket
 from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
@@ -24,7 +26,7 @@ from django.core.exceptions import (
     TooManyFieldsSent,
     TooManyFilesSent,
 )
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse, UnreadablePostError
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -36,15 +38,13 @@ API_PATH_PREFIX = "/api"
 
 
 class ServiceUnavailable(exceptions.APIException):
+    """503 with `Retry-After` (DRF's handler sends `wait` as that header) and `retry_after`."""
+
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     default_detail = "The service is busy; try again in a moment."
     default_code = "unavailable"
 
-
-class ServiceBusy(ServiceUnavailable):
-    """503 with `Retry-After` (DRF sets the header from `wait`) and `retry_after` in the body."""
-
-    def __init__(self, detail: str, *, retry_after_s: int) -> None:
+    def __init__(self, detail: str | None = None, *, retry_after_s: int = 5) -> None:
         super().__init__(detail)
         self.wait = retry_after_s
 
@@ -81,10 +81,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         wait = int(exc.wait) if exc.wait is not None else None
         when = f"in {wait} s" if wait is not None else "later"
         body = {"error": f"Too many requests; try again {when}.", "retry_after": wait}
+    elif isinstance(exc, ServiceUnavailable):
+        body = {"error": _text(exc.detail), "retry_after": exc.wait}
     else:
         body = {"error": " ".join(_flatten(getattr(exc, "detail", str(exc))))}
-        if isinstance(exc, ServiceBusy):
-            body["retry_after"] = exc.wait
     response.data = body
     return response
 
@@ -108,6 +108,23 @@ _GENERIC_MESSAGES = {
 }
 # Headers that still hold after the body is replaced.
 _KEPT_HEADERS = ("Allow", "Retry-After", "Vary")
+
+
+def _caused_by_timeout(exception: BaseException | None) -> bool:
+    """Django wraps a socket's time-out in UnreadablePostError, sometimes twice."""
+    while exception is not None:
+        if isinstance(exception, TimeoutError):
+            return True
+        exception = exception.__cause__
+    return False
+
+
+def _stop_reading(request: HttpRequest) -> None:
+    connection = request.META.get("gunicorn.socket")
+    if connection is None:
+        return
+    with contextlib.suppress(OSError):  # already gone
+        connection.shutdown(socket.SHUT_RD)
 
 
 class ApiErrorMiddleware:
@@ -171,6 +188,13 @@ class ApiErrorMiddleware:
             )
         if isinstance(exception, SuspiciousOperation):
             return error_response(400, "The request could not be read; check its headers and body.")
+        if isinstance(exception, UnreadablePostError | TimeoutError):
+            # The rest of the body will never be read: gunicorn must not keep the connection
+            # (and a thread) waiting to skip it for the next request. Its read side ends here.
+            _stop_reading(request)
+            if _caused_by_timeout(exception):  # gunicorn.conf.py bounds each read of the body
+                return error_response(408, "The body did not arrive in time.")
+            return error_response(400, "The body could not be read to its end.")
         if isinstance(exception, UnicodeError):
             return error_response(400, "The body is not valid UTF-8.")
         return None  # Django logs it and answers 500; __call__ gives that the shape.

@@ -226,6 +226,7 @@ SPECTACULAR_SETTINGS = {
 }
 
 # A hard limit per generation request: past it the API answers 503 and the worker moves on.
+# It counts from the request's arrival (at Apache, or at the view): waiting for a slot counts.
 GENERATION_TIME_LIMIT_S = env_int("RAPLYRICS_GENERATION_TIME_LIMIT_S", 20, minimum=1)
 # Streams (candidate lines) one worker runs or queues at once; past it a request gets 503.
 ENGINE_MAX_STREAMS = env_int("RAPLYRICS_ENGINE_MAX_STREAMS", 64, minimum=1)
@@ -233,6 +234,11 @@ ENGINE_RETRY_AFTER_S = env_int("RAPLYRICS_ENGINE_RETRY_AFTER_S", 2, minimum=1)
 # numpy: the exact one-step-per-character engine, no TensorFlow in the worker (the default);
 # keras: the compiled window re-run (loads TensorFlow; kept as the benchmarks' baseline).
 SERVING_ENGINE = env_choice("RAPLYRICS_SERVING_ENGINE", "numpy", ("numpy", "keras"))
+# Requests generating at once per worker process (generator.admission); the rest wait for a slot
+# as long as they can still finish by their deadline, else get 503 with Retry-After.
+# Two by default, as gunicorn runs two threads a worker: requests arriving together then share
+# the engine's batches (generator/ml/batching.py) instead of queueing behind each other.
+GENERATION_SLOTS = env_int("RAPLYRICS_GENERATION_SLOTS", 2, minimum=1)
 
 # Without a broker, a run started from the admin trains in a `manage.py train` process of its
 # own (True), not inside the web request (False: the tests, which call tasks in-process).

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import logging
 from collections.abc import Iterator
 from typing import Any
 
@@ -17,7 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from generator import generation, selectors
+from generator import admission, generation, selectors
 from generator.api.parsers import BoundedJSONParser
 from generator.api.serializers import (
     GenerateInput,
@@ -27,18 +28,29 @@ from generator.api.serializers import (
     ModelListOutput,
 )
 from generator.api.throttling import GenerateRateThrottle
-from raplyrics.api_errors import ServiceBusy, ServiceUnavailable
+from raplyrics.api_errors import ServiceUnavailable
+
+logger = logging.getLogger(__name__)
 
 
-def _run(params: generation.LyricsParams, *, version_id: int | None) -> generation.LyricsResult:
+def _run(
+    request: Request, params: generation.LyricsParams, *, version_id: int | None
+) -> generation.LyricsResult:
+    arrival = admission.arrival_of(request._request)
+    deadline = arrival.deadline(generation.time_limit_s())
     try:
-        return generation.generate_lyrics(params=params, version_id=version_id)
+        with admission.generation_slot(deadline=deadline, units=params.lines * params.candidates):
+            return generation.generate_lyrics(params=params, version_id=version_id, arrival=arrival)
+    except admission.Overloaded as error:
+        raise ServiceUnavailable(str(error), retry_after_s=error.retry_after_s) from None
     except generation.UnknownModel as error:
         raise exceptions.ValidationError({"model": [str(error)]}) from None
     except generation.GenerationTimeout as error:
+        if deadline.client_gone():
+            logger.info("the client went away; its generation stopped early")
         raise ServiceUnavailable(str(error)) from None
     except generation.GenerationBusy as error:
-        raise ServiceBusy(str(error), retry_after_s=error.retry_after_s) from None
+        raise ServiceUnavailable(str(error), retry_after_s=error.retry_after_s) from None
     except generation.GenerationUnavailable as error:
         raise ServiceUnavailable(str(error)) from None
 
@@ -87,7 +99,7 @@ class GenerateView(APIView):
         data = GenerateInput(data=request.data)
         data.is_valid(raise_exception=True)
         params = _params(_public_values(data.validated_data, request))
-        result = _run(params, version_id=data.validated_data.get("model"))
+        result = _run(request, params, version_id=data.validated_data.get("model"))
         return Response(_body(result, debug=params.debug))
 
 
@@ -132,7 +144,7 @@ class GenerateStreamView(APIView):
 
 def _raise_for(error: generation.GenerationError) -> None:
     if isinstance(error, generation.GenerationBusy):
-        raise ServiceBusy(str(error), retry_after_s=error.retry_after_s)
+        raise ServiceUnavailable(str(error), retry_after_s=error.retry_after_s)
     raise ServiceUnavailable(str(error))
 
 
@@ -167,7 +179,7 @@ class LegacyGenerateView(APIView):
         data = LegacyInput(data=request.data)
         data.is_valid(raise_exception=True)
         params = generation.LyricsParams(prefix=data.validated_data["input"])
-        result = _run(params, version_id=None)
+        result = _run(request, params, version_id=None)
         return Response({"output": result.lyrics})
 
 

@@ -8,9 +8,7 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -19,76 +17,15 @@ from pathlib import Path
 import pytest
 import requests
 
-REPO = Path(__file__).resolve().parents[2]
+from tests.live_server import live_gunicorn_server
+
 pytestmark = pytest.mark.slow
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture
 def live_gunicorn(tmp_path: Path) -> Iterator[str]:
-    with running_gunicorn(tmp_path, workers=1) as (base, _):
-        yield base
-
-
-@contextlib.contextmanager
-def running_gunicorn(
-    tmp_path: Path, *, workers: int, extra_env: dict[str, str] | None = None
-) -> Iterator[tuple[str, subprocess.Popen]]:
-    """gunicorn with the project's config on a free port; yields its URL and master process."""
-    port = _free_port()
-    env = {
-        **os.environ,
-        "DJANGO_DEBUG": "1",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
-        "RAPLYRICS_DATA_DIR": str(tmp_path),
-        "ARTIFACTS_DIR": str(tmp_path / "artifacts"),
-        "GUNICORN_BIND": f"127.0.0.1:{port}",
-        "GUNICORN_WORKERS": str(workers),
-        "CELERY_TASK_ALWAYS_EAGER": "1",
-        **(extra_env or {}),
-    }
-    env.pop("CELERY_BROKER_URL", None)
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
-        cwd=REPO,
-        env=env,
-        check=True,
-        timeout=180,
-    )
-    log = (tmp_path / "gunicorn.log").open("w")
-    gunicorn = Path(sys.executable).with_name("gunicorn")
-    server = subprocess.Popen(
-        [str(gunicorn), "-c", "gunicorn.conf.py", "raplyrics.wsgi"],
-        cwd=REPO,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            # Ready means every worker has warmed the model (post_worker_init) and answers.
-            if (tmp_path / "gunicorn.log").read_text().count("worker ready") >= workers:
-                break
-            assert server.poll() is None, (tmp_path / "gunicorn.log").read_text()[-3000:]
-            time.sleep(0.5)
-        else:
-            pytest.fail("gunicorn did not become ready in 120 s")
-        assert requests.get(f"{base}/healthz", timeout=10).json() == {"status": "ok"}
-        yield base, server
-    finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        log.close()
+    with live_gunicorn_server(tmp_path) as server:
+        yield server.base_url
 
 
 @pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
@@ -107,11 +44,6 @@ def test_gunicorn_answers_curl_with_lyrics(live_gunicorn: str) -> None:
     legacy = requests.post(f"{live_gunicorn}/apiUS", data={"input": "Hey"}, timeout=60)
     assert legacy.status_code == 200
     assert legacy.json()["output"].lower().startswith("hey")
-
-
-def _worker_pids(master: subprocess.Popen) -> list[int]:
-    children = Path(f"/proc/{master.pid}/task/{master.pid}/children").read_text().split()
-    return [int(pid) for pid in children]
 
 
 def _client_ports_of(pid: int, server_port: int) -> set[int]:
@@ -136,8 +68,8 @@ def test_a_worker_killed_mid_batch_fails_only_its_own_requests(tmp_path: Path) -
     # Long requests (seconds each), and a time limit that never cuts the survivors short on a
     # busy machine: only the kill may fail a request here.
     limit = {"RAPLYRICS_GENERATION_TIME_LIMIT_S": "300"}
-    with running_gunicorn(tmp_path, workers=2, extra_env=limit) as (base, master):
-        port = int(base.rsplit(":", 1)[1])
+    with live_gunicorn_server(tmp_path, GUNICORN_WORKERS="2", **limit) as server:
+        base, port = server.base_url, server.port
         body = json.dumps({"prefix": "Keep going", "lines": 12, "candidates": 12, "seed": 1})
         connections = []
         for _ in range(4):
@@ -160,7 +92,7 @@ def test_a_worker_killed_mid_batch_fails_only_its_own_requests(tmp_path: Path) -
         for thread in threads:
             thread.start()
         time.sleep(1.0)  # the requests are being written (16 lines of 16 candidates)
-        owners = {pid: _client_ports_of(pid, port) for pid in _worker_pids(master)}
+        owners = {pid: _client_ports_of(pid, port) for pid in server.worker_pids()}
         victim = max(owners, key=lambda pid: len(owners[pid]))
         assert owners[victim], "no worker holds a request yet"
         os.kill(victim, signal.SIGKILL)
