@@ -36,3 +36,26 @@ def _empty_prefix(vocabulary: Any) -> Any:
     from generator.ml.sampling import prepare_prefix
 
     return prepare_prefix("", vocabulary)
+
+
+def jax_engine_sampler(
+    *, model: Any, files: Any, vocabulary: Any, config: Any, streams: int, chars: int
+) -> tuple[int, float]:
+    """The exact one-step engine (generator/ml/engine.py) as one compiled JAX loop
+    (bench/_jax_engine.py): all streams step together from the start token."""
+    import jax
+    import numpy as np
+
+    from bench._jax_engine import JaxNetwork, make_sampler, start
+    from generator.ml.engine import Engine
+
+    engine = Engine.from_files(files)
+    net = JaxNetwork.from_arrays(engine.network)
+    context = np.zeros((streams, net.window), dtype=np.int32)
+    context[:, -1] = engine.end_id
+    sampler = make_sampler(net, chars=chars, temperature=0.7)
+    state = start(net, context)
+    sampler(state, jax.random.key(0)).block_until_ready()  # compiles this batch shape
+    started = time.perf_counter()
+    sampler(state, jax.random.key(1)).block_until_ready()
+    return streams * chars, time.perf_counter() - started

@@ -8,7 +8,8 @@ tests/ml/fixtures (12,000 characters), its windows repeated to fill --batches ba
 pass over two batches compiles the step and is not timed.
 
 Sampling: characters/s of one stream and of --streams streams, --chars characters each, through
-the sampler named by --sampler (`module:function`, default `bench._gpu_sampling:keras_sampler`):
+each sampler named by --sampler (`module:function`; default: the Keras window re-run,
+`bench._gpu_sampling:keras_sampler`, then the exact one-step engine in JAX, `jax_engine_sampler`):
 a function taking (model, files, vocabulary, config, streams, chars) and returning (characters
 written, seconds), so the same table can time another engine. The end token's output bias is
 lowered first so every stream writes all its characters.
@@ -36,7 +37,10 @@ sys.path.insert(0, str(REPO_ROOT))
 
 TEXT = REPO_ROOT / "tests" / "ml" / "fixtures" / "tinyshakespeare-head.txt"
 PRETRAINED_CLASSES = 465  # textgenrnn's pretrained vocabulary (464 tokens) + padding
-DEFAULT_SAMPLER = "bench._gpu_sampling:keras_sampler"
+DEFAULT_SAMPLERS = [
+    "bench._gpu_sampling:keras_sampler",
+    "bench._gpu_sampling:jax_engine_sampler",
+]
 
 
 def _vocabulary(lines: list[str], classes: int) -> Any:
@@ -158,7 +162,8 @@ def print_table(training: list[dict[str, Any]], sampling: list[dict[str, Any]]) 
             f"{row['windows_per_second']:>12,.0f}"
         )
     for row in sampling:
-        label = f"sample, {row['streams']} stream(s): total / per stream"
+        name = row["sampler"].rpartition(":")[2]
+        label = f"sample {name}, {row['streams']} stream(s): total / per stream"
         print(
             f"{label:<58} {row['characters_per_second']:>14,.0f} "
             f"{row['characters_per_second_per_stream']:>12,.1f}"
@@ -171,7 +176,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--batches", type=int, default=30, help="timed batches per measure")
     parser.add_argument("--streams", type=int, default=4096)
     parser.add_argument("--chars", type=int, default=200, help="characters per stream")
-    parser.add_argument("--sampler", default=DEFAULT_SAMPLER)
+    parser.add_argument("--sampler", nargs="+", default=DEFAULT_SAMPLERS)
     parser.add_argument("--skip-sampling", action="store_true")
     parser.add_argument("--tiny", action="store_true", help="a tiny network, for a CPU check")
     parser.add_argument("--json", type=Path)
@@ -212,9 +217,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     if not args.skip_sampling:
         sampling = [
             measure_sampling(
-                sampler=args.sampler, streams=streams, chars=args.chars, config=config,
+                sampler=sampler, streams=streams, chars=args.chars, config=config,
                 classes=classes,
             )
+            for sampler in args.sampler
             for streams in (1, args.streams)
         ]  # fmt: skip
     print_table(training, sampling)

@@ -42,7 +42,13 @@ def test_the_entry_prints_training_and_sampling_rates_on_jax(tmp_path: Path) -> 
     for row in (every_second, every_position):
         ratio = row["characters_per_second"] / row["windows_per_second"]
         assert 1 < ratio <= row["stride"]
-    assert [s["streams"] for s in results["sampling"]] == [1, 3]
+    samplers = [(s["sampler"].rpartition(":")[2], s["streams"]) for s in results["sampling"]]
+    assert samplers == [
+        ("keras_sampler", 1),
+        ("keras_sampler", 3),
+        ("jax_engine_sampler", 1),
+        ("jax_engine_sampler", 3),
+    ]
     for sampled in results["sampling"]:
         assert sampled["characters_per_second"] == pytest.approx(
             sampled["characters_per_second_per_stream"] * sampled["streams"]

@@ -9,7 +9,7 @@ import pytest
 
 pytest.importorskip("jax")
 
-from bench.gpu_sampling import JaxNetwork, advance, make_sampler, probabilities, start
+from bench._jax_engine import JaxNetwork, advance, make_sampler, probabilities, start
 from generator.ml.engine import Engine
 
 TEXT = (Path(__file__).parents[1] / "ml" / "fixtures" / "tinyshakespeare-head.txt").read_text()

@@ -10,7 +10,9 @@ is full): the benchmark's case. Tokens are drawn with `jax.random.categorical` a
 (not the engine's seeded inverse-CDF draw): this module measures speed, and
 `tests/bench/test_gpu_sampling.py` proves its probabilities equal the NumPy engine's.
 
-    KERAS_BACKEND=jax python bench/gpu_sampling.py --streams 1 4096 --chars 300
+    KERAS_BACKEND=jax python bench/_jax_engine.py --streams 1 4096 --chars 300
+
+bench/gpu.sh times it through `bench._gpu_sampling:jax_engine_sampler`.
 """
 
 from __future__ import annotations
