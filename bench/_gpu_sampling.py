@@ -17,7 +17,7 @@ def keras_sampler(
     *, model: Any, files: Any, vocabulary: Any, config: Any, streams: int, chars: int
 ) -> tuple[int, float]:
     """generator.ml.sampling.Sampler: the compiled Keras loop, all streams in one batch."""
-    from generator.ml.sampling import Sampler, SamplingControls, StreamRequest
+    from generator.ml.sampling import MAX_STREAMS, Sampler, SamplingControls, StreamRequest
 
     sampler = Sampler(model=model, vocabulary=vocabulary, config=config)
     controls = SamplingControls.of(temperature=0.7, max_chars=chars)
@@ -25,9 +25,11 @@ def keras_sampler(
     requests = [
         StreamRequest(context_ids=context, seed=seed, controls=controls) for seed in range(streams)
     ]
-    sampler.generate_streams(requests)  # compiles this batch shape
+    # The Keras sampler takes at most MAX_STREAMS streams a call: larger counts run in chunks.
+    chunks = [requests[i : i + MAX_STREAMS] for i in range(0, len(requests), MAX_STREAMS)]
+    sampler.generate_streams(chunks[0])  # compiles this batch shape
     started = time.perf_counter()
-    outputs = sampler.generate_streams(requests)
+    outputs = [output for chunk in chunks for output in sampler.generate_streams(chunk)]
     seconds = time.perf_counter() - started
     return sum(len(output.token_ids) for output in outputs), seconds
 
