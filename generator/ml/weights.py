@@ -9,7 +9,6 @@ imported: its shipped files are found through the distribution's metadata.
 
 from __future__ import annotations
 
-import importlib.metadata
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,29 +20,35 @@ import keras
 import numpy as np
 
 from generator.ml.checkpoint import atomic_output
-from generator.ml.config import MLError, ModelConfig, ModelConfigError
+from generator.ml.config import ModelConfig
 from generator.ml.network import build_model
 from generator.ml.vocab import Vocabulary, VocabularyError
+from generator.ml.weight_files import (
+    TextgenrnnFiles,
+    WeightsError,
+    pretrained_files,
+    read_config,
+    read_layer_weights,
+    standard_lstm_weights,
+)
 
-TEXTGENRNN_DISTRIBUTION = "textgenrnn"
-PRETRAINED_WEIGHTS = "textgenrnn/textgenrnn_weights.hdf5"
-PRETRAINED_VOCAB = "textgenrnn/textgenrnn_vocab.json"
+# Re-exported: the Keras-free file reading lives in weight_files, callers import it from here too.
+__all__ = [
+    "LoadedModel",
+    "TextgenrnnFiles",
+    "WeightsError",
+    "assign_textgenrnn_weights",
+    "load_pretrained",
+    "load_textgenrnn",
+    "pretrained_files",
+    "read_layer_weights",
+    "save_textgenrnn",
+    "save_textgenrnn_weights",
+    "standard_lstm_weights",
+]
+
 # Written into exported files: the Keras 2 format version textgenrnn's own files carry.
 KERAS2_VERSION = "2.1.5"
-_LSTM_GATES = 4
-
-
-class WeightsError(MLError):
-    """A weights file is missing, malformed, or does not fit the model/vocabulary/config."""
-
-
-@dataclass(frozen=True)
-class TextgenrnnFiles:
-    """Paths of a textgenrnn trio; the pretrained model ships without a config file."""
-
-    weights: Path
-    vocab: Path
-    config: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -53,83 +58,7 @@ class LoadedModel:
     config: ModelConfig
 
 
-def pretrained_files() -> TextgenrnnFiles:
-    """The pretrained weights and vocabulary inside the installed textgenrnn distribution."""
-    try:
-        distribution = importlib.metadata.distribution(TEXTGENRNN_DISTRIBUTION)
-    except importlib.metadata.PackageNotFoundError:
-        raise WeightsError(
-            "the textgenrnn distribution is not installed; it ships the pretrained weights "
-            "(pip install --no-deps textgenrnn==2.0.0)"
-        ) from None
-    found = {}
-    for relative in (PRETRAINED_WEIGHTS, PRETRAINED_VOCAB):
-        path = Path(str(distribution.locate_file(relative)))
-        if not path.is_file():
-            raise WeightsError(f"the textgenrnn distribution lacks {relative}")
-        found[relative] = path
-    return TextgenrnnFiles(weights=found[PRETRAINED_WEIGHTS], vocab=found[PRETRAINED_VOCAB])
-
-
-# -- CuDNN -> standard LSTM ------------------------------------------------------------------
-
-
-def _per_gate(kernel: np.ndarray, transform: Any) -> np.ndarray:
-    return np.hstack([transform(block) for block in np.hsplit(kernel, _LSTM_GATES)])
-
-
-def standard_lstm_weights(
-    kernel: np.ndarray, recurrent_kernel: np.ndarray, bias: np.ndarray
-) -> list[np.ndarray]:
-    """[kernel, recurrent_kernel, bias] in Keras' LSTM layout, converting CuDNN layout if needed.
-
-    CuDNN keeps separate input and recurrent biases (8 * units); Keras 2 summed the halves and
-    re-laid each gate block of the kernels (input: `k.T.reshape(k.shape, order='F')`,
-    recurrent: `k.T`), exactly as here.
-    """
-    units = recurrent_kernel.shape[0]
-    if bias.shape == (2 * _LSTM_GATES * units,):
-        return [
-            _per_gate(kernel, lambda k: k.T.reshape(k.shape, order="F")),
-            _per_gate(recurrent_kernel, lambda k: k.T),
-            np.sum(np.split(bias, 2, axis=0), axis=0),
-        ]
-    if bias.shape == (_LSTM_GATES * units,):
-        return [kernel, recurrent_kernel, bias]
-    raise WeightsError(f"LSTM bias of shape {bias.shape} fits neither LSTM nor CuDNNLSTM")
-
-
 # -- reading ---------------------------------------------------------------------------------
-
-
-def read_layer_weights(path: Path) -> dict[str, list[np.ndarray]]:
-    """Raw arrays per layer name, in each layer's `weight_names` order."""
-    path = Path(path)
-    if not path.is_file():
-        raise WeightsError(f"weights file {path} does not exist")
-    try:
-        with h5py.File(path, "r") as handle:
-            root: h5py.Group = handle
-            # model.save() (full model) nests the weights under model_weights.
-            if "layer_names" not in root.attrs and "model_weights" in root:
-                root = root["model_weights"]
-            if "layer_names" not in root.attrs:
-                raise WeightsError(f"{path} is not a Keras 2 weights file (no layer_names)")
-            layers: dict[str, list[np.ndarray]] = {}
-            for raw_name in root.attrs["layer_names"]:
-                name = _text(raw_name)
-                group = root[name]
-                names = [_text(n) for n in group.attrs.get("weight_names", [])]
-                layers[name] = [np.asarray(group[n], dtype=np.float32) for n in names]
-            return layers
-    except OSError:
-        raise WeightsError(f"{path} is not a readable HDF5 weights file") from None
-    except KeyError as exc:
-        raise WeightsError(f"{path} is incomplete: {exc.args[0]}") from None
-
-
-def _text(value: Any) -> str:
-    return value.decode("utf8") if isinstance(value, bytes) else str(value)
 
 
 def assign_textgenrnn_weights(model: keras.Model, path: Path) -> None:
@@ -187,7 +116,7 @@ def load_textgenrnn(
     unroll: bool = False,
 ) -> LoadedModel:
     """Build our model from a textgenrnn trio (config optional: defaults are the pretrained's)."""
-    config = _read_config(files.config) if files.config is not None else ModelConfig()
+    config = read_config(files.config) if files.config is not None else ModelConfig()
     vocabulary = Vocabulary.load(files.vocab, word_level=config.word_level)
     embedding = read_layer_weights(files.weights).get("embedding")
     if embedding and embedding[0].shape[0] != vocabulary.num_classes:
@@ -205,16 +134,6 @@ def load_pretrained(
 ) -> LoadedModel:
     """textgenrnn's pretrained 2x128 char model (465 classes, 461,693 parameters)."""
     return load_textgenrnn(pretrained_files(), dropout=dropout, seed=seed, unroll=unroll)
-
-
-def _read_config(path: Path) -> ModelConfig:
-    try:
-        values = json.loads(Path(path).read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ModelConfigError(f"cannot read config {path}: {exc.strerror}") from None
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise ModelConfigError(f"config {path} is not valid JSON") from None
-    return ModelConfig.from_textgenrnn_json(values)
 
 
 def save_textgenrnn(

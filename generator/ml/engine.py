@@ -1,0 +1,614 @@
+"""Exact textgenrnn sampling in plain NumPy, one LSTM step per token (no Keras, no TensorFlow).
+
+textgenrnn reads each next token from a fresh zero-state pass over the last `max_length` (S)
+tokens, left-padded with 0 (padding goes through the embedding, the LSTMs and the attention like
+any token). The same numbers come from one step per token: a stream keeps S window states, the
+windows starting at each of its last S positions, and every new token advances all of them by one
+step. Each window's attention average is kept as running max-shifted sums (numerator vector,
+denominator, running max), so reading it costs one division. The window that has just consumed S
+tokens gives the distribution; it is then restarted (zero state) at the newest position. Same
+multiply-adds as the re-run, S times fewer sequential steps, and every window of every stream is
+one row of one matrix per layer: B streams step as (S*B) x H GEMMs.
+
+A stream starts from its context as textgenrnn's first window: the last S context tokens,
+left-padded with 0. Window j (j = 0..S-1) starts at that window's position j, so the prefill runs
+S steps in which only windows 0..i are fed (the others are still zero); window 0 is then full.
+
+Layout, per stream batch of B: row s*B + b holds stream b's window s. `hidden` holds per row
+[embedding of the token just fed, h_1, .., h_N] (the attention's input, textgenrnn's rnn_concat),
+`cells` the LSTM cells, `att_num` / `att_den` / `att_max` the attention sums. `phase[b]` is the
+window of stream b that is full. The sigmoid gates use sigmoid(x) = (tanh(x/2) + 1) / 2 with the
+kernels' sigmoid columns pre-scaled by 1/2 (exact in float), so one tanh covers all four gates.
+
+Sampling (`draw_tokens`) is `generator.ml.sampling.next_tokens` in NumPy: same temperature
+(log(p + 1e-7) / T, 0 = greedy), top_k, top_p, padding never drawn, inverse CDF in class order
+with the stream's uniforms (`streams.stream_uniforms`), so a seed draws the same tokens from
+either engine as long as the probabilities agree (they do to ~1e-7; see tests/engine).
+Bidirectional models cannot be stepped (their backward pass starts at the window's end): the
+engine refuses them and the Keras `Sampler` serves them.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from generator.ml.config import MLError, ModelConfig
+from generator.ml.streams import (
+    LOG_EPSILON,
+    MASKED_LOGIT,
+    MAX_STREAMS,
+    GenerationResult,
+    SamplingControls,
+    SamplingError,
+    StopReason,
+    StreamOutput,
+    StreamRequest,
+    check_seed,
+    prepare_prefix,
+    stream_uniforms,
+)
+from generator.ml.vocab import Vocabulary
+from generator.ml.weight_files import (
+    TextgenrnnFiles,
+    WeightsError,
+    pretrained_files,
+    read_config,
+    read_layer_weights,
+    standard_lstm_weights,
+)
+
+# Keras 2's K.epsilon() in textgenrnn's attention normaliser.
+_ATTENTION_EPSILON = np.float32(1e-7)
+_GATES = 4
+
+
+class EngineError(MLError):
+    """The model cannot be run by the NumPy engine (e.g. a bidirectional model)."""
+
+
+# -- the network as arrays -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NetworkArrays:
+    """textgenrnn's weights laid out for stepping (see the module docstring)."""
+
+    embedding: np.ndarray  # (classes, E)
+    input_kernel: np.ndarray  # layer 1: (E, 4H), gate columns i, f, o, g
+    recurrent_kernel: np.ndarray  # layer 1: (H, 4H)
+    first_bias: np.ndarray  # layer 1: (4H,)
+    stacked_kernels: tuple[np.ndarray, ...]  # layers 2..N: [W; U] (2H, 4H)
+    stacked_biases: tuple[np.ndarray, ...]
+    attention: np.ndarray  # (D,), D = E + N * H
+    output_kernel: np.ndarray  # (D, classes)
+    output_bias: np.ndarray  # (classes,)
+    window: int
+
+    @property
+    def units(self) -> int:
+        return int(self.recurrent_kernel.shape[0])
+
+    @property
+    def layers(self) -> int:
+        return 1 + len(self.stacked_kernels)
+
+    @property
+    def embedding_dim(self) -> int:
+        return int(self.embedding.shape[1])
+
+    @property
+    def num_classes(self) -> int:
+        return int(self.embedding.shape[0])
+
+    @classmethod
+    def from_layers(cls, layers: dict[str, list[np.ndarray]], config: ModelConfig) -> NetworkArrays:
+        """From a textgenrnn weights file's arrays (`weight_files.read_layer_weights`)."""
+        if config.rnn_bidirectional:
+            raise EngineError(
+                "a bidirectional model cannot be stepped one token at a time; "
+                "the Keras sampler serves it"
+            )
+        try:
+            embedding = layers["embedding"][0]
+            lstm = [
+                standard_lstm_weights(*layers[f"rnn_{n}"][:3])
+                for n in range(1, config.rnn_layers + 1)
+            ]
+            attention = layers["attention"][0][:, 0]
+            output_kernel, output_bias = layers["output"][:2]
+        except (KeyError, IndexError, ValueError) as error:
+            raise WeightsError(f"the weights lack a layer the config names: {error}") from None
+        units = config.rnn_size
+        expected_d = config.dim_embeddings + config.rnn_layers * units
+        if embedding.shape[1] != config.dim_embeddings or attention.shape != (expected_d,):
+            raise WeightsError(
+                f"the weights do not fit the config ({config.rnn_layers} x {units} LSTM, "
+                f"{config.dim_embeddings}-dim embedding)"
+            )
+        prepared = [[_gate_layout(kernel, units) for kernel in arrays] for arrays in lstm]
+        return cls(
+            embedding=_f32(embedding),
+            input_kernel=prepared[0][0],
+            recurrent_kernel=prepared[0][1],
+            first_bias=prepared[0][2],
+            stacked_kernels=tuple(np.vstack([k, u]) for k, u, _ in prepared[1:]),
+            stacked_biases=tuple(b for _, _, b in prepared[1:]),
+            attention=_f32(attention),
+            output_kernel=_f32(output_kernel),
+            output_bias=_f32(output_bias),
+            window=config.max_length,
+        )
+
+
+def _f32(array: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(array, dtype=np.float32)
+
+
+def _gate_layout(array: np.ndarray, units: int) -> np.ndarray:
+    """Keras' gate order i, f, c, o -> i, f, o, c, the sigmoid gates' columns halved."""
+    i, f, c, o = np.split(np.asarray(array, dtype=np.float32), _GATES, axis=-1)
+    return _f32(np.concatenate([i * 0.5, f * 0.5, o * 0.5, c], axis=-1))
+
+
+# -- window states ---------------------------------------------------------------------------------
+
+
+class WindowStates:
+    """The S window states of B streams (rows s*B + b), and which window of each is full."""
+
+    def __init__(
+        self,
+        *,
+        hidden: np.ndarray,
+        cells: np.ndarray,
+        att_num: np.ndarray,
+        att_den: np.ndarray,
+        att_max: np.ndarray,
+        phase: np.ndarray,
+        window: int,
+    ) -> None:
+        self.hidden, self.cells = hidden, cells
+        self.att_num, self.att_den, self.att_max = att_num, att_den, att_max
+        self.phase = phase
+        self.window = window
+
+    @property
+    def batch(self) -> int:
+        return int(self.phase.shape[0])
+
+    @classmethod
+    def zeros(cls, network: NetworkArrays, batch: int) -> WindowStates:
+        rows = network.window * batch
+        width = network.embedding_dim + network.layers * network.units
+        return cls(
+            hidden=np.zeros((rows, width), dtype=np.float32),
+            cells=np.zeros((rows, network.layers * network.units), dtype=np.float32),
+            att_num=np.zeros((rows, width), dtype=np.float32),
+            att_den=np.zeros((rows,), dtype=np.float32),
+            att_max=np.full((rows,), -np.inf, dtype=np.float32),
+            phase=np.zeros((batch,), dtype=np.int64),
+            window=network.window,
+        )
+
+    def full_rows(self) -> np.ndarray:
+        return self.phase * self.batch + np.arange(self.batch)
+
+    def restart(self, rows: np.ndarray) -> None:
+        self.hidden[rows] = 0.0
+        self.cells[rows] = 0.0
+        self.att_num[rows] = 0.0
+        self.att_den[rows] = 0.0
+        self.att_max[rows] = -np.inf
+
+    def _per_stream(self, array: np.ndarray) -> np.ndarray:
+        return array.reshape(self.window, self.batch, *array.shape[1:])
+
+    def take(self, streams: Sequence[int] | np.ndarray) -> WindowStates:
+        """A new state holding only these streams (in this order; repeats copy a stream)."""
+        index = np.asarray(streams, dtype=np.int64)
+
+        def pick(array: np.ndarray) -> np.ndarray:
+            picked = self._per_stream(array)[:, index]
+            return np.ascontiguousarray(picked.reshape(-1, *array.shape[1:]))
+
+        return WindowStates(
+            hidden=pick(self.hidden),
+            cells=pick(self.cells),
+            att_num=pick(self.att_num),
+            att_den=pick(self.att_den),
+            att_max=pick(self.att_max),
+            phase=self.phase[index].copy(),
+            window=self.window,
+        )
+
+    @classmethod
+    def concat(cls, parts: Sequence[WindowStates]) -> WindowStates:
+        if len(parts) == 1:
+            return parts[0]
+        window = parts[0].window
+
+        def join(name: str) -> np.ndarray:
+            arrays = [part._per_stream(getattr(part, name)) for part in parts]
+            joined = np.concatenate(arrays, axis=1)
+            return joined.reshape(-1, *joined.shape[2:])
+
+        return cls(
+            hidden=join("hidden"),
+            cells=join("cells"),
+            att_num=join("att_num"),
+            att_den=join("att_den"),
+            att_max=join("att_max"),
+            phase=np.concatenate([part.phase for part in parts]),
+            window=window,
+        )
+
+
+# -- the step -------------------------------------------------------------------------------------
+
+
+class Stepper:
+    """Advances window states by one token; reads the full windows' distributions."""
+
+    def __init__(self, network: NetworkArrays) -> None:
+        self.network = network
+
+    def start(self, contexts: Sequence[Sequence[int]]) -> WindowStates:
+        """States for streams continuing these contexts (token ids), textgenrnn's first window."""
+        net = self.network
+        window = net.window
+        padded = np.zeros((len(contexts), window), dtype=np.int64)
+        for row, context in enumerate(contexts):
+            tail = list(context)[-window:]
+            if tail:
+                padded[row, window - len(tail) :] = tail
+        states = WindowStates.zeros(net, len(contexts))
+        for position in range(window):
+            self._feed(states, padded[:, position], windows=position + 1)
+        return states
+
+    def advance(self, states: WindowStates, tokens: np.ndarray) -> None:
+        """Restart each stream's full window, then feed every window the stream's new token."""
+        states.restart(states.full_rows())
+        self._feed(states, tokens, windows=states.window)
+        states.phase = (states.phase + 1) % states.window
+
+    def probabilities(self, states: WindowStates) -> np.ndarray:
+        """(B, classes): each stream's next-token distribution, from its full window."""
+        net = self.network
+        rows = states.full_rows()
+        averaged = states.att_num[rows] / (states.att_den[rows] + _ATTENTION_EPSILON)[:, None]
+        logits = averaged @ net.output_kernel
+        logits += net.output_bias
+        logits -= logits.max(axis=-1, keepdims=True)
+        np.exp(logits, out=logits)
+        logits /= logits.sum(axis=-1, keepdims=True)
+        return logits
+
+    def _feed(self, states: WindowStates, tokens: np.ndarray, *, windows: int) -> None:
+        """Feed one token per stream to the first `windows` windows of every stream."""
+        net = self.network
+        batch = states.batch
+        rows = windows * batch
+        emb_dim, units = net.embedding_dim, net.units
+        hidden = states.hidden[:rows]
+        cells = states.cells[:rows]
+        embedded = net.embedding[tokens]  # (B, E)
+        hidden.reshape(windows, batch, -1)[:, :, :emb_dim] = embedded
+
+        # Layer 1: the input projection is the same for all windows of a stream.
+        projected = embedded @ net.input_kernel
+        projected += net.first_bias
+        gates = hidden[:, emb_dim : emb_dim + units] @ net.recurrent_kernel
+        gates.reshape(windows, batch, -1)[...] += projected
+        _lstm_cell(gates, cells[:, :units], hidden[:, emb_dim : emb_dim + units], units)
+        for layer, (kernel, bias) in enumerate(
+            zip(net.stacked_kernels, net.stacked_biases, strict=True), start=2
+        ):
+            below = emb_dim + (layer - 2) * units
+            gates = hidden[:, below : below + 2 * units] @ kernel
+            gates += bias
+            own = slice(emb_dim + (layer - 1) * units, emb_dim + layer * units)
+            cell = cells[:, (layer - 1) * units : layer * units]
+            _lstm_cell(gates, cell, hidden[:, own], units)
+
+        # Attention: running max-shifted sums of exp(logit) * input and exp(logit).
+        logits = hidden @ net.attention
+        att_max = states.att_max[:rows]
+        new_max = np.maximum(att_max, logits)
+        rescale = np.exp(att_max - new_max)
+        weight = np.exp(logits - new_max)
+        att_den = states.att_den[:rows]
+        att_den *= rescale
+        att_den += weight
+        att_num = states.att_num[:rows]
+        att_num *= rescale[:, None]
+        att_num += hidden * weight[:, None]
+        att_max[...] = new_max
+
+
+def _lstm_cell(gates: np.ndarray, cell: np.ndarray, out: np.ndarray, units: int) -> None:
+    """Keras' LSTM cell on pre-activations laid out i, f, o (halved), c; writes h into `out`."""
+    np.tanh(gates, out=gates)
+    sigmoid = gates[:, : 3 * units]
+    sigmoid *= 0.5
+    sigmoid += 0.5
+    input_gate = gates[:, :units]
+    forget_gate = gates[:, units : 2 * units]
+    output_gate = gates[:, 2 * units : 3 * units]
+    candidate = gates[:, 3 * units :]
+    cell *= forget_gate
+    candidate *= input_gate
+    cell += candidate
+    np.tanh(cell, out=candidate)
+    np.multiply(output_gate, candidate, out=out)
+
+
+# -- drawing ------------------------------------------------------------------------------------
+
+
+def draw_tokens(
+    probabilities: np.ndarray,
+    uniforms: np.ndarray,
+    *,
+    temperature: np.ndarray,
+    top_k: np.ndarray,
+    top_p: np.ndarray,
+) -> np.ndarray:
+    """`sampling.next_tokens` in NumPy: one class per row, by inverse CDF (see its docstring)."""
+    num_classes = probabilities.shape[-1]
+    temperature = temperature.astype(np.float32)
+    greedy = temperature <= 0.0
+    safe_temperature = np.where(greedy, np.float32(1.0), temperature)
+    logits = np.log(probabilities.astype(np.float32) + np.float32(LOG_EPSILON))
+    logits /= safe_temperature[:, None]
+    logits[:, 0] = MASKED_LOGIT
+    keep = np.ones(logits.shape, dtype=bool)
+    filtered = greedy | (top_k > 0) | (top_p < 1.0)
+    for row in np.flatnonzero(filtered):
+        sorted_logits = -np.sort(-logits[row])
+        shifted = np.exp(sorted_logits - sorted_logits[0])
+        sorted_probs = shifted / shifted.sum()
+        mass_before = np.cumsum(sorted_probs) - sorted_probs
+        keep_sorted = mass_before < np.float32(top_p[row])
+        if top_k[row] > 0:
+            keep_sorted[top_k[row] :] = False
+        if greedy[row]:
+            keep_sorted[:] = False
+        keep_sorted[0] = True
+        threshold = sorted_logits[int(keep_sorted.sum()) - 1]
+        keep[row] = logits[row] >= threshold
+    weights = np.exp(logits - logits.max(axis=-1, keepdims=True))
+    weights[~keep] = 0.0
+    cdf = np.cumsum(weights, axis=-1, dtype=np.float32)
+    target = uniforms.astype(np.float32) * cdf[:, -1]
+    position = (cdf <= target[:, None]).sum(axis=-1)
+    class_ids = np.arange(num_classes)
+    last_kept = np.where(keep, class_ids, 0).max(axis=-1)
+    return np.minimum(position, last_kept).astype(np.int64)
+
+
+# -- streams --------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Stream:
+    """One running stream's bookkeeping."""
+
+    request: StreamRequest
+    uniforms: np.ndarray
+    tokens: list[int]
+    line: int = 0
+
+
+class StreamBatch:
+    """Streams stepping together; streams may join between steps (their own context and phase).
+
+    `step()` draws one token for every stream, advances the ones that go on, and returns the
+    streams that finished as (key, StreamOutput). `on_token(key, token_id)` hears every kept
+    token as it is drawn. `drop(keys)` removes streams whose caller has gone away.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.states: WindowStates | None = None
+        self.keys: list[object] = []
+        self.streams: list[_Stream] = []
+
+    def __len__(self) -> int:
+        return len(self.streams)
+
+    def add(self, keyed: Sequence[tuple[object, StreamRequest]]) -> None:
+        if not keyed:
+            return
+        for _, request in keyed:
+            check_seed(request.seed)
+        # Streams continuing the same context share one prefill (a request's candidates do).
+        unique: dict[tuple[int, ...], int] = {}
+        for _, request in keyed:
+            unique.setdefault(tuple(request.context_ids), len(unique))
+        started = self.engine.stepper.start(list(unique))
+        states = started.take([unique[tuple(r.context_ids)] for _, r in keyed])
+        self.states = states if self.states is None else WindowStates.concat([self.states, states])
+        for key, request in keyed:
+            self.keys.append(key)
+            self.streams.append(
+                _Stream(
+                    request=request,
+                    uniforms=stream_uniforms(request.seed, request.controls.max_chars),
+                    tokens=[],
+                )
+            )
+
+    def drop(self, keys: set[object]) -> None:
+        kept = [i for i, key in enumerate(self.keys) if key not in keys]
+        self._keep(kept)
+
+    def _keep(self, kept: list[int]) -> None:
+        if len(kept) == len(self.keys):
+            return
+        self.keys = [self.keys[i] for i in kept]
+        self.streams = [self.streams[i] for i in kept]
+        self.states = self.states.take(kept) if kept and self.states is not None else None
+
+    def step(
+        self, on_token: Callable[[object, int], None] | None = None
+    ) -> list[tuple[object, StreamOutput]]:
+        if self.states is None or not self.streams:
+            return []
+        engine = self.engine
+        probabilities = engine.stepper.probabilities(self.states)
+        count = len(self.streams)
+        uniforms = np.empty(count, dtype=np.float32)
+        temperature = np.empty(count, dtype=np.float32)
+        top_k = np.zeros(count, dtype=np.int64)
+        top_p = np.ones(count, dtype=np.float32)
+        for row, stream in enumerate(self.streams):
+            controls = stream.request.controls
+            uniforms[row] = stream.uniforms[len(stream.tokens)]
+            temperature[row] = controls.temperature[stream.line % len(controls.temperature)]
+            top_k[row] = controls.top_k or 0
+            top_p[row] = 1.0 if controls.top_p is None else controls.top_p
+        drawn = draw_tokens(
+            probabilities, uniforms, temperature=temperature, top_k=top_k, top_p=top_p
+        )
+        finished: list[tuple[object, StreamOutput]] = []
+        going: list[int] = []
+        for row, (key, stream) in enumerate(zip(self.keys, self.streams, strict=True)):
+            token = int(drawn[row])
+            controls = stream.request.controls
+            reason: StopReason | None = None
+            if token == engine.end_id:
+                reason = "end"
+            elif token == engine.newline_id and controls.stop_at == "newline":
+                reason = "newline"
+            else:
+                stream.tokens.append(token)
+                if on_token is not None:
+                    on_token(key, token)
+                if token == engine.newline_id:
+                    stream.line += 1
+                if len(stream.tokens) >= controls.max_chars:
+                    reason = "max_chars"
+            if reason is None:
+                going.append(row)
+            else:
+                finished.append((key, engine.output(stream.request, stream.tokens, reason)))
+        if finished:
+            self._keep(going)
+            drawn = drawn[going]
+        if self.states is not None:
+            engine.stepper.advance(self.states, drawn)
+        return finished
+
+
+# -- the engine -------------------------------------------------------------------------------
+
+
+class Engine:
+    """A sampler over one model; the same interface as `sampling.Sampler` (vocabulary, config,
+    end_id, `generate`, `generate_streams`), but NumPy only. Each call runs in the caller's
+    thread on its own states, so one Engine may serve several threads at once."""
+
+    def __init__(
+        self, *, network: NetworkArrays, vocabulary: Vocabulary, config: ModelConfig
+    ) -> None:
+        if network.num_classes != vocabulary.num_classes:
+            raise SamplingError(
+                f"the model has {network.num_classes} classes but the vocabulary "
+                f"{vocabulary.num_classes}"
+            )
+        self.network = network
+        self.stepper = Stepper(network)
+        self.vocabulary = vocabulary
+        self.config = config
+        self.window_length = config.max_length
+        self.end_id = vocabulary.end_id
+        self.newline_id = vocabulary.token_to_id.get("\n", -1)
+
+    @classmethod
+    def from_files(cls, files: TextgenrnnFiles) -> Engine:
+        """Load a textgenrnn trio (config optional: the pretrained's defaults) with h5py."""
+        config = read_config(files.config) if files.config is not None else ModelConfig()
+        vocabulary = Vocabulary.load(files.vocab, word_level=config.word_level)
+        network = NetworkArrays.from_layers(read_layer_weights(Path(files.weights)), config)
+        if network.num_classes != vocabulary.num_classes:
+            raise WeightsError(
+                f"vocabulary {Path(files.vocab).name} has {vocabulary.size} tokens but the "
+                f"weights are for {network.num_classes - 1}"
+            )
+        return cls(network=network, vocabulary=vocabulary, config=config)
+
+    @classmethod
+    def pretrained(cls) -> Engine:
+        return cls.from_files(pretrained_files())
+
+    @property
+    def compilations(self) -> int:
+        """Nothing is compiled: kept for callers that report the Keras sampler's count."""
+        return 0
+
+    def warm_up(self, *, streams: Sequence[int] = (1,), max_chars: int = 120) -> int:
+        """Touch every code path once (first-call costs of NumPy/BLAS); returns 0 compilations."""
+        controls = SamplingControls(max_chars=min(max_chars, 8))
+        for count in streams:
+            self.generate_streams(
+                [
+                    StreamRequest(context_ids=(self.end_id,), seed=i, controls=controls)
+                    for i in range(count)
+                ]
+            )
+        return 0
+
+    def context_for(self, prefix_ids: tuple[int, ...]) -> tuple[int, ...]:
+        """textgenrnn's starting context: `<s>` then the prefix (no `<s>` for single_text)."""
+        head: tuple[int, ...] = () if self.config.single_text else (self.end_id,)
+        return head + prefix_ids
+
+    def next_probabilities(self, contexts: Sequence[Sequence[int]]) -> np.ndarray:
+        """(B, classes): the next-token distribution after each context (textgenrnn's window)."""
+        return self.stepper.probabilities(self.stepper.start(contexts))
+
+    def output(
+        self, request: StreamRequest, tokens: Sequence[int], reason: StopReason
+    ) -> StreamOutput:
+        ids = tuple(tokens)
+        return StreamOutput(
+            seed=int(request.seed),
+            text=self.vocabulary.decode(ids),
+            token_ids=ids,
+            stop_reason=reason,
+        )
+
+    def generate(
+        self, *, prefix: str = "", seeds: Sequence[int], controls: SamplingControls
+    ) -> GenerationResult:
+        started = time.perf_counter()
+        prepared = prepare_prefix(prefix, self.vocabulary)
+        context = self.context_for(prepared.token_ids)
+        streams = self.generate_streams(
+            [StreamRequest(context_ids=context, seed=seed, controls=controls) for seed in seeds]
+        )
+        return GenerationResult(
+            prefix=prepared, streams=tuple(streams), elapsed_s=time.perf_counter() - started
+        )
+
+    def generate_streams(
+        self,
+        requests: Sequence[StreamRequest],
+        *,
+        on_token: Callable[[object, int], None] | None = None,
+    ) -> list[StreamOutput]:
+        """Run these streams as one batch in this thread; outputs in request order."""
+        if not 1 <= len(requests) <= MAX_STREAMS:
+            raise SamplingError(f"give 1 to {MAX_STREAMS} streams, got {len(requests)}")
+        batch = StreamBatch(self)
+        batch.add(list(enumerate(requests)))
+        outputs: dict[object, StreamOutput] = {}
+        while len(batch):
+            outputs.update(batch.step(on_token))
+        return [outputs[index] for index in range(len(requests))]
