@@ -1,11 +1,16 @@
 """gunicorn settings for `make run` and production (systemd runs the same file).
 
-The model is loaded after the fork, once per worker (TensorFlow is not fork-safe): never --preload.
+The model is loaded after the fork, once per worker (each worker owns the thread that steps its
+batch of streams): never --preload. Workers sample with NumPy; TensorFlow stays out of them.
 """
 
 from __future__ import annotations
 
 import os
+
+# A worker steps its batch on one core; a BLAS pool per worker would only fight the other
+# workers for the cores (and stall whenever one of its threads is descheduled).
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", "2"))
@@ -29,7 +34,7 @@ control_socket = os.environ.get("GUNICORN_CONTROL_SOCKET", os.path.join(_data_di
 
 
 def post_worker_init(worker: object) -> None:
-    """Load and compile the served model in each worker after the fork, before it takes requests.
+    """Load and warm the served model in each worker after the fork, before it takes requests.
 
     A failure here is logged, not fatal: the worker then loads the model on its first request and
     that request answers with the reason if the model still cannot be served.

@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 
 from generator import limits, serving
+
+if TYPE_CHECKING:
+    from generator.ml.lyrics_writer import LineChoice
 
 
 class GenerationError(Exception):
@@ -31,6 +35,14 @@ class GenerationTimeout(GenerationError):
 
 class GenerationUnavailable(GenerationError):
     pass
+
+
+class GenerationBusy(GenerationUnavailable):
+    """The worker's stream queue is full; try again after `retry_after_s`."""
+
+    def __init__(self, message: str, *, retry_after_s: int) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
 
 
 @dataclass(frozen=True)
@@ -61,8 +73,18 @@ def time_limit_s() -> float:
     return float(getattr(settings, "GENERATION_TIME_LIMIT_S", 20.0))
 
 
-def generate_lyrics(*, params: LyricsParams, version_id: int | None = None) -> LyricsResult:
-    """Write lyrics with the served model (the given version, else the active one)."""
+def generate_lyrics(
+    *,
+    params: LyricsParams,
+    version_id: int | None = None,
+    on_line: Callable[[int, str | None], None] | None = None,
+) -> LyricsResult:
+    """Write lyrics with the served model (the given version, else the active one).
+
+    `on_line(index, text)` hears each line as soon as it is chosen (text None: left out); an
+    exception it raises (the page's reader went away) stops the writing and propagates.
+    """
+    from generator.ml.batching import EngineBusy
     from generator.ml.config import MLError
     from generator.ml.lyrics_writer import WritingTimeout, write_lyrics
 
@@ -90,7 +112,10 @@ def generate_lyrics(*, params: LyricsParams, version_id: int | None = None) -> L
             corpus_index=served.line_index,
             max_line_chars=limits.LINE_MAX_CHARS,
             deadline=time.monotonic() + limit,
+            on_line=_line_listener(on_line),
         )
+    except EngineBusy as error:
+        raise GenerationBusy(str(error), retry_after_s=error.retry_after_s) from None
     except WritingTimeout:
         raise GenerationTimeout(
             f"generation took longer than {limit:g} s; ask for fewer lines or candidates"
@@ -108,3 +133,11 @@ def generate_lyrics(*, params: LyricsParams, version_id: int | None = None) -> L
         prefix_notes=written.notes,
         candidates=debug_dict.get("choices", []),
     )
+
+
+def _line_listener(
+    on_line: Callable[[int, str | None], None] | None,
+) -> Callable[[LineChoice], None] | None:
+    if on_line is None:
+        return None
+    return lambda choice: on_line(choice.index, choice.text)

@@ -1,11 +1,15 @@
 """The process-level model cache: each gunicorn worker loads a model once and shares it.
 
 Loaded lazily after the fork (first request, or gunicorn's post_worker_init hook calling `warm`),
-never in AppConfig.ready() (every management command would pay for TensorFlow) and never with
---preload (TensorFlow is not fork-safe). A request costs one indexed query to learn the active
-version's id; when staff activate another version, the next request loads it and later requests
-reuse it, without a restart. With no version active, textgenrnn's pretrained model serves, so a
-fresh install answers at once.
+never in AppConfig.ready() and never with --preload (each worker owns its stepping thread). A
+request costs one indexed query to learn the active version's id; when staff activate another
+version, the next request loads it and later requests reuse it, without a restart. With no
+version active, textgenrnn's pretrained model serves, so a fresh install answers at once.
+
+A model is served by the NumPy engine (generator.ml.engine: weights read with h5py, no
+TensorFlow in the worker) behind the worker's `StreamScheduler`, which batches the streams of
+concurrent requests and bounds them (`RAPLYRICS_ENGINE_MAX_STREAMS`). Only a bidirectional
+model, which cannot be stepped, falls back to the Keras sampler (and so imports TensorFlow).
 """
 
 from __future__ import annotations
@@ -23,8 +27,8 @@ from generator.models import ModelVersion
 
 if TYPE_CHECKING:
     from generator.ml.originality import CorpusLineIndex
-    from generator.ml.sampling import Sampler
-    from generator.ml.weights import LoadedModel, TextgenrnnFiles
+    from generator.ml.streams import StreamSampler
+    from generator.ml.weight_files import TextgenrnnFiles
 
 logger = logging.getLogger(__name__)
 
@@ -45,8 +49,7 @@ class UnknownModelVersion(ModelUnavailable):
 class ServedModel:
     version_id: int | None
     name: str
-    loaded: LoadedModel
-    sampler: Sampler
+    sampler: StreamSampler
     line_index: CorpusLineIndex
 
 
@@ -70,15 +73,15 @@ def served_model(*, version_id: int | None = None) -> ServedModel:
             found = _load(wanted)
             _cache[wanted] = found
             while len(_cache) > CACHED_MODELS:
-                _cache.popitem(last=False)
+                _close(_cache.popitem(last=False)[1])
         else:
             _cache.move_to_end(wanted)
         return found
 
 
 def warm() -> ServedModel:
-    """Load the active model and compile the shapes the default request uses (gunicorn's
-    post_worker_init calls this, so the first visitor does not pay for compilation)."""
+    """Load the active model and run the default request's shapes once (gunicorn's
+    post_worker_init calls this, so the first visitor does not pay for first-call costs)."""
     from generator import limits
 
     served = served_model()
@@ -88,22 +91,28 @@ def warm() -> ServedModel:
 
 def clear_cache() -> None:
     with _lock:
+        for served in _cache.values():
+            _close(served)
         _cache.clear()
+
+
+def _close(served: ServedModel) -> None:
+    """A scheduler left behind finishes its jobs, then its thread ends."""
+    close = getattr(served.sampler, "close", None)
+    if close is not None:
+        close()
 
 
 def _load(version_id: int | None) -> ServedModel:
     from generator.ml.originality import CorpusLineIndex
-    from generator.ml.sampling import Sampler
-    from generator.ml.weights import load_pretrained, load_textgenrnn
+    from generator.ml.weight_files import pretrained_files
 
     if version_id is None:
-        loaded = load_pretrained()
         logger.info("serving %s", PRETRAINED_NAME)
         return ServedModel(
             version_id=None,
             name=PRETRAINED_NAME,
-            loaded=loaded,
-            sampler=Sampler(model=loaded.model, vocabulary=loaded.vocabulary, config=loaded.config),
+            sampler=sampler_for(pretrained_files()),
             line_index=CorpusLineIndex.from_texts([]),
         )
     try:
@@ -111,15 +120,32 @@ def _load(version_id: int | None) -> ServedModel:
     except ModelVersion.DoesNotExist:
         raise UnknownModelVersion(f"there is no model version {version_id}") from None
     files, index_path = fetch_model_files(version)
-    loaded = load_textgenrnn(files)
+    sampler = sampler_for(files)
     line_index = CorpusLineIndex.load(index_path) if index_path else CorpusLineIndex.from_texts([])
     logger.info("serving model version %s (%s)", version.pk, version.name)
     return ServedModel(
-        version_id=version.pk,
-        name=version.name,
-        loaded=loaded,
-        sampler=Sampler(model=loaded.model, vocabulary=loaded.vocabulary, config=loaded.config),
-        line_index=line_index,
+        version_id=version.pk, name=version.name, sampler=sampler, line_index=line_index
+    )
+
+
+def sampler_for(files: TextgenrnnFiles) -> StreamSampler:
+    """The worker's batching NumPy sampler for a model; the Keras one for a bidirectional model."""
+    from generator.ml.batching import StreamScheduler
+    from generator.ml.engine import Engine, EngineError
+
+    try:
+        engine = Engine.from_files(files)
+    except EngineError as error:
+        from generator.ml.sampling import Sampler
+        from generator.ml.weights import load_textgenrnn
+
+        logger.info("%s: using the Keras sampler", error)
+        loaded = load_textgenrnn(files)
+        return Sampler(model=loaded.model, vocabulary=loaded.vocabulary, config=loaded.config)
+    return StreamScheduler(
+        engine,
+        max_streams=int(getattr(settings, "ENGINE_MAX_STREAMS", 64)),
+        retry_after_s=int(getattr(settings, "ENGINE_RETRY_AFTER_S", 2)),
     )
 
 
@@ -138,7 +164,7 @@ def fetch_model_files(version: ModelVersion) -> tuple[TextgenrnnFiles, Path | No
     """
     from generator.artifacts import ArtifactStoreError, store_from_settings
     from generator.artifacts.files import digest_file
-    from generator.ml.weights import TextgenrnnFiles
+    from generator.ml.weight_files import TextgenrnnFiles
 
     folder = model_cache_dir(version)
     store = store_from_settings(settings)

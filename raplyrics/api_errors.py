@@ -1,7 +1,8 @@
 """One error shape for the whole API: `{"error": "<one readable line>", "fields": {...}}`.
 
 `error` is always present and says what to do; `fields` maps a request field to its messages when
-the problem is one of validation. Throttled requests also carry `retry_after` (seconds).
+the problem is one of validation. Throttled requests, and requests a busy worker turns away
+(503), also carry `retry_after` (seconds) and a `Retry-After` header.
 """
 
 from __future__ import annotations
@@ -17,6 +18,14 @@ class ServiceUnavailable(exceptions.APIException):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     default_detail = "The service is busy; try again in a moment."
     default_code = "unavailable"
+
+
+class ServiceBusy(ServiceUnavailable):
+    """503 with `Retry-After` (DRF sets the header from `wait`) and `retry_after` in the body."""
+
+    def __init__(self, detail: str, *, retry_after_s: int) -> None:
+        super().__init__(detail)
+        self.wait = retry_after_s
 
 
 def _flatten(detail: Any) -> list[str]:
@@ -47,5 +56,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         body = {"error": f"Too many requests; try again {when}.", "retry_after": wait}
     else:
         body = {"error": " ".join(_flatten(getattr(exc, "detail", str(exc))))}
+        if isinstance(exc, ServiceBusy):
+            body["retry_after"] = exc.wait
     response.data = body
     return response

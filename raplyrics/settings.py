@@ -182,6 +182,9 @@ SPECTACULAR_SETTINGS = {
 
 # A hard limit per generation request: past it the API answers 503 and the worker moves on.
 GENERATION_TIME_LIMIT_S = env_int("RAPLYRICS_GENERATION_TIME_LIMIT_S", 20, minimum=1)
+# Streams (candidate lines) one worker runs or queues at once; past it a request gets 503.
+ENGINE_MAX_STREAMS = env_int("RAPLYRICS_ENGINE_MAX_STREAMS", 64, minimum=1)
+ENGINE_RETRY_AFTER_S = env_int("RAPLYRICS_ENGINE_RETRY_AFTER_S", 2, minimum=1)
 
 # Without a broker, a run started from the admin trains in a `manage.py train` process of its
 # own (True), not inside the web request (False: the tests, which call tasks in-process).

@@ -20,7 +20,7 @@ from generator.api.serializers import (
     ModelListOutput,
 )
 from generator.api.throttling import GenerateRateThrottle
-from raplyrics.api_errors import ServiceUnavailable
+from raplyrics.api_errors import ServiceBusy, ServiceUnavailable
 
 
 def _run(params: generation.LyricsParams, *, version_id: int | None) -> generation.LyricsResult:
@@ -30,6 +30,8 @@ def _run(params: generation.LyricsParams, *, version_id: int | None) -> generati
         raise exceptions.ValidationError({"model": [str(error)]}) from None
     except generation.GenerationTimeout as error:
         raise ServiceUnavailable(str(error)) from None
+    except generation.GenerationBusy as error:
+        raise ServiceBusy(str(error), retry_after_s=error.retry_after_s) from None
     except generation.GenerationUnavailable as error:
         raise ServiceUnavailable(str(error)) from None
 

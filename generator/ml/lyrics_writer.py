@@ -37,7 +37,7 @@ import hashlib
 import re
 import secrets
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, replace
 from functools import lru_cache
 from typing import Any
@@ -47,14 +47,14 @@ import pronouncing
 from generator.ml.config import MLError
 from generator.ml.originality import CorpusLineIndex, normalise_line
 from generator.ml.rhyme import RhymeMethod, line_rhyme
-from generator.ml.sampling import (
+from generator.ml.streams import (
     MAX_SEED,
     PrefixFix,
     PreparedPrefix,
-    Sampler,
     SamplingControls,
     StopReason,
     StreamRequest,
+    StreamSampler,
     prepare_prefix,
 )
 from generator.ml.tidy import tidy_line
@@ -282,7 +282,7 @@ def _merge_fixes(prepared: Sequence[PreparedPrefix]) -> tuple[PrefixFix, ...]:
 
 def write_lyrics(
     *,
-    sampler: Sampler,
+    sampler: StreamSampler,
     prefix: str = "",
     lines: int = 5,
     temperature: float | Sequence[float] = DEFAULT_TEMPERATURES,
@@ -295,12 +295,15 @@ def write_lyrics(
     max_line_chars: int = DEFAULT_MAX_LINE_CHARS,
     rounds: int = 3,
     deadline: float | None = None,
+    on_line: Callable[[LineChoice], None] | None = None,
 ) -> LyricsResult:
     """Write `lines` lines continuing `prefix`, each the best of `candidates` (module docstring).
 
     `deadline` is a `time.monotonic()` instant: the writer checks it before each batch of
     candidates (one compiled call, bounded by `max_line_chars`) and raises `WritingTimeout` once
     it has passed, so a caller's time limit holds without killing a thread mid-computation.
+    `on_line` hears each line's choice as soon as it is made (the page shows line 1 while the
+    next lines are written); an exception it raises stops the writing there.
     """
     started = time.perf_counter()
     _check_request(lines, candidates, rounds, seed)
@@ -391,10 +394,14 @@ def write_lyrics(
                 f"line {line_number + 1} left out: all {len(scored)} candidates were rejected"
             )
             choices.append(LineChoice(index=line_number, text=None, candidates=tuple(scored)))
+            if on_line is not None:
+                on_line(choices[-1])
             continue
         scored = [replace(s, chosen=True) if s is chosen else s for s in scored]
         verse.append(chosen.text)
         choices.append(LineChoice(index=line_number, text=chosen.text, candidates=tuple(scored)))
+        if on_line is not None:
+            on_line(choices[-1])
         context += [*chosen_ids, separator_id]
         head = ""
 

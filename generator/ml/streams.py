@@ -13,11 +13,11 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, Protocol
 
 import numpy as np
 
-from generator.ml.config import MLError
+from generator.ml.config import MLError, ModelConfig
 from generator.ml.vocab import END_TOKEN, Vocabulary
 
 StopAt = Literal["end", "newline"]
@@ -228,3 +228,14 @@ def stream_uniforms(seed: int, length: int) -> np.ndarray:
     """The stream's uniforms: draw t picks its t-th token (the first `length` of one sequence,
     so a stream's tokens do not depend on how many the batch asks for)."""
     return np.random.default_rng(int(seed)).random(length).astype(np.float32)
+
+
+class StreamSampler(Protocol):
+    """What the lyrics writer needs of a sampler: the Keras `Sampler`, the NumPy `Engine` and
+    a worker's `StreamScheduler` all fit."""
+
+    vocabulary: Vocabulary
+    config: ModelConfig
+    end_id: int
+
+    def generate_streams(self, requests: Sequence[StreamRequest]) -> list[StreamOutput]: ...

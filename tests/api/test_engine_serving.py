@@ -1,0 +1,95 @@
+"""The web worker's engine: NumPy only (no TensorFlow), bounded, and one error shape when full."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.test import Client, override_settings
+
+from generator import serving
+from generator.ml.batching import StreamScheduler
+from generator.ml.streams import SamplingControls, StreamRequest
+
+REPO = Path(__file__).resolve().parents[2]
+WORKER_MEMORY_LIMIT_MIB = 400
+
+# Runs in a fresh interpreter: Django, the URLconf, the API view, the served model, a request.
+_WORKER_SCRIPT = r"""
+import json, os, resource, sys
+import django
+django.setup()
+from django.core.management import call_command
+call_command("migrate", verbosity=0)
+import raplyrics.wsgi
+from django.test import Client
+body = {"prefix": "Out the window", "lines": 2, "candidates": 4, "seed": 3}
+response = Client().post("/api/generate", json.dumps(body), content_type="application/json")
+heavy = sorted({m.split(".")[0] for m in sys.modules} & {"tensorflow", "keras", "jax", "torch"})
+print(json.dumps({
+    "status": response.status_code,
+    "lines": response.json().get("lines"),
+    "heavy_modules": heavy,
+    "max_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+}))
+"""
+
+
+def test_a_worker_generates_without_tensorflow_in_little_memory(tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "raplyrics.settings",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "RAPLYRICS_DATA_DIR": str(tmp_path),
+        "ARTIFACTS_DIR": str(tmp_path / "artifacts"),
+    }
+    completed = subprocess.run(
+        [sys.executable, "-c", _WORKER_SCRIPT],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    report = json.loads(completed.stdout.strip().splitlines()[-1])
+    assert report["status"] == 200
+    assert len(report["lines"]) == 2
+    assert report["heavy_modules"] == []
+    assert report["max_rss_mib"] < WORKER_MEMORY_LIMIT_MIB
+
+
+@pytest.mark.django_db
+@override_settings(ENGINE_MAX_STREAMS=6, ENGINE_RETRY_AFTER_S=4)
+def test_a_busy_worker_answers_503_with_retry_after_in_the_one_error_shape(
+    client: Client,
+) -> None:
+    scheduler = serving.served_model().sampler
+    assert isinstance(scheduler, StreamScheduler)
+    # Another request's streams fill the worker: greedy from this prefix never draws `<s>`.
+    context = scheduler.context_for(tuple(scheduler.vocabulary.encode("Never stop")))
+    controls = SamplingControls(temperature=(0.0,), max_chars=2048)
+    busy = scheduler.submit(
+        [StreamRequest(context_ids=context, seed=i, controls=controls) for i in range(4)]
+    )
+    try:
+        response = client.post(
+            "/api/generate",
+            {"prefix": "Wait", "lines": 1, "candidates": 4},
+            content_type="application/json",
+        )
+    finally:
+        busy.cancel()
+    assert response.status_code == 503
+    assert response["Retry-After"] == "4"
+    body = response.json()
+    assert set(body) == {"error", "retry_after"}
+    assert body["retry_after"] == 4
+    assert "limit is 6" in body["error"]
+    busy.wait_done(timeout=10)
+    assert client.post("/apiUS", {"input": "Wait"}).status_code == 200
