@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import http.client
 import json
 import os
 import shutil
@@ -9,6 +11,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,6 +31,13 @@ def _free_port() -> int:
 
 @pytest.fixture
 def live_gunicorn(tmp_path: Path) -> Iterator[str]:
+    with running_gunicorn(tmp_path, workers=1) as (base, _):
+        yield base
+
+
+@contextlib.contextmanager
+def running_gunicorn(tmp_path: Path, *, workers: int) -> Iterator[tuple[str, subprocess.Popen]]:
+    """gunicorn with the project's config on a free port; yields its URL and master process."""
     port = _free_port()
     env = {
         **os.environ,
@@ -36,7 +46,7 @@ def live_gunicorn(tmp_path: Path) -> Iterator[str]:
         "RAPLYRICS_DATA_DIR": str(tmp_path),
         "ARTIFACTS_DIR": str(tmp_path / "artifacts"),
         "GUNICORN_BIND": f"127.0.0.1:{port}",
-        "GUNICORN_WORKERS": "1",
+        "GUNICORN_WORKERS": str(workers),
         "CELERY_TASK_ALWAYS_EAGER": "1",
     }
     env.pop("CELERY_BROKER_URL", None)
@@ -60,15 +70,15 @@ def live_gunicorn(tmp_path: Path) -> Iterator[str]:
     try:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
-            # Ready means the worker has warmed the model (post_worker_init) and answers.
-            if "worker ready" in (tmp_path / "gunicorn.log").read_text():
+            # Ready means every worker has warmed the model (post_worker_init) and answers.
+            if (tmp_path / "gunicorn.log").read_text().count("worker ready") >= workers:
                 break
             assert server.poll() is None, (tmp_path / "gunicorn.log").read_text()[-3000:]
             time.sleep(0.5)
         else:
             pytest.fail("gunicorn did not become ready in 120 s")
         assert requests.get(f"{base}/healthz", timeout=10).json() == {"status": "ok"}
-        yield base
+        yield base, server
     finally:
         server.send_signal(signal.SIGTERM)
         try:
@@ -94,3 +104,67 @@ def test_gunicorn_answers_curl_with_lyrics(live_gunicorn: str) -> None:
     legacy = requests.post(f"{live_gunicorn}/apiUS", data={"input": "Hey"}, timeout=60)
     assert legacy.status_code == 200
     assert legacy.json()["output"].lower().startswith("hey")
+
+
+def _worker_pids(master: subprocess.Popen) -> list[int]:
+    children = Path(f"/proc/{master.pid}/task/{master.pid}/children").read_text().split()
+    return [int(pid) for pid in children]
+
+
+def _client_ports_of(pid: int, server_port: int) -> set[int]:
+    """The client ports of the connections a worker process holds (from /proc)."""
+    inodes = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        with contextlib.suppress(OSError):
+            target = os.readlink(fd)
+            if target.startswith("socket:["):
+                inodes.add(target[8:-1])
+    ports = set()
+    for row in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = row.split()
+        local_port = int(fields[1].split(":")[1], 16)
+        remote_port = int(fields[2].split(":")[1], 16)
+        if fields[9] in inodes and local_port == server_port:
+            ports.add(remote_port)
+    return ports
+
+
+def test_a_worker_killed_mid_batch_fails_only_its_own_requests(tmp_path: Path) -> None:
+    with running_gunicorn(tmp_path, workers=2) as (base, master):
+        port = int(base.rsplit(":", 1)[1])
+        body = json.dumps({"prefix": "Keep going", "lines": 16, "candidates": 16, "seed": 1})
+        connections = []
+        for _ in range(4):
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+            connection.connect()
+            connections.append(connection)
+        outcomes: dict[int, object] = {}
+
+        def send(connection: http.client.HTTPConnection) -> None:
+            client_port = connection.sock.getsockname()[1]
+            try:
+                connection.request(
+                    "POST", "/api/generate", body, {"Content-Type": "application/json"}
+                )
+                outcomes[client_port] = connection.getresponse().status
+            except (ConnectionError, http.client.HTTPException) as error:
+                outcomes[client_port] = error
+
+        threads = [threading.Thread(target=send, args=(c,)) for c in connections]
+        for thread in threads:
+            thread.start()
+        time.sleep(1.0)  # the requests are being written (16 lines of 16 candidates)
+        owners = {pid: _client_ports_of(pid, port) for pid in _worker_pids(master)}
+        victim = max(owners, key=lambda pid: len(owners[pid]))
+        assert owners[victim], "no worker holds a request yet"
+        os.kill(victim, signal.SIGKILL)
+        for thread in threads:
+            thread.join(timeout=120)
+
+        for client_port, outcome in outcomes.items():
+            if client_port in owners[victim]:
+                assert isinstance(outcome, Exception), outcome
+            else:
+                assert outcome == 200, outcome
+        after = requests.post(f"{base}/api/generate", json={"lines": 1, "seed": 2}, timeout=60)
+        assert after.status_code == 200
