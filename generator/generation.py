@@ -7,18 +7,17 @@ limit, and shapes the result.
 
 from __future__ import annotations
 
+import queue
 import random
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.conf import settings
 
 from generator import limits, serving
-
-if TYPE_CHECKING:
-    from generator.ml.lyrics_writer import LineChoice
 
 
 class GenerationError(Exception):
@@ -77,12 +76,12 @@ def generate_lyrics(
     *,
     params: LyricsParams,
     version_id: int | None = None,
-    on_line: Callable[[int, str | None], None] | None = None,
+    on_lines: Callable[[tuple[str, ...]], None] | None = None,
 ) -> LyricsResult:
     """Write lyrics with the served model (the given version, else the active one).
 
-    `on_line(index, text)` hears each line as soon as it is chosen (text None: left out); an
-    exception it raises (the page's reader went away) stops the writing and propagates.
+    `on_lines(lines)` hears the verse's lines so far each time a line is chosen; an exception
+    it raises (the page's reader went away) stops the writing and propagates.
     """
     from generator.ml.batching import EngineBusy
     from generator.ml.config import MLError
@@ -112,7 +111,7 @@ def generate_lyrics(
             corpus_index=served.line_index,
             max_line_chars=limits.LINE_MAX_CHARS,
             deadline=time.monotonic() + limit,
-            on_line=_line_listener(on_line),
+            on_line=None if on_lines is None else lambda _, verse: on_lines(verse),
         )
     except EngineBusy as error:
         raise GenerationBusy(str(error), retry_after_s=error.retry_after_s) from None
@@ -135,9 +134,56 @@ def generate_lyrics(
     )
 
 
-def _line_listener(
-    on_line: Callable[[int, str | None], None] | None,
-) -> Callable[[LineChoice], None] | None:
-    if on_line is None:
-        return None
-    return lambda choice: on_line(choice.index, choice.text)
+class StreamClosed(GenerationError):
+    """The reader of a streamed generation went away."""
+
+
+_END = object()
+
+
+def stream_lyrics(
+    *, params: LyricsParams, version_id: int | None = None
+) -> Iterator[tuple[str, Any]]:
+    """`generate_lyrics` as events: ("lines", verse so far) each time a line is chosen, then
+    ("done", LyricsResult) or ("error", GenerationError).
+
+    The model is resolved first, so an unknown or unavailable model raises before any event.
+    The writing runs in a thread of its own; closing the iterator (the client went away) stops
+    it when the line being written is chosen.
+    """
+    try:
+        serving.served_model(version_id=version_id)
+    except serving.UnknownModelVersion as error:
+        raise UnknownModel(str(error)) from None
+    except serving.ModelUnavailable as error:
+        raise GenerationUnavailable(str(error)) from None
+    events: queue.SimpleQueue[Any] = queue.SimpleQueue()
+    closed = threading.Event()
+
+    def on_lines(lines: tuple[str, ...]) -> None:
+        if closed.is_set():
+            raise StreamClosed("the reader went away")
+        events.put(("lines", lines))
+
+    def write() -> None:
+        from django.db import connections
+
+        try:
+            result = generate_lyrics(params=params, version_id=version_id, on_lines=on_lines)
+            events.put(("done", result))
+        except StreamClosed:
+            pass
+        except GenerationError as error:
+            events.put(("error", error))
+        except Exception as error:  # a bug must still end the stream, never hang it
+            events.put(("error", GenerationUnavailable(f"generation failed: {error}")))
+        finally:
+            connections.close_all()
+            events.put(_END)
+
+    threading.Thread(target=write, name="raplyrics-stream", daemon=True).start()
+    try:
+        while (event := events.get()) is not _END:
+            yield event
+    finally:
+        closed.set()

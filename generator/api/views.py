@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from django.http import StreamingHttpResponse
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import extend_schema
@@ -36,6 +42,33 @@ def _run(params: generation.LyricsParams, *, version_id: int | None) -> generati
         raise ServiceUnavailable(str(error)) from None
 
 
+def _params(values: dict[str, Any]) -> generation.LyricsParams:
+    return generation.LyricsParams(
+        prefix=values["prefix"],
+        lines=values["lines"],
+        temperatures=values["temperature"],
+        top_k=values["top_k"] or None,
+        top_p=values["top_p"] if values["top_p"] < 1.0 else None,
+        candidates=values["candidates"],
+        seed=values.get("seed"),
+        debug=values["debug"],
+    )
+
+
+def _body(result: generation.LyricsResult, *, debug: bool) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "lyrics": result.lyrics,
+        "lines": list(result.lines),
+        "model": {"id": result.model_id, "name": result.model_name},
+        "seed": result.seed,
+        "elapsed_ms": result.elapsed_ms,
+        "prefix_notes": list(result.prefix_notes),
+    }
+    if debug:
+        body["candidates"] = result.candidates
+    return body
+
+
 class GenerateView(APIView):
     throttle_classes = [GenerateRateThrottle]
     parser_classes = [JSONParser]
@@ -44,29 +77,70 @@ class GenerateView(APIView):
     def post(self, request: Request) -> Response:
         data = GenerateInput(data=request.data)
         data.is_valid(raise_exception=True)
-        values = data.validated_data
-        params = generation.LyricsParams(
-            prefix=values["prefix"],
-            lines=values["lines"],
-            temperatures=values["temperature"],
-            top_k=values["top_k"] or None,
-            top_p=values["top_p"] if values["top_p"] < 1.0 else None,
-            candidates=values["candidates"],
-            seed=values.get("seed"),
-            debug=values["debug"],
+        params = _params(data.validated_data)
+        result = _run(params, version_id=data.validated_data.get("model"))
+        return Response(_body(result, debug=params.debug))
+
+
+class GenerateStreamView(APIView):
+    """The same request as /api/generate, answered line by line as newline-delimited JSON.
+
+    Each line of the body is one JSON object: `{"lines": [...]}` (the verse so far) each time a
+    line is chosen, then `{"done": <the /api/generate body>}`, or `{"error": "...", "status":
+    503}` if the writing fails midway. Refusals before the writing starts (bad input, unknown
+    model, throttling) are the usual 4xx/5xx JSON in the one error shape. A client that goes
+    away stops the writing.
+    """
+
+    throttle_classes = [GenerateRateThrottle]
+    parser_classes = [JSONParser]
+
+    @extend_schema(request=GenerateInput, responses={200: None}, operation_id="generate_stream")
+    def post(self, request: Request) -> StreamingHttpResponse:
+        data = GenerateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        params = _params(data.validated_data)
+        try:
+            events = generation.stream_lyrics(
+                params=params, version_id=data.validated_data.get("model")
+            )
+            first = next(events)
+        except generation.UnknownModel as error:
+            raise exceptions.ValidationError({"model": [str(error)]}) from None
+        except generation.GenerationUnavailable as error:
+            raise ServiceUnavailable(str(error)) from None
+        if first[0] == "error":
+            events.close()
+            _raise_for(first[1])
+        response = StreamingHttpResponse(
+            _ndjson(first, events, debug=params.debug), content_type="application/x-ndjson"
         )
-        result = _run(params, version_id=values.get("model"))
-        body = {
-            "lyrics": result.lyrics,
-            "lines": list(result.lines),
-            "model": {"id": result.model_id, "name": result.model_name},
-            "seed": result.seed,
-            "elapsed_ms": result.elapsed_ms,
-            "prefix_notes": list(result.prefix_notes),
-        }
-        if params.debug:
-            body["candidates"] = result.candidates
-        return Response(body)
+        # Proxies and browsers must pass each line on as it comes, never hold the body back.
+        response["Cache-Control"] = "no-cache, no-transform"
+        response["X-Accel-Buffering"] = "no"
+        return response
+
+
+def _raise_for(error: generation.GenerationError) -> None:
+    if isinstance(error, generation.GenerationBusy):
+        raise ServiceBusy(str(error), retry_after_s=error.retry_after_s)
+    raise ServiceUnavailable(str(error))
+
+
+def _ndjson(
+    first: tuple[str, Any], events: Iterator[tuple[str, Any]], *, debug: bool
+) -> Iterator[bytes]:
+    try:
+        for kind, value in itertools.chain([first], events):
+            if kind == "lines":
+                event: dict[str, Any] = {"lines": list(value)}
+            elif kind == "done":
+                event = {"done": _body(value, debug=debug)}
+            else:
+                event = {"error": str(value), "status": 503}
+            yield json.dumps(event).encode() + b"\n"
+    finally:
+        events.close()  # the client went away (the server closed us): stop the writing
 
 
 @method_decorator(csrf_exempt, name="dispatch")

@@ -295,15 +295,16 @@ def write_lyrics(
     max_line_chars: int = DEFAULT_MAX_LINE_CHARS,
     rounds: int = 3,
     deadline: float | None = None,
-    on_line: Callable[[LineChoice], None] | None = None,
+    on_line: Callable[[LineChoice, tuple[str, ...]], None] | None = None,
 ) -> LyricsResult:
     """Write `lines` lines continuing `prefix`, each the best of `candidates` (module docstring).
 
     `deadline` is a `time.monotonic()` instant: the writer checks it before each batch of
     candidates (one compiled call, bounded by `max_line_chars`) and raises `WritingTimeout` once
     it has passed, so a caller's time limit holds without killing a thread mid-computation.
-    `on_line` hears each line's choice as soon as it is made (the page shows line 1 while the
-    next lines are written); an exception it raises stops the writing there.
+    `on_line(choice, verse_so_far)` hears each line's choice as soon as it is made, with the
+    verse's lines so far (the page shows line 1 while the next are written); an exception it
+    raises stops the writing there.
     """
     started = time.perf_counter()
     _check_request(lines, candidates, rounds, seed)
@@ -395,13 +396,13 @@ def write_lyrics(
             )
             choices.append(LineChoice(index=line_number, text=None, candidates=tuple(scored)))
             if on_line is not None:
-                on_line(choices[-1])
+                on_line(choices[-1], tuple(verse))
             continue
         scored = [replace(s, chosen=True) if s is chosen else s for s in scored]
         verse.append(chosen.text)
         choices.append(LineChoice(index=line_number, text=chosen.text, candidates=tuple(scored)))
         if on_line is not None:
-            on_line(choices[-1])
+            on_line(choices[-1], tuple(verse))
         context += [*chosen_ids, separator_id]
         head = ""
 

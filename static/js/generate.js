@@ -6,6 +6,8 @@
 // - The API URL is relative to the page ("api/generate"), so the site works at / and behind a
 //   proxy path such as /some/prefix/.
 // - No inline styles or handlers: the production Content-Security-Policy forbids them.
+// - The verse is asked of the streaming endpoint (data-stream-action, newline-delimited JSON):
+//   each line shows as soon as it is chosen; the last event carries /api/generate's answer.
 
 const HISTORY_KEY = "raplyrics.history.v1";
 const HISTORY_LIMIT = 10;
@@ -48,7 +50,7 @@ const clearHistoryButton = document.getElementById("clear-history");
 const prefixMax = Number(form.dataset.prefixMax) || prefixInput.maxLength;
 // Resolved against the page as a folder, so /some/prefix and /some/prefix/ both post to
 // /some/prefix/api/generate.
-const apiUrl = new URL(form.getAttribute("action"), pageFolder()).href;
+const apiUrl = new URL(form.dataset.streamAction || form.getAttribute("action"), pageFolder()).href;
 
 let busy = false;
 let waitTimer = null;
@@ -248,20 +250,24 @@ function setLoading(loading) {
   setControlsEnabled(!loading && waitTimer === null);
 }
 
-async function postGenerate(body) {
+async function postGenerate(body, onLines) {
   let response;
   try {
     response = await fetch(apiUrl, {
       method: "POST",
       credentials: "same-origin",
       headers: {
-        Accept: "application/json",
+        Accept: "application/x-ndjson, application/json",
         "Content-Type": "application/json",
         "X-CSRFToken": csrfToken(),
       },
       body: JSON.stringify(body),
       signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
     });
+    const type = response.headers.get("Content-Type") || "";
+    if (response.ok && type.startsWith("application/x-ndjson")) {
+      return await readStream(response, onLines);
+    }
   } catch (error) {
     const timedOut = error && (error.name === "TimeoutError" || error.name === "AbortError");
     return { kind: timedOut ? "timeout" : "network" };
@@ -273,6 +279,30 @@ async function postGenerate(body) {
     data = null;
   }
   return { kind: "response", response, data };
+}
+
+// One JSON object per line: {"lines": [...]} as the verse grows, then {"done": {...}} or
+// {"error": "..."}. A body that ends without either is a broken connection.
+async function readStream(response, onLines) {
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let buffered = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    buffered += decoder.decode(value || new Uint8Array(), { stream: !done });
+    let newline = buffered.indexOf("\n");
+    while (newline >= 0) {
+      const line = buffered.slice(0, newline).trim();
+      buffered = buffered.slice(newline + 1);
+      newline = buffered.indexOf("\n");
+      if (!line) continue;
+      const event = JSON.parse(line);
+      if (Array.isArray(event.lines)) onLines(event.lines.map(String));
+      else if (event.done) return { kind: "response", response, data: event.done };
+      else if (typeof event.error === "string") return { kind: "stream-error", message: event.error };
+    }
+    if (done) return { kind: "network" };
+  }
 }
 
 function retryAfterSeconds(response, data) {
@@ -287,6 +317,10 @@ function handleFailure(outcome) {
       "Couldn't reach the server.",
       "Check your connection, then try again.",
     );
+    return;
+  }
+  if (outcome.kind === "stream-error") {
+    showMessage("The generator stopped midway.", outcome.message);
     return;
   }
   if (outcome.kind === "timeout") {
@@ -340,7 +374,7 @@ async function generate({ freshSeed = false } = {}) {
   const body = readRequest({ freshSeed });
   setLoading(true);
   announce("Writing your verse…");
-  const outcome = await postGenerate(body);
+  const outcome = await postGenerate(body, (lines) => showProgress(body, lines));
   setLoading(false);
 
   if (outcome.kind === "response" && outcome.response.ok && outcome.data) {
@@ -393,6 +427,19 @@ function lineNode(line, index, prefix) {
   }
   item.append(text);
   return item;
+}
+
+// Lines chosen so far, shown while the next ones are written (meta and notes come at the end).
+function showProgress(body, lines) {
+  lyricsList.replaceChildren(...lines.map((line, i) => lineNode(line, i, body.prefix)));
+  result.classList.remove("is-stale");
+  resultMeta.textContent = "Writing…";
+  resultNotes.hidden = true;
+  keepSeedButton.hidden = true;
+  if (result.hidden) {
+    result.hidden = false;
+    revealIfBelowTheFold(result);
+  }
 }
 
 function showResult(entry) {

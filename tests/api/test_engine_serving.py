@@ -20,7 +20,7 @@ WORKER_MEMORY_LIMIT_MIB = 400
 
 # Runs in a fresh interpreter: Django, the URLconf, the API view, the served model, a request.
 _WORKER_SCRIPT = r"""
-import json, os, resource, sys
+import json, os, sys
 import django
 django.setup()
 from django.core.management import call_command
@@ -34,7 +34,9 @@ print(json.dumps({
     "status": response.status_code,
     "lines": response.json().get("lines"),
     "heavy_modules": heavy,
-    "max_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    # VmHWM: this process's peak RSS (getrusage's ru_maxrss would include the forking parent's).
+    "max_rss_mib": [int(row.split()[1]) for row in open("/proc/self/status")
+                    if row.startswith("VmHWM:")][0] / 1024,
 }))
 """
 

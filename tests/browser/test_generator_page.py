@@ -5,6 +5,7 @@ Requests ask for one or two lines and a single take per line so each generation 
 
 from __future__ import annotations
 
+import json
 from urllib.parse import urlsplit
 
 import pytest
@@ -87,9 +88,9 @@ def test_the_xss_prefix_shows_as_text_and_runs_nothing(visit: Visit) -> None:
     visit.open()
     page = visit.page
     _set_options(page, lines="2")
-    with page.expect_response("**/api/generate", timeout=GENERATION_TIMEOUT_MS) as answer:
+    with page.expect_response("**/api/generate/stream", timeout=GENERATION_TIMEOUT_MS) as answer:
         _write(page, XSS_PREFIX)
-    served_lines = answer.value.json()["lines"]
+    served_lines = json.loads(answer.value.text().strip().splitlines()[-1])["done"]["lines"]
     assert "onerror" in served_lines[0]
     shown = _wait_for_lyrics(page, 2)
 
@@ -162,13 +163,13 @@ def test_behind_a_proxy_path_the_page_posts_to_the_api_under_that_path(visit: Vi
     _set_options(page, lines="1")
     _write(page, "far from home")
     _wait_for_lyrics(page, 1)
-    assert f"{mount}/api/generate" in proxied
+    assert f"{mount}/api/generate/stream" in proxied
 
 
 def test_a_network_failure_says_the_server_could_not_be_reached(visit: Visit) -> None:
     visit.open()
     page = visit.page
-    page.route("**/api/generate", lambda route: route.abort("internetdisconnected"))
+    page.route("**/api/generate/stream", lambda route: route.abort("internetdisconnected"))
     _write(page, "offline")
     expect(page.locator("#form-message")).to_contain_text("Couldn't reach the server.")
     expect(page.locator("#generate-button")).to_be_enabled()
@@ -216,4 +217,32 @@ def test_the_page_runs_under_the_production_content_security_policy(visit: Visit
     page.keyboard.press("End")
     expect(page.locator("#temperature-value")).to_contain_text("wild")
     assert [error for error in visit.console_errors if "Content Security Policy" in error] == []
+    assert visit.console_errors == []
+
+
+# Records, in the page, when each count of shown lines first appeared.
+_WATCH_LINES = """() => {
+  window.lineCounts = [];
+  const list = document.getElementById("lyrics");
+  new MutationObserver(() => {
+    window.lineCounts.push([list.children.length, performance.now()]);
+  }).observe(list, { childList: true });
+}"""
+
+
+def test_line_one_shows_while_the_later_lines_are_written(visit: Visit) -> None:
+    visit.open()
+    page = visit.page
+    page.evaluate(_WATCH_LINES)
+    _set_options(page, lines="6", candidates="4")
+    _write(page, "city lights")
+    _wait_for_lyrics(page, 6)
+    expect(page.locator("#generate-button")).to_be_enabled()
+
+    counts = page.evaluate("window.lineCounts")
+    first_shown = min(at for count, at in counts if count >= 1)
+    last_shown = min(at for count, at in counts if count >= 6)
+    assert counts[0][0] == 1  # line 1 alone, before any later line
+    assert first_shown < last_shown
+    expect(page.locator("#result-meta")).to_contain_text("seed ")
     assert visit.console_errors == []

@@ -61,6 +61,7 @@ def test_the_form_posts_to_a_relative_api_url_so_a_proxy_path_works(client: Clie
     form = _page(client).find("form", id="generate-form")
     # No leading slash: at /some/prefix/ the browser resolves it to /some/prefix/api/generate.
     assert form["action"] == "api/generate"
+    assert form["data-stream-action"] == "api/generate/stream"
 
 
 def test_it_sets_the_csrf_cookie_the_script_posts_with(client: Client) -> None:
