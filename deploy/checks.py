@@ -7,6 +7,7 @@ them all — a failure does not hide the next one — and returns one outcome pe
 
 from __future__ import annotations
 
+import json
 import re
 import secrets
 import shutil
@@ -18,7 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import requests
@@ -28,8 +29,11 @@ from deploy.stack import GENERATE_RATE_PER_MINUTE, Stack, loopback_session
 if TYPE_CHECKING:
     from playwright.sync_api import Page
 
-# The first generation request may load a TensorFlow model; later ones take well under a second.
+# The first generation request may load a model; later ones take well under a second.
 GENERATION_TIMEOUT_S = 90.0
+# Six lines are written one after the other (tens of ms each): a proxy that buffers the stream
+# delivers them all in the same instant.
+STREAM_SPREAD_S = 0.05
 REQUEST_TIMEOUT_S = 15.0
 ONE_YEAR_S = 31_536_000
 # A file collectstatic always brings (Django's admin), so the check does not depend on the site's.
@@ -391,6 +395,35 @@ def check_api_generate(stack: Stack) -> str:
     return f"200 with {len(lyrics)} characters of lyrics in {time.monotonic() - started:.1f} s"
 
 
+def check_stream_arrives_line_by_line(stack: Stack) -> str:
+    """The page shows line 1 while the later lines are written: through Apache, each line of the
+    NDJSON stream must reach the client when gunicorn sends it, not when the response ends."""
+    started = time.monotonic()
+    arrivals: list[tuple[float, dict[str, Any]]] = []
+    with _session(stack).post(
+        f"{stack.https_url}/api/generate/stream",
+        json={"prefix": "Late night on the block", "lines": 6, "candidates": 4},
+        timeout=GENERATION_TIMEOUT_S,
+        stream=True,
+    ) as response:
+        _expect_status(response, 200, "POST /api/generate/stream")
+        for line in response.iter_lines():
+            if line:
+                arrivals.append((time.monotonic() - started, json.loads(line)))
+    if len(arrivals) < 3 or "done" not in arrivals[-1][1]:
+        raise CheckFailed(f"the stream ended without a verse: {arrivals[-1:]}")
+    first_at, done_at = arrivals[0][0], arrivals[-1][0]
+    if done_at - first_at < STREAM_SPREAD_S:
+        raise CheckFailed(
+            f"all {len(arrivals)} events arrived within {1000 * (done_at - first_at):.0f} ms of "
+            "each other: the proxy held the stream back"
+        )
+    return (
+        f"line 1 after {1000 * first_at:.0f} ms, the whole verse after {1000 * done_at:.0f} ms "
+        f"({len(arrivals) - 1} lines)"
+    )
+
+
 def check_legacy_api_us(stack: Stack) -> str:
     response = _session(stack).post(
         f"{stack.https_url}/apiUS",
@@ -453,6 +486,7 @@ CHECKS: dict[str, Callable[[Stack], str]] = {
         check_pages_satisfy_the_csp
     ),
     "POST /api/generate answers through the proxy": check_api_generate,
+    "the verse streams through the proxy line by line": check_stream_arrives_line_by_line,
     "POST /apiUS (legacy) answers through the proxy": check_legacy_api_us,
     "GET /api/models answers through the proxy": check_api_models,
     "a visitor's browser writes a verse on the home page": check_a_visitor_writes_a_verse,
