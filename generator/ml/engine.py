@@ -367,9 +367,9 @@ def draw_tokens(
     logits = np.log(probabilities.astype(np.float32) + np.float32(LOG_EPSILON))
     logits /= safe_temperature[:, None]
     logits[:, 0] = MASKED_LOGIT
-    keep = np.ones(logits.shape, dtype=bool)
-    filtered = greedy | (top_k > 0) | (top_p < 1.0)
-    for row in np.flatnonzero(filtered):
+    weights = np.exp(logits - logits.max(axis=-1, keepdims=True))
+    last_kept = np.full(len(logits), num_classes - 1)
+    for row in np.flatnonzero(greedy | (top_k > 0) | (top_p < 1.0)):
         sorted_logits = -np.sort(-logits[row])
         shifted = np.exp(sorted_logits - sorted_logits[0])
         sorted_probs = shifted / shifted.sum()
@@ -381,14 +381,12 @@ def draw_tokens(
             keep_sorted[:] = False
         keep_sorted[0] = True
         threshold = sorted_logits[int(keep_sorted.sum()) - 1]
-        keep[row] = logits[row] >= threshold
-    weights = np.exp(logits - logits.max(axis=-1, keepdims=True))
-    weights[~keep] = 0.0
+        keep = logits[row] >= threshold
+        weights[row, ~keep] = 0.0
+        last_kept[row] = np.flatnonzero(keep)[-1]
     cdf = np.cumsum(weights, axis=-1, dtype=np.float32)
     target = uniforms.astype(np.float32) * cdf[:, -1]
     position = (cdf <= target[:, None]).sum(axis=-1)
-    class_ids = np.arange(num_classes)
-    last_kept = np.where(keep, class_ids, 0).max(axis=-1)
     return np.minimum(position, last_kept).astype(np.int64)
 
 
