@@ -13,7 +13,9 @@ Three engines, same pretrained weights, same machine, same run:
 All generate from the prefix at temperature 0.5, stopping at `<s>` or the length limit;
 characters are generated characters (prefix excluded). "8 streams" is textgenrnn's
 `generate(n=8)` (sequential) against one batch of 8 streams of ours. Each figure is also given as
-a share of the exact-sampling ceiling: the float32 matmul peak of this machine
+a share of the exact-sampling ceiling, and per CPU-second of the process (all its threads; the
+fair figure on a shared machine, where a 2-thread process gets twice a 1-thread one's share of
+the cores). The ceiling: the float32 matmul peak of this machine
 (bench/_matmul_peak.py, every core) divided by the multiply-adds one exact character costs (40
 window steps of every LSTM layer: 9.9M for the pretrained 2 x 128 model).
 
@@ -29,7 +31,7 @@ import statistics
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -67,9 +69,10 @@ def generate(n, limit):
                           max_gen_length=len(prefix) + 1 + limit, progress=False)
 generate(1, 5)
 def run(n, limit):
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     out = generate(n, limit)
-    return sum(len(t) - len(prefix) for t in out), time.perf_counter() - start
+    chars = sum(len(t) - len(prefix) for t in out)
+    return chars, time.perf_counter() - start, time.process_time() - cpu
 single = [run(1, max_chars) for _ in range(texts)]
 batch = run(8, batch_chars)
 print(json.dumps({"single": single, "batch": batch}))
@@ -80,6 +83,11 @@ print(json.dumps({"single": single, "batch": batch}))
 class Measure:
     chars: int
     seconds: float
+    cpu_seconds: float  # the process's CPU time (all its threads): fair on a shared machine
+
+    @property
+    def cpu_rate(self) -> float:
+        return self.chars / self.cpu_seconds if self.cpu_seconds else 0.0
 
     @property
     def rate(self) -> float:
@@ -109,7 +117,7 @@ def measure_textgenrnn(
     if completed.returncode != 0:
         raise SystemExit(f"textgenrnn reference failed: {completed.stderr.strip()[-400:]}")
     result = json.loads(completed.stdout.strip().splitlines()[-1])
-    single = Measure(sum(c for c, _ in result["single"]), sum(s for _, s in result["single"]))
+    single = Measure(*(sum(values) for values in zip(*result["single"], strict=True)))
     return single, Measure(*result["batch"])
 
 
@@ -142,12 +150,12 @@ def measure_textgenrnn_algorithm_in_process(
         return limit
 
     one_text(5)
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     chars = sum(one_text(max_chars) for _ in range(texts))
-    single = Measure(chars, time.perf_counter() - start)
-    start = time.perf_counter()
+    single = Measure(chars, time.perf_counter() - start, time.process_time() - cpu)
+    start, cpu = time.perf_counter(), time.process_time()
     chars = sum(one_text(batch_chars) for _ in range(8))
-    return single, Measure(chars, time.perf_counter() - start)
+    return single, Measure(chars, time.perf_counter() - start, time.process_time() - cpu)
 
 
 @dataclass(frozen=True)
@@ -155,7 +163,7 @@ class EngineRun:
     single: Measure
     batch: Measure
     warm_up_s: float
-    writer_p50_s: float
+    writer_p50_s: tuple[float, float]  # wall, CPU
 
 
 def measure_keras(*, texts: int, max_chars: int) -> EngineRun:
@@ -183,14 +191,18 @@ def measure_engine(sampler: Any, *, texts: int, max_chars: int) -> EngineRun:
     warm_up_s = time.perf_counter() - start
 
     def run(seeds: list[int]) -> Measure:
-        begin = time.perf_counter()
+        begin, cpu = time.perf_counter(), time.process_time()
         result = sampler.generate(prefix=PREFIX, seeds=seeds, controls=controls)
-        return Measure(sum(len(s.token_ids) for s in result.streams), time.perf_counter() - begin)
+        return Measure(
+            sum(len(s.token_ids) for s in result.streams),
+            time.perf_counter() - begin,
+            time.process_time() - cpu,
+        )
 
     singles = [run([100 + i]) for i in range(texts)]
-    single = Measure(sum(m.chars for m in singles), sum(m.seconds for m in singles))
+    single = _total(singles)
     batches = [run(list(range(200 + 8 * i, 208 + 8 * i))) for i in range(3)]
-    batch = Measure(sum(m.chars for m in batches), sum(m.seconds for m in batches))
+    batch = _total(batches)
     return EngineRun(single, batch, warm_up_s, writer_latency(sampler))
 
 
@@ -214,17 +226,22 @@ def exact_ceiling() -> tuple[float, float]:
     return gflops, gflops * 1e9 / (2 * macs_per_char)
 
 
-def writer_latency(sampler: object) -> float:
-    """p50 seconds of the default 5-line "better lyrics" request (4 candidates a line)."""
+def _total(measures: list[Measure]) -> Measure:
+    return Measure(*(sum(values) for values in zip(*(astuple(m) for m in measures), strict=True)))
+
+
+def writer_latency(sampler: object) -> tuple[float, float]:
+    """p50 wall and CPU seconds of the default 5-line "better lyrics" request (4 candidates)."""
     from generator.ml.lyrics_writer import write_lyrics
 
     write_lyrics(sampler=sampler, prefix=PREFIX, seed=0)  # type: ignore[arg-type]
-    times = []
+    times, cpu_times = [], []
     for seed in range(1, 6):
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         write_lyrics(sampler=sampler, prefix=PREFIX, seed=seed)  # type: ignore[arg-type]
         times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        cpu_times.append(time.process_time() - cpu)
+    return statistics.median(times), statistics.median(cpu_times)
 
 
 def main() -> int:
@@ -267,7 +284,7 @@ def main() -> int:
     print(f"machine load average at the end: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
     header = (
         f"{'engine':<11} {'streams':>7} {'chars':>6} {'seconds':>8} {'chars/s':>9} "
-        f"{'vs tgr':>8} {'vs keras':>8} {'ceiling':>8}"
+        f"{'vs tgr':>8} {'vs keras':>8} {'ceiling':>8} {'chars/cpu-s':>12} {'vs keras':>8}"
     )
     print(header)
     print("-" * len(header))
@@ -279,22 +296,28 @@ def main() -> int:
             print(
                 f"{name:<11} {streams:>7} {measure.chars:>6} {measure.seconds:>8.2f} "
                 f"{measure.rate:>9.1f} {_ratio(measure, ref):>8} {_ratio(measure, old):>8} "
-                f"{measure.rate / ceiling:>7.1%}"
+                f"{measure.rate / ceiling:>7.1%} {measure.cpu_rate:>12.1f} "
+                f"{_cpu_ratio(measure, old):>8}"
             )
     print(
         f"warm-up (first 1- and 8-stream calls): keras {keras_run.warm_up_s:.1f} s (compiles), "
         f"numpy {numpy_run.warm_up_s:.2f} s"
     )
+    keras_wall, keras_cpu = (1000 * s for s in keras_run.writer_p50_s)
+    numpy_wall, numpy_cpu = (1000 * s for s in numpy_run.writer_p50_s)
     print(
-        "default 5-line better-lyrics request (4 candidates/line), p50: "
-        f"keras {keras_run.writer_p50_s * 1000:.0f} ms, "
-        f"numpy {numpy_run.writer_p50_s * 1000:.0f} ms"
+        "default 5-line better-lyrics request (4 candidates/line), p50 wall / CPU: "
+        f"keras {keras_wall:.0f} / {keras_cpu:.0f} ms, numpy {numpy_wall:.0f} / {numpy_cpu:.0f} ms"
     )
     return 0
 
 
 def _ratio(measure: Measure, baseline: Measure) -> str:
     return f"{measure.rate / baseline.rate:.1f}x" if baseline.rate else "-"
+
+
+def _cpu_ratio(measure: Measure, baseline: Measure) -> str:
+    return f"{measure.cpu_rate / baseline.cpu_rate:.1f}x" if baseline.cpu_rate else "-"
 
 
 if __name__ == "__main__":

@@ -120,7 +120,18 @@ def _p95(values: list[float]) -> float:
     return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
 
-def measure(base: str, *, sequential: int, concurrent_clients: int) -> dict[str, Any]:
+def _cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of these processes (all their threads), from /proc."""
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def measure(
+    base: str, *, sequential: int, concurrent_clients: int, workers: list[int]
+) -> dict[str, Any]:
     session = requests.Session()
     _generate(session, base, 0)  # one request so each shape has been seen once
     latencies = sorted(_generate(session, base, i) for i in range(sequential))
@@ -137,12 +148,14 @@ def measure(base: str, *, sequential: int, concurrent_clients: int) -> dict[str,
                 done.append(elapsed)
 
     threads = [threading.Thread(target=client, args=(n,)) for n in range(concurrent_clients)]
+    cpu_before = _cpu_seconds(workers)
     started = time.perf_counter()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     wall = time.perf_counter() - started
+    cpu = _cpu_seconds(workers) - cpu_before
     return {
         "p50_ms": statistics.median(latencies) * 1000,
         "p95_ms": _p95(latencies) * 1000,
@@ -151,6 +164,8 @@ def measure(base: str, *, sequential: int, concurrent_clients: int) -> dict[str,
         "concurrent_clients": concurrent_clients,
         "concurrent_requests": len(done),
         "requests_per_second": len(done) / wall,
+        # Fair on a shared machine: requests per CPU-second the workers spent.
+        "requests_per_cpu_second": len(done) / cpu if cpu else float("nan"),
         "concurrent_p50_ms": statistics.median(done) * 1000,
         "concurrent_p95_ms": _p95(done) * 1000,
     }
@@ -163,7 +178,12 @@ def serve_and_measure(args: argparse.Namespace, engine: str) -> dict[str, Any]:
         try:
             model = requests.get(f"{base}/api/models", timeout=30).json()
             active = next(m["name"] for m in model["models"] if m["active"])
-            results = measure(base, sequential=args.requests, concurrent_clients=args.clients)
+            results = measure(
+                base,
+                sequential=args.requests,
+                concurrent_clients=args.clients,
+                workers=_worker_pids(server.pid),
+            )
             results["worker_rss_mib"] = [
                 round(_rss_mib(pid), 1) for pid in _worker_pids(server.pid)
             ]
@@ -201,6 +221,7 @@ def main() -> None:
         ("first streamed line p50 (ms)", "first_line_p50_ms", "{:.0f}"),
         (f"requests/s, {args.clients} clients", "requests_per_second", "{:.2f}"),
         (f"latency p95, {args.clients} clients (ms)", "concurrent_p95_ms", "{:.0f}"),
+        (f"requests per worker CPU-s, {args.clients} cl.", "requests_per_cpu_second", "{:.2f}"),
     ]
     ratio_label = f"{runs[-1]['engine']}/{base['engine']}"
     print(
