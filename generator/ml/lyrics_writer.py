@@ -1,9 +1,10 @@
 """ "Better lyrics": a verse written line by line, each line the best of several candidates.
 
 The first line continues the user's prefix (its last, unfinished line); each later line continues
-the verse so far. For each line, `candidates` streams are drawn in one batch from the `Sampler`
-(stopping at a newline, or at `<s>` for models without a newline token, such as the pretrained
-one, where `<s>` also separates lines in the context), and every candidate is scored:
+the verse so far. For each line, `candidates` streams are drawn in one batch from the sampler
+(any `streams.StreamSampler`: the NumPy `Engine`, a worker's `StreamScheduler`, the Keras
+`Sampler`), stopping at a newline, or at `<s>` for models without a newline token (such as the
+pretrained one, where `<s>` also separates lines in the context), and every candidate is scored:
 
 Hard rejections (a rejected candidate is never chosen):
 - `in_corpus`: the line, normalised (`originality.normalise_line`), is a line of the model's
