@@ -149,7 +149,7 @@ _END = object()
 
 
 def stream_lyrics(
-    *, params: LyricsParams, version_id: int | None = None
+    *, params: LyricsParams, version_id: int | None = None, arrival: Arrival | None = None
 ) -> Iterator[tuple[str, Any]]:
     """`generate_lyrics` as events: ("lines", verse so far) each time a line is chosen, then
     ("done", LyricsResult) or ("error", GenerationError).
@@ -176,7 +176,9 @@ def stream_lyrics(
         from django.db import connections
 
         try:
-            result = generate_lyrics(params=params, version_id=version_id, on_lines=on_lines)
+            result = generate_lyrics(
+                params=params, version_id=version_id, arrival=arrival, on_lines=on_lines
+            )
             events.put(("done", result))
         except StreamClosed:
             pass

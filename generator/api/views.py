@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from typing import Any
 
 from django.http import StreamingHttpResponse
@@ -121,20 +122,36 @@ class GenerateStreamView(APIView):
         data = GenerateInput(data=request.data)
         data.is_valid(raise_exception=True)
         params = _params(_public_values(data.validated_data, request))
+        arrival = admission.arrival_of(request._request)
+        # The generation slot is held until the stream ends or its reader goes away.
+        slot = contextlib.ExitStack()
+        try:
+            slot.enter_context(
+                admission.generation_slot(
+                    deadline=arrival.deadline(generation.time_limit_s()),
+                    units=params.lines * params.candidates,
+                )
+            )
+        except admission.Overloaded as error:
+            raise ServiceUnavailable(str(error), retry_after_s=error.retry_after_s) from None
         try:
             events = generation.stream_lyrics(
-                params=params, version_id=data.validated_data.get("model")
+                params=params, version_id=data.validated_data.get("model"), arrival=arrival
             )
             first = next(events)
         except generation.UnknownModel as error:
+            slot.close()
             raise exceptions.ValidationError({"model": [str(error)]}) from None
         except generation.GenerationUnavailable as error:
+            slot.close()
             raise ServiceUnavailable(str(error)) from None
         if first[0] == "error":
             events.close()
+            slot.close()
             _raise_for(first[1])
         response = StreamingHttpResponse(
-            _ndjson(first, events, debug=params.debug), content_type="application/x-ndjson"
+            _NdjsonStream(_ndjson(first, events, debug=params.debug), events, slot),
+            content_type="application/x-ndjson",
         )
         # Proxies and browsers must pass each line on as it comes, never hold the body back.
         response["Cache-Control"] = "no-cache, no-transform"
@@ -148,9 +165,30 @@ def _raise_for(error: generation.GenerationError) -> None:
     raise ServiceUnavailable(str(error))
 
 
+class _NdjsonStream:
+    """The body's chunks; closing it (the server does, read to the end or not) stops the
+    writing and frees the generation slot, even when no chunk was ever asked for."""
+
+    def __init__(
+        self,
+        chunks: Generator[bytes, None, None],
+        events: Generator[tuple[str, Any], None, None],
+        slot: contextlib.ExitStack,
+    ) -> None:
+        self.chunks, self.events, self.slot = chunks, events, slot
+
+    def __iter__(self) -> Iterator[bytes]:
+        return self.chunks
+
+    def close(self) -> None:
+        self.chunks.close()
+        self.events.close()
+        self.slot.close()
+
+
 def _ndjson(
     first: tuple[str, Any], events: Iterator[tuple[str, Any]], *, debug: bool
-) -> Iterator[bytes]:
+) -> Generator[bytes, None, None]:
     try:
         for kind, value in itertools.chain([first], events):
             if kind == "lines":

@@ -180,3 +180,29 @@ def test_a_client_still_waiting_keeps_its_deadline() -> None:
     finally:
         server_side.close()
         client_side.close()
+
+
+def test_the_streamed_page_request_waits_for_a_slot_too(
+    client: Client, settings: Any, unloadable_model: ModelVersion
+) -> None:
+    settings.GENERATION_TIME_LIMIT_S = 1
+    with _SlotHolder():
+        response = client.post(
+            "/api/generate/stream", {"lines": 1}, content_type="application/json"
+        )
+    assert response.status_code == 503
+    assert int(response["Retry-After"]) == response.json()["retry_after"] >= 1
+
+
+def test_a_stream_frees_its_slot_when_closed_without_being_read(
+    client: Client, settings: Any
+) -> None:
+    settings.GENERATION_TIME_LIMIT_S = 30
+    response = client.post(
+        "/api/generate/stream", {"lines": 2, "candidates": 1}, content_type="application/json"
+    )
+    assert response.status_code == 200
+    response.close()  # the server closes a response whose client went away before reading
+    entered = threading.Event()
+    _enter_slot(entered, deadline_s=2)  # the only slot is free again
+    assert entered.is_set()
