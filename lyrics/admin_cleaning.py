@@ -3,6 +3,7 @@ nothing, re-running cleaning, and the read-only record of built corpora."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from celery.result import EagerResult
@@ -14,11 +15,14 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
+from django.utils.http import urlencode
 from django.utils.text import Truncator
 
+from lyrics import services
 from lyrics.cleaning.engine import RuleKind, RuleSpec
 from lyrics.cleaning.errors import InvalidRule
-from lyrics.cleaning.preview import RulePreview, preview_rule, preview_text
+from lyrics.cleaning.preview import RulePreview, preview_text
+from lyrics.cleaning.preview_jobs import quick_preview
 from lyrics.models import CleaningRule, Corpus, Song
 from lyrics.tasks import clean_lyrics_task
 
@@ -104,6 +108,11 @@ class CleaningRuleAdmin(admin.ModelAdmin):
                 name="lyrics_cleaningrule_preview_new",
             ),
             path(
+                "preview/save/",
+                self.admin_site.admin_view(self.save_preview_view),
+                name="lyrics_cleaningrule_save_preview",
+            ),
+            path(
                 "<int:rule_id>/preview/",
                 self.admin_site.admin_view(self.preview_view),
                 name="lyrics_cleaningrule_preview",
@@ -138,12 +147,15 @@ class CleaningRuleAdmin(admin.ModelAdmin):
         submitted = request.POST if request.method == "POST" else request.GET
         form = RulePreviewForm(submitted if "pattern" in submitted else initial)
         preview: RulePreview | None = None
+        full_pending = False
         sample: tuple[str, str] | None = None
         if form.is_valid():
             spec = form.spec()
             position = form.cleaned_data["position"]
             try:
-                preview = preview_rule(candidate=spec, position=position, rule_id=rule_id)
+                preview, full_pending = quick_preview(
+                    candidate=spec, position=position, rule_id=rule_id
+                )
                 if form.cleaned_data["sample_text"].strip():
                     sample = preview_text(
                         text=form.cleaned_data["sample_text"],
@@ -160,9 +172,39 @@ class CleaningRuleAdmin(admin.ModelAdmin):
             "rule": rule,
             "form": form,
             "preview": preview,
+            "full_pending": full_pending,
+            "can_save_rule": rule is None and self.has_add_permission(request),
+            "reload_query": urlencode(form.cleaned_data) if form.is_valid() else "",
             "sample": sample,
         }
         return TemplateResponse(request, "admin/lyrics/cleaningrule/preview.html", context)
+
+    def save_preview_view(self, request: HttpRequest) -> HttpResponse:
+        """Save the values just previewed as a new, enabled rule (POST, needs add permission)."""
+        if request.method != "POST":
+            return HttpResponseRedirect(reverse("admin:lyrics_cleaningrule_preview_new"))
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = RulePreviewForm(request.POST)
+        back = reverse("admin:lyrics_cleaningrule_preview_new") + "?" + request.POST.urlencode()
+        if not form.is_valid():
+            self.message_user(
+                request, "Not saved: the preview's values are incomplete.", messages.ERROR
+            )
+            return HttpResponseRedirect(back)
+        spec = replace(form.spec(), name=form.cleaned_data["name"])
+        try:
+            rule = services.add_cleaning_rule(spec=spec, position=form.cleaned_data["position"])
+        except InvalidRule as error:
+            self.message_user(request, f"Not saved: {error}", messages.ERROR)
+            return HttpResponseRedirect(back)
+        self.message_user(
+            request,
+            f"Rule {rule.name!r} saved and enabled at position {rule.position}. "
+            "Re-run cleaning to apply it to the verses.",
+            messages.SUCCESS,
+        )
+        return HttpResponseRedirect(reverse("admin:lyrics_cleaningrule_change", args=[rule.pk]))
 
     def rerun_view(self, request: HttpRequest) -> HttpResponse:
         """Confirm, then re-run cleaning over every song in a Celery task."""

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from lyrics.models import Verse
+from lyrics.cleaning.engine import RuleSpec
+from lyrics.cleaning.errors import InvalidRule
+from lyrics.models import CleaningRule, Verse
 
 
 @transaction.atomic
@@ -26,3 +29,30 @@ def edit_verse_text(*, verse: Verse, text: str) -> Verse:
     verse.is_edited = text != verse.cleaned_text
     verse.save()
     return verse
+
+
+@transaction.atomic
+def add_cleaning_rule(*, spec: RuleSpec, position: int) -> CleaningRule:
+    """A new enabled rule from previewed values; InvalidRule (one line) when it cannot be one."""
+    name = spec.name.strip()
+    if not name:
+        raise InvalidRule("give the rule a name before saving it", field="name")
+    if CleaningRule.objects.filter(name=name).exists():
+        raise InvalidRule(
+            f"a rule named {name!r} exists already; choose another name", field="name"
+        )
+    rule = CleaningRule(
+        name=name,
+        position=position,
+        kind=str(spec.kind),
+        pattern=spec.pattern,
+        replacement=spec.replacement,
+        flags=spec.flags,
+        description=spec.description,
+        enabled=True,
+    )
+    try:
+        rule.save()
+    except ValidationError as error:
+        raise InvalidRule("; ".join(error.messages)) from None
+    return rule
