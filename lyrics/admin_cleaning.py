@@ -23,6 +23,7 @@ from lyrics.cleaning.engine import RuleKind, RuleSpec
 from lyrics.cleaning.errors import InvalidRule
 from lyrics.cleaning.preview import RulePreview, preview_text
 from lyrics.cleaning.preview_jobs import quick_preview
+from lyrics.cleaning.spelling import spelling_overlaps
 from lyrics.models import CleaningRule, Corpus, Song
 from lyrics.tasks import clean_lyrics_task
 
@@ -66,12 +67,13 @@ class CleaningRuleAdmin(admin.ModelAdmin):
         "pattern_summary",
         "replacement_summary",
         "flags",
+        "duplicates",
     ]
     list_display_links = ["name"]
     list_editable = ["position", "enabled"]
     list_filter = ["enabled", "kind"]
     search_fields = ["name", "pattern", "replacement", "description"]
-    list_per_page = 200
+    list_per_page = 50
     readonly_fields = ["created_at", "updated_at"]
     fields = [
         "position",
@@ -87,9 +89,30 @@ class CleaningRuleAdmin(admin.ModelAdmin):
     ]
     actions = ["enable_rules", "disable_rules", "renumber_positions"]
 
+    class Media:
+        css = {"all": ["css/admin-lyrics.css"]}
+
     @admin.display(description="pattern")
     def pattern_summary(self, rule: CleaningRule) -> str:
         return Truncator(rule.pattern).chars(60)
+
+    @admin.display(description="duplicates")
+    def duplicates(self, rule: CleaningRule) -> str:
+        return "; ".join(getattr(rule, "spelling_overlaps", []))
+
+    def get_changelist_instance(self, request: HttpRequest) -> Any:
+        changelist = super().get_changelist_instance(request)
+        overlaps = spelling_rule_overlaps()
+        for rule in changelist.result_list:
+            rule.spelling_overlaps = overlaps.get(rule.name, [])
+        return changelist
+
+    def save_model(self, request: HttpRequest, obj: CleaningRule, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        for overlap in spelling_rule_overlaps().get(obj.name, []):
+            self.message_user(
+                request, f"This rule duplicates another: {overlap}.", messages.WARNING
+            )
 
     @admin.display(description="replacement")
     def replacement_summary(self, rule: CleaningRule) -> str:
@@ -234,6 +257,12 @@ class CleaningRuleAdmin(admin.ModelAdmin):
             "rule_count": CleaningRule.objects.enabled().count(),
         }
         return TemplateResponse(request, "admin/lyrics/cleaningrule/rerun.html", context)
+
+
+def spelling_rule_overlaps() -> dict[str, list[str]]:
+    """Spelling rules that list a variant or keep a spelling another rule does (one query)."""
+    spelling_rules = CleaningRule.objects.filter(kind=RuleKind.SPELLING).in_order()
+    return spelling_overlaps(list(spelling_rules.values_list("name", "pattern", "replacement")))
 
 
 def _initial_for(rule: CleaningRule | None) -> dict[str, Any]:

@@ -8,8 +8,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from lyrics.cleaning.engine import RuleSpec
-from lyrics.cleaning.errors import InvalidRule
+from lyrics.cleaning.errors import CleaningError, InvalidRule
 from lyrics.models import CleaningRule, Verse
+from lyrics.models.catalog import normalise_line_endings
 
 
 @transaction.atomic
@@ -25,8 +26,29 @@ def set_verses_included(*, verse_ids: Iterable[int], included: bool) -> int:
 @transaction.atomic
 def edit_verse_text(*, verse: Verse, text: str) -> Verse:
     """A staff edit: the new text is what training sees, and re-cleaning will keep it."""
-    verse.text = text
-    verse.is_edited = text != verse.cleaned_text
+    verse.text = normalise_line_endings(text)
+    verse.is_edited = verse.text != verse.cleaned_text
+    verse.save()
+    return verse
+
+
+@transaction.atomic
+def revert_verse_to_fresh_cleaning(*, verse: Verse) -> Verse:
+    """Drop a staff edit: the verse takes what fresh cleaning with today's rules gives.
+
+    Raises CleaningError when fresh cleaning gives no such verse (nothing to revert to).
+    """
+    # Imported here: the cleaning service imports this module's models, not the reverse.
+    from lyrics.cleaning.verses import fresh_cleaning_for_verse
+
+    fresh = fresh_cleaning_for_verse(verse)
+    if fresh is None:
+        raise CleaningError(
+            f"fresh cleaning no longer gives verse {verse.pk}; edit or exclude it instead"
+        )
+    verse.text = fresh
+    verse.cleaned_text = fresh
+    verse.is_edited = False
     verse.save()
     return verse
 

@@ -77,7 +77,9 @@ class CompiledRule:
         return self.regex.subn(self.replace, text)
 
     def run(self, text: str, match_counts: Counter[str]) -> str:
-        cleaned, count = self.apply(text)
+        if self.required_text and self.required_text not in text:
+            return text
+        cleaned, count = self.regex.subn(self.replace, text)
         # A match replaced by itself is not a change worth counting.
         if count and cleaned != text:
             match_counts[self.name] += count

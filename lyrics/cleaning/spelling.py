@@ -181,6 +181,30 @@ def match_case(original: str, canonical: str) -> str:
     return canonical
 
 
+def spelling_overlaps(rules: Sequence[tuple[str, str, str]]) -> dict[str, list[str]]:
+    """For spelling rules given as (name, pattern, replacement): per rule name, one line for each
+    variant another rule also lists and for a kept spelling another rule also keeps. Such a rule
+    duplicates (part of) another: only the first in the order ever matches those words."""
+    owners: dict[str, list[str]] = {}
+    keepers: dict[str, list[str]] = {}
+    for name, pattern, replacement in rules:
+        for variant in {variant.lower() for variant in spelling_variants(pattern)}:
+            owners.setdefault(variant, []).append(name)
+        keepers.setdefault(replacement.strip().lower(), []).append(name)
+    overlaps: dict[str, list[str]] = {}
+    for variant, names in sorted(owners.items()):
+        for name in names:
+            others = ", ".join(repr(other) for other in names if other != name)
+            if others:
+                overlaps.setdefault(name, []).append(f"{variant!r} also in {others}")
+    for kept, names in sorted(keepers.items()):
+        for name in names:
+            others = ", ".join(repr(other) for other in names if other != name)
+            if others:
+                overlaps.setdefault(name, []).append(f"keeps {kept!r} like {others}")
+    return overlaps
+
+
 # Words whose g-dropped spelling ("gettin'", "gettin") is not itself another English word.
 G_DROPPED_WORDS: tuple[str, ...] = (
     "balling",
