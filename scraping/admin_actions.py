@@ -7,7 +7,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from lyrics.models import Artist
-from scraping.errors import ScrapeError
+from scraping.errors import AmbiguousArtistError, ScrapeError
 from scraping.tasks import scrape_artist
 
 
@@ -23,6 +23,14 @@ def scrape_popular_songs(
     for artist in queryset.order_by("name"):
         try:
             result = scrape_artist.delay(artist.pk)
+        except AmbiguousArtistError as error:
+            modeladmin.message_user(
+                request,
+                f"{artist.name}: {error}. Enter the one you mean as the artist's Genius id "
+                "(open the artist), then scrape again.",
+                messages.ERROR,
+            )
+            continue
         except ScrapeError as error:
             modeladmin.message_user(request, f"{artist.name}: {error}", messages.ERROR)
             continue

@@ -36,8 +36,8 @@ def resolve_artist(*, client: GeniusClient, name: str) -> GeniusArtist:
         return matches[0]
     if matches:
         raise AmbiguousArtistError(
-            f"{name!r} matches {len(matches)} Genius artists: {_listing(matches)}; "
-            "pick one with --genius-id"
+            f"{name!r} matches {len(matches)} Genius artists: {_listing(matches)}",
+            candidate_ids=tuple(artist.genius_id for artist in matches),
         )
     if not found:
         raise ArtistNotFoundError(f"no Genius artist named {name!r}: the search found nothing")

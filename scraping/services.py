@@ -18,6 +18,7 @@ from django.utils import timezone
 from lyrics.models import Artist, Song
 from scraping.artist_resolution import resolve_artist
 from scraping.errors import (
+    ArtistNotFoundError,
     GeniusNotFoundError,
     GeniusResponseError,
     GeniusUnavailableError,
@@ -63,7 +64,12 @@ def find_artist(
 ) -> GeniusArtist:
     """The Genius artist by id, or by name (which fails on no match or several matches)."""
     if genius_id is not None:
-        return client.artist(genius_id)
+        try:
+            return client.artist(genius_id)
+        except GeniusNotFoundError:
+            raise ArtistNotFoundError(
+                f"Genius has no artist with id {genius_id} (it answers 404): check the id"
+            ) from None
     if name is None:
         raise ValueError("find_artist needs a name or a genius_id")
     return resolve_artist(client=client, name=name)
@@ -226,7 +232,14 @@ def scrape_artist_songs(
                 unavailable_in_a_row = 0
         else:
             summary.listing_exhausted = True
-    except (GeniusUnavailableError, GeniusResponseError, GeniusNotFoundError) as error:
+    except GeniusNotFoundError:
+        # Nothing to resume: the artist is gone from Genius (or the id was never one).
+        summary.stopped = (
+            f"Genius has no artist with id {genius_artist.genius_id} any more "
+            "(its song listing answers 404)"
+        )
+        summary.resumable = False
+    except (GeniusUnavailableError, GeniusResponseError) as error:
         summary.stopped = f"the song listing failed: {error}"
     finally:
         summary.retries = client.retries.by_reason - retries_before

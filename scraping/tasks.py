@@ -8,7 +8,7 @@ from typing import Any, NoReturn
 from celery import Task, shared_task
 
 from scraping import services
-from scraping.errors import GeniusUnavailableError, ScrapeIncompleteError
+from scraping.errors import GeniusUnavailableError, ScrapeError, ScrapeIncompleteError
 from scraping.genius_client import GeniusClient, GeniusClientConfig
 
 logger = logging.getLogger(__name__)
@@ -39,6 +39,9 @@ def scrape_artist(
     except GeniusUnavailableError as error:
         _retry_later(self, error)
     logger.info("%s", summary.line())
+    if summary.stopped and not summary.resumable:
+        # The artist is not on Genius: a retry would meet the same 404.
+        raise ScrapeError(summary.line())
     if summary.stopped:
         _retry_later(self, ScrapeIncompleteError(summary.line()))
     return summary.as_dict()
