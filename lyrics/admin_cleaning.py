@@ -19,6 +19,7 @@ from django.utils.http import urlencode
 from django.utils.text import Truncator
 
 from lyrics import services
+from lyrics.admin_corpus import CorpusStudioMixin
 from lyrics.cleaning.engine import RuleKind, RuleSpec
 from lyrics.cleaning.errors import InvalidRule
 from lyrics.cleaning.preview import RulePreview, preview_text
@@ -280,7 +281,7 @@ def _initial_for(rule: CleaningRule | None) -> dict[str, Any]:
 
 
 @admin.register(Corpus)
-class CorpusAdmin(admin.ModelAdmin):
+class CorpusAdmin(CorpusStudioMixin, admin.ModelAdmin):
     """Corpora are written by build_corpus only; here they can be read, never changed."""
 
     list_display = [

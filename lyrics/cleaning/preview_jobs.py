@@ -6,7 +6,7 @@ and kept in the cache under a key of the rule, its position and the state of the
 (so an edit anywhere makes a new key, never a stale answer); the page reloads until it is there.
 
 The background is a Celery task with a broker; without one, a `manage.py preview_rule` process of
-its own (like training's), so the web request never waits for it.
+its own (lyrics.background), so the web request never waits for it.
 """
 
 from __future__ import annotations
@@ -14,16 +14,13 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
-import subprocess
-import sys
 from dataclasses import asdict
-from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Count, Max
 
+from lyrics.background import runs_in_own_process, start_manage_command
 from lyrics.cleaning.engine import RuleSpec
 from lyrics.cleaning.preview import RulePreview, preview_rule
 from lyrics.models import CleaningRule, Song
@@ -77,32 +74,20 @@ def start_full_preview(
     """Hand the whole count to the background, once per key (a reload does not start another)."""
     if stored_preview(key) is not None or not cache.add(key + ":running", True, RUNNING_SECONDS):
         return
-    if settings.CELERY_TASK_ALWAYS_EAGER and settings.TRAINING_LOCAL_PROCESS:
-        _start_process(candidate=candidate, position=position, rule_id=rule_id, key=key)
+    if runs_in_own_process():
+        arguments = ["preview_rule", "--spec-json", json.dumps(asdict(candidate))]
+        arguments += ["--position", str(position), "--store-key", key, "-v", "0"]
+        if rule_id is not None:
+            arguments += ["--rule-id", str(rule_id)]
+        try:
+            start_manage_command(arguments)
+        except OSError:
+            logger.exception("could not start the background rule preview")
+            cache.delete(key + ":running")
         return
     from lyrics.tasks import preview_rule_task
 
     preview_rule_task.delay(spec=asdict(candidate), position=position, rule_id=rule_id, key=key)
-
-
-def _start_process(*, candidate: RuleSpec, position: int, rule_id: int | None, key: str) -> None:
-    command = [sys.executable, str(Path(settings.BASE_DIR) / "manage.py"), "preview_rule"]
-    command += ["--spec-json", json.dumps(asdict(candidate)), "--position", str(position)]
-    command += ["--store-key", key, "-v", "0"]
-    if rule_id is not None:
-        command += ["--rule-id", str(rule_id)]
-    try:
-        subprocess.Popen(
-            command,
-            cwd=settings.BASE_DIR,
-            env=os.environ.copy(),
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-    except OSError:
-        logger.exception("could not start the background rule preview")
-        cache.delete(key + ":running")
 
 
 def quick_preview(
