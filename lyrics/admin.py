@@ -10,6 +10,7 @@ from django.http import HttpRequest
 
 from lyrics import services
 from lyrics.admin_verses import SongOfArtistFilter, VerseCurationMixin
+from lyrics.background import runs_in_own_process, start_manage_command
 from lyrics.models import Artist, Song, Verse
 from scraping.admin_actions import scrape_popular_songs
 
@@ -72,7 +73,12 @@ class SongAdmin(admin.ModelAdmin):
         from lyrics.tasks import clean_lyrics_task
 
         song_ids = list(queryset.values_list("pk", flat=True))
-        clean_lyrics_task.delay(song_ids=song_ids)
+        if runs_in_own_process():
+            # No broker: not inside this request (lyrics.background).
+            song_arguments = [argument for pk in song_ids for argument in ("--song", str(pk))]
+            start_manage_command(["clean_lyrics", *song_arguments])
+        else:
+            clean_lyrics_task.delay(song_ids=song_ids)
         self.message_user(
             request, f"Cleaning queued for {len(song_ids)} song(s).", messages.SUCCESS
         )

@@ -20,11 +20,13 @@ from django.utils.text import Truncator
 
 from lyrics import services
 from lyrics.admin_corpus import CorpusStudioMixin
+from lyrics.background import runs_in_own_process, start_manage_command
 from lyrics.cleaning.engine import RuleKind, RuleSpec
 from lyrics.cleaning.errors import InvalidRule
 from lyrics.cleaning.preview import RulePreview, preview_text
 from lyrics.cleaning.preview_jobs import quick_preview
 from lyrics.cleaning.spelling import spelling_overlaps
+from lyrics.corpus_builder import default_corpora_dir
 from lyrics.models import CleaningRule, Corpus, Song
 from lyrics.tasks import clean_lyrics_task
 
@@ -235,7 +237,19 @@ class CleaningRuleAdmin(admin.ModelAdmin):
         if not self.has_change_permission(request):
             raise PermissionDenied
         if request.method == "POST":
-            result = clean_lyrics_task.delay(dedupe_repeats="keep_repeats" not in request.POST)
+            keep_repeats = "keep_repeats" in request.POST
+            if runs_in_own_process():
+                # No broker: the cleaning must not run inside this request (lyrics.background).
+                log_path = default_corpora_dir().parent / "clean_lyrics.log"
+                command = ["clean_lyrics", *(["--keep-repeats"] if keep_repeats else [])]
+                start_manage_command(command, log_path=log_path)
+                self.message_user(
+                    request,
+                    f"Cleaning started in a process of its own (no Celery broker; log: "
+                    f"{log_path}); verses update as it runs.",
+                )
+                return HttpResponseRedirect(reverse("admin:lyrics_cleaningrule_changelist"))
+            result = clean_lyrics_task.delay(dedupe_repeats=not keep_repeats)
             if isinstance(result, EagerResult):
                 summary = result.get()
                 self.message_user(

@@ -205,7 +205,9 @@ def apply_plan(plan: SongPlan) -> None:
     if not plan.changed:
         return
     Verse.objects.filter(pk__in=[verse.pk for verse in plan.deletes]).delete()
-    Verse.objects.filter(song_id=plan.song_id).update(position=F("position") + _PARKING_OFFSET)
+    if any(row.existing is not None for row in plan.rows):
+        # Kept rows move out of the way of the new positions (a song's first cleaning has none).
+        Verse.objects.filter(song_id=plan.song_id).update(position=F("position") + _PARKING_OFFSET)
     now = timezone.now()
     kept: list[Verse] = []
     created: list[Verse] = []
