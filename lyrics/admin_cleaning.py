@@ -36,7 +36,8 @@ class RulePreviewForm(forms.Form):
 
     name = forms.CharField(required=False)
     kind = forms.ChoiceField(choices=CleaningRule.Kind.choices, initial=RuleKind.REGEX)
-    pattern = forms.CharField(widget=forms.Textarea(attrs={"rows": 2, "cols": 80}))
+    # Not stripped: a space at either end of a pattern is part of what it matches.
+    pattern = forms.CharField(strip=False, widget=forms.Textarea(attrs={"rows": 2, "cols": 80}))
     replacement = forms.CharField(
         required=False, strip=False, widget=forms.Textarea(attrs={"rows": 1, "cols": 80})
     )

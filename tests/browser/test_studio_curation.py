@@ -1,0 +1,90 @@
+"""Staff curate in a real Chromium (production CSP): edit and revert a verse, save a previewed
+rule, build a corpus. A failing test leaves a screenshot in test-output/."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from lyrics.cleaning.verses import clean_lyrics
+from lyrics.models import CleaningRule, Corpus, Verse
+from tests.browser.conftest import Visit
+from tests.factories import ArtistFactory, SongFactory, UserFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PASSWORD = "correct horse battery staple"
+
+
+def log_in(visit: Visit) -> Page:
+    UserFactory(username="curator", is_staff=True, is_superuser=True)
+    visit.open("/admin/login/")
+    page = visit.page
+    page.fill("#id_username", "curator")
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    expect(page.locator("#site-name")).to_contain_text("RapLyrics studio")
+    return page
+
+
+def test_staff_edit_a_verse_see_the_difference_and_revert_it(visit: Visit) -> None:
+    song = SongFactory(raw_lyrics="[Verse 1]\nLate train home\nCounting every light")
+    clean_lyrics()
+    verse = Verse.objects.get(song=song)
+    page = log_in(visit)
+
+    visit.open(f"/admin/lyrics/verse/{verse.pk}/change/")
+    page.fill("#id_text", "Late train home\nCounting every streetlight")
+    page.click("input[name=_continue]")
+
+    expect(page.locator("tr.diff-removed")).to_contain_text("Counting every light")
+    expect(page.locator("tr.diff-added")).to_contain_text("Counting every streetlight")
+    page.click("input[name=_revert]")
+
+    expect(page.locator(".messagelist")).to_contain_text("Reverted to fresh cleaning")
+    expect(page.locator("#id_text")).to_have_value("Late train home\nCounting every light")
+    verse.refresh_from_db()
+    assert not verse.is_edited
+    assert visit.console_errors == []
+
+
+def test_staff_preview_a_new_rule_and_save_it(visit: Visit) -> None:
+    SongFactory(raw_lyrics="[Verse 1]\nHey, the city sleeps\nHey, the river keeps")
+    page = log_in(visit)
+
+    visit.open("/admin/lyrics/cleaningrule/")
+    page.click("text=Preview a new rule")
+    page.fill("#id_name", "drop hey")
+    page.fill("#id_pattern", r"\bhey, ")
+    page.fill("#id_flags", "i")
+    page.click("input[value=Preview]")
+
+    expect(page.locator("text=songs changed")).to_be_visible()
+    page.click("input[value='Save as a new rule']")
+
+    expect(page.locator(".messagelist")).to_contain_text("Rule 'drop hey' saved and enabled")
+    rule = CleaningRule.objects.get(name="drop hey")
+    assert (rule.pattern, rule.flags, rule.enabled) == (r"\bhey, ", "i", True)
+    assert visit.console_errors == []
+
+
+def test_staff_build_a_corpus_and_read_its_artists(visit: Visit) -> None:
+    for name in ("North Example", "South Sample"):
+        SongFactory(
+            artist=ArtistFactory(name=name),
+            raw_lyrics="[Verse 1]\nPaper planes above the block\nWatching every ticking clock",
+        )
+    clean_lyrics()
+    page = log_in(visit)
+
+    visit.open("/admin/lyrics/corpus/")
+    page.click("text=Build a corpus…")
+    page.fill("#id_min_chars", "10")
+    page.click("input[value='Build the corpus']")
+
+    expect(page.locator(".messagelist")).to_contain_text("built")
+    expect(page.locator("svg.share-chart rect.share-bar")).to_have_count(2)
+    expect(page.locator("table.share-table")).to_contain_text("North Example")
+    expect(page.locator("pre.corpus-text")).to_contain_text("Paper planes above the block")
+    assert Corpus.objects.get().min_chars == 10
+    assert visit.console_errors == []
