@@ -213,7 +213,9 @@ class CleaningRuleAdmin(admin.ModelAdmin):
         if not self.has_add_permission(request):
             raise PermissionDenied
         form = RulePreviewForm(request.POST)
-        back = reverse("admin:lyrics_cleaningrule_preview_new") + "?" + request.POST.urlencode()
+        values = request.POST.copy()
+        values.pop("csrfmiddlewaretoken", None)  # back to the preview, without the token in a URL
+        back = reverse("admin:lyrics_cleaningrule_preview_new") + "?" + values.urlencode()
         if not form.is_valid():
             self.message_user(
                 request, "Not saved: the preview's values are incomplete.", messages.ERROR
