@@ -13,13 +13,14 @@ from lyrics.admin_verses import SongOfArtistFilter, VerseCurationMixin
 from lyrics.background import runs_in_own_process, start_manage_command
 from lyrics.models import Artist, Song, Verse
 from scraping.admin_actions import scrape_popular_songs
+from scraping.admin_scrape import ScrapeByNameMixin
 
 
 @admin.register(Artist)
-class ArtistAdmin(admin.ModelAdmin):
+class ArtistAdmin(ScrapeByNameMixin, admin.ModelAdmin):
     list_display = ["name", "genius_id", "song_count", "verse_count", "updated_at"]
     search_fields = ["name"]
-    readonly_fields = ["slug", "created_at", "updated_at"]
+    readonly_fields = ["slug", "scrape_progress", "created_at", "updated_at"]
     actions = [scrape_popular_songs]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Artist]:

@@ -23,6 +23,18 @@ def normalise_artist_name(name: str) -> str:
     return _NOT_ALPHANUMERIC.sub("", text)
 
 
+def artist_candidates(*, client: GeniusClient, name: str) -> list[GeniusArtist]:
+    """The primary artists of a search for `name`: those whose name matches first, then the
+    others in the search's order (to pick from when the name is ambiguous or spelled off)."""
+    wanted = normalise_artist_name(name)
+    if not wanted:
+        raise ArtistNotFoundError(f"{name!r} is not an artist name")
+    found: dict[int, GeniusArtist] = {}
+    for song in client.search(name):
+        found.setdefault(song.primary_artist.genius_id, song.primary_artist)
+    return sorted(found.values(), key=lambda artist: normalise_artist_name(artist.name) != wanted)
+
+
 def resolve_artist(*, client: GeniusClient, name: str) -> GeniusArtist:
     """The one artist whose name matches among the primary artists of a search for `name`."""
     wanted = normalise_artist_name(name)

@@ -1,5 +1,6 @@
-"""Staff curate in a real Chromium (production CSP): edit and revert a verse, save a previewed
-rule, build a corpus. A failing test leaves a screenshot in test-output/."""
+"""Staff curate in a real Chromium (production CSP): scrape an ambiguous name against the fake
+Genius, edit and revert a verse, save a previewed rule, build a corpus. A failing test leaves a
+screenshot in test-output/."""
 
 from __future__ import annotations
 
@@ -7,9 +8,12 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from lyrics.cleaning.verses import clean_lyrics
-from lyrics.models import CleaningRule, Corpus, Verse
+from lyrics.models import Artist, CleaningRule, Corpus, Verse
 from tests.browser.conftest import Visit
 from tests.factories import ArtistFactory, SongFactory, UserFactory
+
+# The fake Genius server on 127.0.0.1 and settings pointing at it.
+from tests.scraping.conftest import fake_genius, genius_settings  # noqa: F401
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -87,4 +91,22 @@ def test_staff_build_a_corpus_and_read_its_artists(visit: Visit) -> None:
     expect(page.locator("table.share-table")).to_contain_text("North Example")
     expect(page.locator("pre.corpus-text")).to_contain_text("Paper planes above the block")
     assert Corpus.objects.get().min_chars == 10
+    assert visit.console_errors == []
+
+
+@pytest.mark.usefixtures("genius_settings")
+def test_staff_scrape_an_ambiguous_name_by_picking_the_artist(visit: Visit) -> None:
+    page = log_in(visit)
+
+    visit.open("/admin/lyrics/artist/")
+    page.click("text=Scrape an artist by name…")
+    page.fill("#id_name", "Mirror Twin")
+    page.fill("#id_songs_per_artist", "1")
+    page.click("input[value='Search Genius']")
+    page.get_by_label("MIRROR-TWIN (id 304)").check()
+    page.click("input[value=Start]")
+
+    expect(page.locator(".messagelist")).to_contain_text("has 1 of 1 songs")
+    expect(page.locator(".field-scrape_progress")).to_contain_text("has 1 of 1 songs")
+    assert Artist.objects.get().genius_id == 304
     assert visit.console_errors == []
