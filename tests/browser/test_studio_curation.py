@@ -110,3 +110,17 @@ def test_staff_scrape_an_ambiguous_name_by_picking_the_artist(visit: Visit) -> N
     expect(page.locator(".field-scrape_progress")).to_contain_text("has 1 of 1 songs")
     assert Artist.objects.get().genius_id == 304
     assert visit.console_errors == []
+
+
+def test_the_rules_list_fits_a_1280_px_window(visit: Visit) -> None:
+    page = log_in(visit)
+
+    visit.open("/admin/lyrics/cleaningrule/")
+
+    expect(page.locator("#result_list")).to_contain_text("invisible characters")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+    assert (
+        page.evaluate("document.querySelector('#result_list').getBoundingClientRect().right")
+        <= 1280
+    )
+    expect(page.locator(".paginator")).to_contain_text("cleaning rules")
