@@ -8,15 +8,12 @@ command in a process of its own, its output in a log file; the request only star
 
 from __future__ import annotations
 
-import logging
 import os
 import subprocess
 import sys
 from pathlib import Path
 
 from django.conf import settings
-
-logger = logging.getLogger(__name__)
 
 
 def runs_in_own_process() -> bool:
