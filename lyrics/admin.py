@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from lyrics import services
-from lyrics.cleaning.differences import fresh_cleaning_difference
+from lyrics.admin_verses import SongOfArtistFilter, VerseCurationMixin
+from lyrics.background import runs_in_own_process, start_manage_command
 from lyrics.models import Artist, Song, Verse
 from scraping.admin_actions import scrape_popular_songs
+from scraping.admin_scrape import ScrapeByNameMixin
 
 
 @admin.register(Artist)
-class ArtistAdmin(admin.ModelAdmin):
+class ArtistAdmin(ScrapeByNameMixin, admin.ModelAdmin):
     list_display = ["name", "genius_id", "song_count", "verse_count", "updated_at"]
     search_fields = ["name"]
-    readonly_fields = ["slug", "created_at", "updated_at"]
+    readonly_fields = ["slug", "scrape_progress", "created_at", "updated_at"]
     actions = [scrape_popular_songs]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Artist]:
@@ -56,6 +60,15 @@ class SongAdmin(admin.ModelAdmin):
         ("History", {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
     ]
 
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        # A verse text edited in the song's inline is a staff edit too: re-cleaning keeps it.
+        if formset.model is Verse:
+            for verse_form in formset.forms:
+                verse = verse_form.instance
+                if verse.pk and "text" in verse_form.changed_data:
+                    services.edit_verse_text(verse=verse, text=verse.text)
+        super().save_formset(request, form, formset, change)
+
     @admin.action(
         description="Re-clean selected songs (rebuild their verses)", permissions=["change"]
     )
@@ -63,30 +76,38 @@ class SongAdmin(admin.ModelAdmin):
         from lyrics.tasks import clean_lyrics_task
 
         song_ids = list(queryset.values_list("pk", flat=True))
-        clean_lyrics_task.delay(song_ids=song_ids)
+        if runs_in_own_process():
+            # No broker: not inside this request (lyrics.background).
+            song_arguments = [argument for pk in song_ids for argument in ("--song", str(pk))]
+            start_manage_command(["clean_lyrics", *song_arguments])
+        else:
+            clean_lyrics_task.delay(song_ids=song_ids)
         self.message_user(
             request, f"Cleaning queued for {len(song_ids)} song(s).", messages.SUCCESS
         )
 
 
 @admin.register(Verse)
-class VerseAdmin(admin.ModelAdmin):
+class VerseAdmin(VerseCurationMixin, admin.ModelAdmin):
     list_display = [
-        "__str__",
+        "verse_text",
+        "song_title",
         "artist_name",
         "section_label",
         "char_count",
         "included",
         "is_edited",
     ]
+    list_display_links = ["verse_text"]
     list_select_related = ["song__artist"]
     list_filter = [
         "included",
         "is_edited",
         "section_label",
         ("song__artist", admin.RelatedOnlyFieldListFilter),
+        SongOfArtistFilter,
     ]
-    search_fields = ["text", "song__title"]
+    search_fields = ["text", "song__title", "song__artist__name"]
     readonly_fields = [
         "cleaned_text",
         "fresh_cleaning",
@@ -96,15 +117,11 @@ class VerseAdmin(admin.ModelAdmin):
         "updated_at",
     ]
     autocomplete_fields = ["song"]
-    actions = ["include_in_corpus", "exclude_from_corpus"]
+    actions = ["include_in_corpus", "exclude_from_corpus", "revert_to_fresh_cleaning"]
 
     @admin.display(description="artist", ordering="song__artist__name")
     def artist_name(self, verse: Verse) -> str:
         return verse.song.artist.name
-
-    @admin.display(description="fresh cleaning vs this text")
-    def fresh_cleaning(self, verse: Verse) -> str:
-        return fresh_cleaning_difference(verse) if verse.pk else ""
 
     def save_model(self, request: HttpRequest, obj: Verse, form: object, change: bool) -> None:
         if change and "text" in getattr(form, "changed_data", []):

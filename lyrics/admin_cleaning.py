@@ -3,6 +3,7 @@ nothing, re-running cleaning, and the read-only record of built corpora."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from celery.result import EagerResult
@@ -14,11 +15,18 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
+from django.utils.http import urlencode
 from django.utils.text import Truncator
 
+from lyrics import services
+from lyrics.admin_corpus import CorpusStudioMixin
+from lyrics.background import runs_in_own_process, start_manage_command
 from lyrics.cleaning.engine import RuleKind, RuleSpec
 from lyrics.cleaning.errors import InvalidRule
-from lyrics.cleaning.preview import RulePreview, preview_rule, preview_text
+from lyrics.cleaning.preview import RulePreview, preview_text
+from lyrics.cleaning.preview_jobs import quick_preview
+from lyrics.cleaning.spelling import spelling_overlaps
+from lyrics.corpus_builder import default_corpora_dir
 from lyrics.models import CleaningRule, Corpus, Song
 from lyrics.tasks import clean_lyrics_task
 
@@ -28,7 +36,8 @@ class RulePreviewForm(forms.Form):
 
     name = forms.CharField(required=False)
     kind = forms.ChoiceField(choices=CleaningRule.Kind.choices, initial=RuleKind.REGEX)
-    pattern = forms.CharField(widget=forms.Textarea(attrs={"rows": 2, "cols": 80}))
+    # Not stripped: a space at either end of a pattern is part of what it matches.
+    pattern = forms.CharField(strip=False, widget=forms.Textarea(attrs={"rows": 2, "cols": 80}))
     replacement = forms.CharField(
         required=False, strip=False, widget=forms.Textarea(attrs={"rows": 1, "cols": 80})
     )
@@ -62,12 +71,13 @@ class CleaningRuleAdmin(admin.ModelAdmin):
         "pattern_summary",
         "replacement_summary",
         "flags",
+        "duplicates",
     ]
     list_display_links = ["name"]
     list_editable = ["position", "enabled"]
     list_filter = ["enabled", "kind"]
     search_fields = ["name", "pattern", "replacement", "description"]
-    list_per_page = 200
+    list_per_page = 50
     readonly_fields = ["created_at", "updated_at"]
     fields = [
         "position",
@@ -83,9 +93,30 @@ class CleaningRuleAdmin(admin.ModelAdmin):
     ]
     actions = ["enable_rules", "disable_rules", "renumber_positions"]
 
+    class Media:
+        css = {"all": ["css/admin-lyrics.css"]}
+
     @admin.display(description="pattern")
     def pattern_summary(self, rule: CleaningRule) -> str:
         return Truncator(rule.pattern).chars(60)
+
+    @admin.display(description="duplicates")
+    def duplicates(self, rule: CleaningRule) -> str:
+        return "; ".join(getattr(rule, "spelling_overlaps", []))
+
+    def get_changelist_instance(self, request: HttpRequest) -> Any:
+        changelist = super().get_changelist_instance(request)
+        overlaps = spelling_rule_overlaps()
+        for rule in changelist.result_list:
+            rule.spelling_overlaps = overlaps.get(rule.name, [])
+        return changelist
+
+    def save_model(self, request: HttpRequest, obj: CleaningRule, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        for overlap in spelling_rule_overlaps().get(obj.name, []):
+            self.message_user(
+                request, f"This rule duplicates another: {overlap}.", messages.WARNING
+            )
 
     @admin.display(description="replacement")
     def replacement_summary(self, rule: CleaningRule) -> str:
@@ -102,6 +133,11 @@ class CleaningRuleAdmin(admin.ModelAdmin):
                 "preview/",
                 self.admin_site.admin_view(self.preview_view),
                 name="lyrics_cleaningrule_preview_new",
+            ),
+            path(
+                "preview/save/",
+                self.admin_site.admin_view(self.save_preview_view),
+                name="lyrics_cleaningrule_save_preview",
             ),
             path(
                 "<int:rule_id>/preview/",
@@ -144,12 +180,15 @@ class CleaningRuleAdmin(admin.ModelAdmin):
         submitted = request.POST if request.method == "POST" else request.GET
         form = RulePreviewForm(submitted if "pattern" in submitted else initial)
         preview: RulePreview | None = None
+        full_pending = False
         sample: tuple[str, str] | None = None
         if form.is_valid():
             spec = form.spec()
             position = form.cleaned_data["position"]
             try:
-                preview = preview_rule(candidate=spec, position=position, rule_id=rule_id)
+                preview, full_pending = quick_preview(
+                    candidate=spec, position=position, rule_id=rule_id
+                )
                 if form.cleaned_data["sample_text"].strip():
                     sample = preview_text(
                         text=form.cleaned_data["sample_text"],
@@ -166,16 +205,60 @@ class CleaningRuleAdmin(admin.ModelAdmin):
             "rule": rule,
             "form": form,
             "preview": preview,
+            "full_pending": full_pending,
+            "can_save_rule": rule is None and self.has_add_permission(request),
+            "reload_query": urlencode(form.cleaned_data) if form.is_valid() else "",
             "sample": sample,
         }
         return TemplateResponse(request, "admin/lyrics/cleaningrule/preview.html", context)
+
+    def save_preview_view(self, request: HttpRequest) -> HttpResponse:
+        """Save the values just previewed as a new, enabled rule (POST, needs add permission)."""
+        if request.method != "POST":
+            return HttpResponseRedirect(reverse("admin:lyrics_cleaningrule_preview_new"))
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = RulePreviewForm(request.POST)
+        values = request.POST.copy()
+        values.pop("csrfmiddlewaretoken", None)  # back to the preview, without the token in a URL
+        back = reverse("admin:lyrics_cleaningrule_preview_new") + "?" + values.urlencode()
+        if not form.is_valid():
+            self.message_user(
+                request, "Not saved: the preview's values are incomplete.", messages.ERROR
+            )
+            return HttpResponseRedirect(back)
+        spec = replace(form.spec(), name=form.cleaned_data["name"])
+        try:
+            rule = services.add_cleaning_rule(spec=spec, position=form.cleaned_data["position"])
+        except InvalidRule as error:
+            self.message_user(request, f"Not saved: {error}", messages.ERROR)
+            return HttpResponseRedirect(back)
+        self.message_user(
+            request,
+            f"Rule {rule.name!r} saved and enabled at position {rule.position}. "
+            "Re-run cleaning to apply it to the verses.",
+            messages.SUCCESS,
+        )
+        return HttpResponseRedirect(reverse("admin:lyrics_cleaningrule_change", args=[rule.pk]))
 
     def rerun_view(self, request: HttpRequest) -> HttpResponse:
         """Confirm, then re-run cleaning over every song in a Celery task."""
         if not self.has_rerun_permission(request):
             raise PermissionDenied
         if request.method == "POST":
-            result = clean_lyrics_task.delay(dedupe_repeats="keep_repeats" not in request.POST)
+            keep_repeats = "keep_repeats" in request.POST
+            if runs_in_own_process():
+                # No broker: the cleaning must not run inside this request (lyrics.background).
+                log_path = default_corpora_dir().parent / "clean_lyrics.log"
+                command = ["clean_lyrics", *(["--keep-repeats"] if keep_repeats else [])]
+                start_manage_command(command, log_path=log_path)
+                self.message_user(
+                    request,
+                    f"Cleaning started in a process of its own (no Celery broker; log: "
+                    f"{log_path}); verses update as it runs.",
+                )
+                return HttpResponseRedirect(reverse("admin:lyrics_cleaningrule_changelist"))
+            result = clean_lyrics_task.delay(dedupe_repeats=not keep_repeats)
             if isinstance(result, EagerResult):
                 summary = result.get()
                 self.message_user(
@@ -200,6 +283,12 @@ class CleaningRuleAdmin(admin.ModelAdmin):
         return TemplateResponse(request, "admin/lyrics/cleaningrule/rerun.html", context)
 
 
+def spelling_rule_overlaps() -> dict[str, list[str]]:
+    """Spelling rules that list a variant or keep a spelling another rule does (one query)."""
+    spelling_rules = CleaningRule.objects.filter(kind=RuleKind.SPELLING).in_order()
+    return spelling_overlaps(list(spelling_rules.values_list("name", "pattern", "replacement")))
+
+
 def _initial_for(rule: CleaningRule | None) -> dict[str, Any]:
     if rule is None:
         last = CleaningRule.objects.in_order().last()
@@ -215,7 +304,7 @@ def _initial_for(rule: CleaningRule | None) -> dict[str, Any]:
 
 
 @admin.register(Corpus)
-class CorpusAdmin(admin.ModelAdmin):
+class CorpusAdmin(CorpusStudioMixin, admin.ModelAdmin):
     """Corpora are written by build_corpus only; here they can be read, never changed."""
 
     list_display = [

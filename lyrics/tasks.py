@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from lyrics.cleaning.engine import RuleKind, RuleSpec
+from lyrics.cleaning.preview_jobs import compute_and_store
 from lyrics.cleaning.verses import clean_lyrics
 from lyrics.corpus_builder import build_corpus
 from lyrics.selectors import CorpusStats, corpus_stats
@@ -37,3 +39,13 @@ def build_corpus_task(
     if build.corpus is None:  # only a dry run returns no row
         raise RuntimeError("build_corpus recorded no corpus")
     return build.corpus.pk
+
+
+@shared_task(name="lyrics.preview_rule")
+def preview_rule_task(
+    spec: dict[str, str], position: int, rule_id: int | None, key: str
+) -> dict[str, int]:
+    """A rule preview over every song, kept in the cache for the admin page that asked."""
+    candidate = RuleSpec(**{**spec, "kind": RuleKind(spec["kind"])})
+    preview = compute_and_store(candidate=candidate, position=position, rule_id=rule_id, key=key)
+    return {"songs_scanned": preview.songs_scanned, "songs_changed": preview.songs_changed}

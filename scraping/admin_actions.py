@@ -6,8 +6,11 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from lyrics.background import runs_in_own_process
 from lyrics.models import Artist
-from scraping.errors import ScrapeError
+from scraping import services
+from scraping.errors import AmbiguousArtistError, ScrapeError
+from scraping.jobs import ScrapeRequest, start_scrape
 from scraping.tasks import scrape_artist
 
 
@@ -15,14 +18,36 @@ from scraping.tasks import scrape_artist
 def scrape_popular_songs(
     modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Artist]
 ) -> None:
-    """Queue one scrape task per selected artist (run in place when Celery is eager).
+    """Queue one scrape task per selected artist.
 
-    The artists already exist, so the tasks are sent now rather than on commit. With an eager
-    Celery (no broker) the task runs here, and its summary or error is shown as a message.
+    The artists already exist, so the tasks are sent now rather than on commit. Without a broker
+    an artist with a Genius id is scraped by a process of its own (its page shows the progress);
+    one entered by hand is looked up by name and scraped here, its summary or error shown as a
+    message (as in the tests, where Celery runs tasks in place).
     """
     for artist in queryset.order_by("name"):
+        if runs_in_own_process() and artist.genius_id is not None:
+            # No broker: a `manage.py scrape` process of its own, not this request (scraping.jobs).
+            scrape = ScrapeRequest(
+                genius_id=artist.genius_id, songs_per_artist=services.DEFAULT_SONGS_PER_ARTIST
+            )
+            started = start_scrape(scrape)
+            modeladmin.message_user(
+                request,
+                f"{artist.name}: scraping started {started.where}; progress on its page.",
+                messages.INFO,
+            )
+            continue
         try:
             result = scrape_artist.delay(artist.pk)
+        except AmbiguousArtistError as error:
+            modeladmin.message_user(
+                request,
+                f"{artist.name}: {error}. Enter the one you mean as the artist's Genius id "
+                "(open the artist), then scrape again.",
+                messages.ERROR,
+            )
+            continue
         except ScrapeError as error:
             modeladmin.message_user(request, f"{artist.name}: {error}", messages.ERROR)
             continue

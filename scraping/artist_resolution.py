@@ -23,6 +23,18 @@ def normalise_artist_name(name: str) -> str:
     return _NOT_ALPHANUMERIC.sub("", text)
 
 
+def artist_candidates(*, client: GeniusClient, name: str) -> list[GeniusArtist]:
+    """The primary artists of a search for `name`: those whose name matches first, then the
+    others in the search's order (to pick from when the name is ambiguous or spelled off)."""
+    wanted = normalise_artist_name(name)
+    if not wanted:
+        raise ArtistNotFoundError(f"{name!r} is not an artist name")
+    found: dict[int, GeniusArtist] = {}
+    for song in client.search(name):
+        found.setdefault(song.primary_artist.genius_id, song.primary_artist)
+    return sorted(found.values(), key=lambda artist: normalise_artist_name(artist.name) != wanted)
+
+
 def resolve_artist(*, client: GeniusClient, name: str) -> GeniusArtist:
     """The one artist whose name matches among the primary artists of a search for `name`."""
     wanted = normalise_artist_name(name)
@@ -36,8 +48,8 @@ def resolve_artist(*, client: GeniusClient, name: str) -> GeniusArtist:
         return matches[0]
     if matches:
         raise AmbiguousArtistError(
-            f"{name!r} matches {len(matches)} Genius artists: {_listing(matches)}; "
-            "pick one with --genius-id"
+            f"{name!r} matches {len(matches)} Genius artists: {_listing(matches)}",
+            candidate_ids=tuple(artist.genius_id for artist in matches),
         )
     if not found:
         raise ArtistNotFoundError(f"no Genius artist named {name!r}: the search found nothing")

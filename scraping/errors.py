@@ -36,7 +36,11 @@ class ArtistNotFoundError(ScrapeError):
 
 
 class AmbiguousArtistError(ScrapeError):
-    pass
+    """A name several Genius artists share; each door says how to pick one of candidate_ids."""
+
+    def __init__(self, message: str, *, candidate_ids: tuple[int, ...] = ()) -> None:
+        super().__init__(message)
+        self.candidate_ids = candidate_ids
 
 
 class NoLyricsError(ScrapeError):

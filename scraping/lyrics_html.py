@@ -29,15 +29,17 @@ def extract_lyrics(html: str) -> str:
     containers = soup.select(CONTAINER_SELECTOR)
     if not containers:
         raise NoLyricsError("the song page has no lyrics container")
-    parts: list[str] = []
+    pieces: list[str] = []
     for container in containers:
         # A container nested in another is already read as part of its parent.
         if container.find_parent("div", attrs={"data-lyrics-container": "true"}) is not None:
             continue
-        pieces: list[str] = []
+        # Genius splits the lyrics into containers where it places its ads, often inside a
+        # verse: a container starts on a new line, like any block, but a blank line between two
+        # is there only when the page has one (<br/> at the end of one and the start of the next).
+        _end_line(pieces)
         _collect_text(container, pieces)
-        parts.append("".join(pieces))
-    text = _tidy("\n".join(parts))
+    text = _tidy("".join(pieces))
     if not text:
         raise NoLyricsError("the song page's lyrics containers are empty")
     return text

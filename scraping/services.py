@@ -18,6 +18,7 @@ from django.utils import timezone
 from lyrics.models import Artist, Song
 from scraping.artist_resolution import resolve_artist
 from scraping.errors import (
+    ArtistNotFoundError,
     GeniusNotFoundError,
     GeniusResponseError,
     GeniusUnavailableError,
@@ -27,6 +28,7 @@ from scraping.errors import (
 from scraping.genius_client import GeniusClient
 from scraping.genius_records import GeniusArtist, GeniusSong
 from scraping.lyrics_html import extract_lyrics
+from scraping.progress import ScrapeProgress, record_progress
 from scraping.song_rules import DEFAULT_SKIP_RULES, SkipRules
 from scraping.summary import ArtistScrapeSummary, SongOutcome, SongOutcomeKind
 
@@ -63,7 +65,12 @@ def find_artist(
 ) -> GeniusArtist:
     """The Genius artist by id, or by name (which fails on no match or several matches)."""
     if genius_id is not None:
-        return client.artist(genius_id)
+        try:
+            return client.artist(genius_id)
+        except GeniusNotFoundError:
+            raise ArtistNotFoundError(
+                f"Genius has no artist with id {genius_id} (it answers 404): check the id"
+            ) from None
     if name is None:
         raise ValueError("find_artist needs a name or a genius_id")
     return resolve_artist(client=client, name=name)
@@ -193,6 +200,13 @@ def scrape_artist_songs(
         artist = save_artist(genius_artist=genius_artist)
         summary.artist_pk = artist.pk
     unavailable_in_a_row = 0
+    progress = ScrapeProgress(
+        genius_id=genius_artist.genius_id,
+        artist_name=genius_artist.name,
+        wanted=songs_per_artist,
+        dry_run=dry_run,
+    )
+    record_progress(progress)
     try:
         songs = iter_artist_songs(client=client, artist_genius_id=genius_artist.genius_id)
         for rank, listed in songs:
@@ -210,6 +224,8 @@ def scrape_artist_songs(
                     skip_rules=skip_rules,
                 )
             summary.add(outcome)
+            if outcome.fills_a_place:
+                record_progress(replace(progress, filled=summary.filled))
             if on_outcome is not None:
                 on_outcome(outcome)
             if summary.filled >= songs_per_artist:
@@ -226,10 +242,24 @@ def scrape_artist_songs(
                 unavailable_in_a_row = 0
         else:
             summary.listing_exhausted = True
-    except (GeniusUnavailableError, GeniusResponseError, GeniusNotFoundError) as error:
+    except GeniusNotFoundError:
+        # Nothing to resume: the artist is gone from Genius (or the id was never one).
+        summary.stopped = (
+            f"Genius has no artist with id {genius_artist.genius_id} any more "
+            "(its song listing answers 404)"
+        )
+        summary.resumable = False
+    except (GeniusUnavailableError, GeniusResponseError) as error:
         summary.stopped = f"the song listing failed: {error}"
+    except BaseException:
+        # Ctrl-C or an auth refusal: the page must not show a run that is still going.
+        line = f"{genius_artist.name}: ended early after {summary.filled} song(s)"
+        record_progress(replace(progress, filled=summary.filled, state="stopped", line=line))
+        raise
     finally:
         summary.retries = client.retries.by_reason - retries_before
+    state = "stopped" if summary.stopped else "done"
+    record_progress(replace(progress, filled=summary.filled, state=state, line=summary.line()))
     return summary
 
 

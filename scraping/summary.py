@@ -64,8 +64,9 @@ class ArtistScrapeSummary:
     retries: Counter[str] = field(default_factory=Counter)
     # The artist has fewer qualifying songs than wanted.
     listing_exhausted: bool = False
-    # Set when the run stopped before the end (Genius kept failing); a re-run resumes.
+    # Set when the run stopped before the end; a re-run resumes unless Genius lacks the artist.
     stopped: str = ""
+    resumable: bool = True
 
     def add(self, outcome: SongOutcome) -> None:
         self.kinds[outcome.kind.value] += 1
@@ -95,7 +96,8 @@ class ArtistScrapeSummary:
         parts.append(f"failed {self.failed.total()}{self._paren(self.failed)}")
         parts.append(f"retries {self.retries.total()}{self._paren(self.retries)}")
         if self.stopped:
-            parts.append(f"STOPPED: {self.stopped}; run again to resume")
+            advice = "run again to resume" if self.resumable else "the artist is not on Genius"
+            parts.append(f"STOPPED: {self.stopped}; {advice}")
         return "; ".join(parts)
 
     def as_dict(self) -> dict[str, Any]:
@@ -113,6 +115,7 @@ class ArtistScrapeSummary:
             "retries": dict(self.retries),
             "listing_exhausted": self.listing_exhausted,
             "stopped": self.stopped,
+            "resumable": self.resumable,
             "line": self.line(),
         }
 

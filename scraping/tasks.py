@@ -8,8 +8,9 @@ from typing import Any, NoReturn
 from celery import Task, shared_task
 
 from scraping import services
-from scraping.errors import GeniusUnavailableError, ScrapeIncompleteError
+from scraping.errors import GeniusUnavailableError, ScrapeError, ScrapeIncompleteError
 from scraping.genius_client import GeniusClient, GeniusClientConfig
+from scraping.summary import ArtistScrapeSummary
 
 logger = logging.getLogger(__name__)
 
@@ -38,9 +39,40 @@ def scrape_artist(
             )
     except GeniusUnavailableError as error:
         _retry_later(self, error)
+    return _finish(self, summary)
+
+
+@shared_task(bind=True, name="scraping.scrape_genius_artist", max_retries=3, acks_late=True)
+def scrape_genius_artist(
+    self: Task,
+    genius_id: int,
+    songs_per_artist: int = services.DEFAULT_SONGS_PER_ARTIST,
+    refresh: bool = False,
+    dry_run: bool = False,
+) -> dict[str, Any]:
+    """Scrape (or list, dry_run) a Genius artist picked by id in the admin's scrape by name."""
+    try:
+        with GeniusClient(GeniusClientConfig.from_settings()) as client:
+            genius_artist = services.find_artist(client=client, genius_id=genius_id)
+            summary = services.scrape_artist_songs(
+                client=client,
+                genius_artist=genius_artist,
+                songs_per_artist=songs_per_artist,
+                refresh=refresh,
+                dry_run=dry_run,
+            )
+    except GeniusUnavailableError as error:
+        _retry_later(self, error)
+    return _finish(self, summary)
+
+
+def _finish(task: Task, summary: ArtistScrapeSummary) -> dict[str, Any]:
     logger.info("%s", summary.line())
+    if summary.stopped and not summary.resumable:
+        # The artist is not on Genius: a retry would meet the same 404.
+        raise ScrapeError(summary.line())
     if summary.stopped:
-        _retry_later(self, ScrapeIncompleteError(summary.line()))
+        _retry_later(task, ScrapeIncompleteError(summary.line()))
     return summary.as_dict()
 
 

@@ -7,4 +7,6 @@
 - rules: the rule set read from the database
 - verses: the service that rebuilds Verse rows, keeping staff edits and exclusions
 - preview: what one rule would change, without writing anything
+- preview_jobs: the admin's preview within a time budget, the whole count from background work
+- differences: where an edited verse and fresh cleaning differ, line by line
 """

@@ -5,6 +5,11 @@ order because the order matters (removing bracketed annotations before or after 
 into parentheses gives different text). The whole ordered sequence is repeated until the text stops
 changing, so the output of `apply_rules` is a fixed point: cleaning clean text changes nothing,
 even when one rule's output gives another rule something new to match.
+
+`compile_rules` returns a RuleSet, which runs each stretch of consecutive spelling rules as one
+pass over the text (one regex of all their variants and a table lookup) instead of one regex per
+rule: the same text and the same per-rule counts, several times faster (spelling rules are most
+of the shipped set). Any other sequence of compiled rules runs rule by rule.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Protocol, overload
 
 from lyrics.cleaning.errors import InvalidRule
 
@@ -47,14 +53,67 @@ class RuleSpec:
 
 
 @dataclass(frozen=True)
+class SpellingWords:
+    """What a spelling rule replaces (whole words, any case) and the one spelling it keeps."""
+
+    variants: tuple[str, ...]
+    canonical: str
+
+
+@dataclass(frozen=True)
 class CompiledRule:
     name: str
     regex: re.Pattern[str]
     replace: str | Callable[[re.Match[str]], str]
+    spelling: SpellingWords | None = None
+    # Text every match contains ("Embed" for r"\d*\s*Embed\s*\Z"): where it is absent, the rule
+    # cannot match, and a substring test is much cheaper than the regex's search.
+    required_text: str = ""
 
     def apply(self, text: str) -> tuple[str, int]:
         """The text with every match replaced, and how many matches there were."""
+        if self.required_text and self.required_text not in text:
+            return text, 0
         return self.regex.subn(self.replace, text)
+
+    def run(self, text: str, match_counts: Counter[str]) -> str:
+        if self.required_text and self.required_text not in text:
+            return text
+        cleaned, count = self.regex.subn(self.replace, text)
+        # A match replaced by itself is not a change worth counting.
+        if count and cleaned != text:
+            match_counts[self.name] += count
+        return cleaned
+
+
+class RuleStep(Protocol):
+    """One step of a pass: a rule, or several spelling rules run as one."""
+
+    def run(self, text: str, match_counts: Counter[str]) -> str: ...
+
+
+class RuleSet(Sequence[CompiledRule]):
+    """Compiled rules in order, with the steps that apply them (spelling stretches fused)."""
+
+    def __init__(self, rules: Iterable[CompiledRule]) -> None:
+        # Imported here: spelling builds on this module's types.
+        from lyrics.cleaning.spelling import fuse_spelling_rules
+
+        self._rules = tuple(rules)
+        self.steps: tuple[RuleStep, ...] = tuple(fuse_spelling_rules(self._rules))
+
+    @overload
+    def __getitem__(self, index: int) -> CompiledRule: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[CompiledRule]: ...
+    def __getitem__(self, index: int | slice) -> CompiledRule | Sequence[CompiledRule]:
+        return self._rules[index]
+
+    def __len__(self) -> int:
+        return len(self._rules)
+
+    def __repr__(self) -> str:
+        return f"RuleSet({len(self._rules)} rules in {len(self.steps)} steps)"
 
 
 @dataclass
@@ -96,7 +155,42 @@ def compile_rule(spec: RuleSpec) -> CompiledRule:
             "the pattern can match an empty string, so the replacement would be inserted "
             "between characters; make it match at least one character"
         )
-    return CompiledRule(name=spec.name, regex=regex, replace=spec.replacement)
+    return CompiledRule(
+        name=spec.name,
+        regex=regex,
+        replace=spec.replacement,
+        required_text=required_text(regex),
+    )
+
+
+def required_text(regex: re.Pattern[str], min_length: int = 3) -> str:
+    """The longest run of plain characters the pattern's top level must match, or "".
+
+    Only for case-sensitive patterns (ignoring case, a substring test would need the regex's own
+    idea of which characters are equal), and "" whenever the parse is not understood.
+    """
+    if regex.flags & re.IGNORECASE:
+        return ""
+    try:
+        # The standard library's own regex parser: the same reading the regex was compiled from.
+        from re import _constants, _parser  # type: ignore[attr-defined]
+
+        parsed = _parser.parse(regex.pattern, regex.flags)
+        if parsed.state.flags & re.IGNORECASE:
+            return ""
+        runs, current = [], []
+        for op, value in parsed:
+            if op is _constants.LITERAL:
+                current.append(chr(value))
+            else:
+                runs.append("".join(current))
+                current = []
+        runs.append("".join(current))
+    except Exception:
+        # A parser detail we do not know: no shortcut, and the same result without it.
+        return ""
+    longest = max(runs, key=len)
+    return longest if len(longest) >= min_length else ""
 
 
 def _check_replacement(pattern: str, flags: re.RegexFlag, replacement: str) -> None:
@@ -110,27 +204,27 @@ def _check_replacement(pattern: str, flags: re.RegexFlag, replacement: str) -> N
         raise InvalidRule(f"invalid replacement: {error}", field="replacement") from None
 
 
-def compile_rules(specs: Iterable[RuleSpec]) -> list[CompiledRule]:
+def compile_rules(specs: Iterable[RuleSpec]) -> RuleSet:
     compiled = []
     for spec in specs:
         try:
             compiled.append(compile_rule(spec))
         except InvalidRule as error:
             raise InvalidRule(f"rule {spec.name!r}: {error}", field=error.field) from None
-    return compiled
+    return RuleSet(compiled)
 
 
 def apply_rules(text: str, rules: Sequence[CompiledRule]) -> CleaningOutcome:
-    """Apply the rules in order, repeating the sequence until the text is a fixed point."""
+    """Apply the rules in order, repeating the sequence until the text is a fixed point.
+
+    A RuleSet runs its fused steps; any other sequence runs its rules one by one (same result).
+    """
+    steps: Sequence[RuleStep] = rules.steps if isinstance(rules, RuleSet) else rules
     outcome = CleaningOutcome(text=text)
     for _ in range(MAX_PASSES):
         before = outcome.text
-        for rule in rules:
-            cleaned, count = rule.apply(outcome.text)
-            # A match replaced by itself is not a change worth counting.
-            if count and cleaned != outcome.text:
-                outcome.match_counts[rule.name] += count
-            outcome.text = cleaned
+        for step in steps:
+            outcome.text = step.run(outcome.text, outcome.match_counts)
         if outcome.text == before:
             return outcome
     outcome.settled = False

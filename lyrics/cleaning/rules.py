@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from lyrics.cleaning.engine import CompiledRule, RuleSpec, compile_rules
+from lyrics.cleaning.engine import RuleSet, RuleSpec, compile_rules
 from lyrics.models import CleaningRule
 
 
@@ -31,10 +31,10 @@ def enabled_specs(*, exclude_rule_id: int | None = None) -> list[OrderedSpec]:
     ]
 
 
-def compile_ordered(specs: list[OrderedSpec]) -> list[CompiledRule]:
+def compile_ordered(specs: list[OrderedSpec]) -> RuleSet:
     """Compile in order; raises InvalidRule naming the rule that does not compile."""
     return compile_rules(item.spec for item in sorted(specs, key=lambda item: item.sort_key))
 
 
-def load_enabled_rules() -> list[CompiledRule]:
+def load_enabled_rules() -> RuleSet:
     return compile_ordered(enabled_specs())

@@ -8,7 +8,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from lyrics.cleaning.engine import CompiledRule, apply_rules
+from lyrics.cleaning.engine import CleaningOutcome, CompiledRule, apply_rules
 
 SECTION_WORDS = (
     r"verse|chorus|pre-?chorus|post-?chorus|hook|pre-?hook|post-?hook|bridge|intro|outro"
@@ -86,8 +86,12 @@ def clean_song_text(
     """The verses fresh cleaning makes of a song, with how often each rule matched."""
     result = SongCleaning()
     seen_repeatable: set[str] = set()
+    # A chorus sung three times has three identical bodies: clean each distinct body once.
+    outcomes: dict[str, CleaningOutcome] = {}
     for section in split_sections(raw_lyrics):
-        outcome = apply_rules(section.body, rules)
+        outcome = outcomes.get(section.body)
+        if outcome is None:
+            outcome = outcomes[section.body] = apply_rules(section.body, rules)
         result.match_counts.update(outcome.match_counts)
         if not outcome.settled:
             result.unsettled_sections += 1

@@ -9,6 +9,11 @@ from django.db.models import Q
 from django.utils.text import slugify
 
 
+def normalise_line_endings(text: str) -> str:
+    """\r\n (what a browser's textarea sends) and a lone \r become \n."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 def sha256_text(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -159,6 +164,8 @@ class Verse(models.Model):
         return f"{self.song.title} · {label}"
 
     def save(self, *args: object, **kwargs: object) -> None:
+        # Whichever door wrote it (an admin textarea sends \r\n), training sees \n only;
         # char_count is derived from text and must never disagree with it.
+        self.text = normalise_line_endings(self.text)
         self.char_count = len(self.text)
         super().save(*args, **kwargs)  # type: ignore[arg-type]

@@ -23,7 +23,7 @@ def test_the_rule_list_shows_rules_in_order_with_editable_position_and_switch(
     response = staff_client.get(reverse("admin:lyrics_cleaningrule_changelist"))
     assert response.status_code == 200
     page = response.content.decode()
-    assert page.index("invisible characters") < page.index("repeated blank lines")
+    assert page.index("invisible characters") < page.index("curly apostrophes")
     assert 'name="form-0-position"' in page and 'name="form-0-enabled"' in page
     assert "Re-run cleaning" in page
 
@@ -132,7 +132,10 @@ def test_the_verse_page_shows_where_fresh_cleaning_differs_from_an_edit(
     services.edit_verse_text(verse=verse, text="first line\nsecond line, edited")
     response = staff_client.get(reverse("admin:lyrics_verse_change", args=[verse.pk]))
     assert response.status_code == 200
-    assert "+second line, edited" in response.content.decode()
+    page = response.content.decode()
+    assert '<tr class="diff-removed"><td class="diff-sign">-</td><td><code>second line' in page
+    assert '<tr class="diff-added"><td class="diff-sign">+</td><td><code>second line, ed' in page
+    assert "Revert to fresh cleaning" in page
 
 
 def test_corpora_are_read_only_in_the_admin(staff_client: Client) -> None:
@@ -155,3 +158,39 @@ def test_a_rule_page_offers_a_preview_of_unsaved_values(staff_client: Client) ->
     assert f'formaction="{preview_url}"' in page.content.decode()
     add_page = staff_client.get(reverse("admin:lyrics_cleaningrule_add"))
     assert reverse("admin:lyrics_cleaningrule_preview_new") in add_page.content.decode()
+
+
+def test_the_rule_list_flags_a_spelling_rule_that_duplicates_a_shipped_one(
+    staff_client: Client,
+) -> None:
+    CleaningRule.objects.create(
+        position=995, name="my nothing", kind="spelling", pattern="nuthin|nada", replacement="zip"
+    )
+    page = staff_client.get(
+        reverse("admin:lyrics_cleaningrule_changelist"), {"q": "nothing"}
+    ).content.decode()
+    assert "&#x27;nuthin&#x27; also in &#x27;spelling: nothing&#x27;" in page
+    assert "&#x27;nuthin&#x27; also in &#x27;my nothing&#x27;" in page
+
+
+def test_saving_a_duplicate_spelling_rule_says_so(staff_client: Client) -> None:
+    response = staff_client.post(
+        reverse("admin:lyrics_cleaningrule_add"),
+        {
+            "position": 995,
+            "name": "mine",
+            "kind": "spelling",
+            "pattern": "thru",
+            "replacement": "thorough",
+        },
+        follow=True,
+    )
+    assert "This rule duplicates another: &#x27;thru&#x27; also in" in response.content.decode()
+
+
+def test_the_rule_list_is_paginated(staff_client: Client) -> None:
+    assert CleaningRule.objects.count() > 50
+    page = staff_client.get(reverse("admin:lyrics_cleaningrule_changelist"))
+    assert len(page.context["cl"].result_list) == 50
+    assert page.context["cl"].multi_page
+    assert "css/admin-lyrics.css" in page.content.decode()

@@ -101,7 +101,7 @@ def test_an_edited_verse_that_fresh_cleaning_no_longer_gives_is_kept_at_the_end(
 
     second.refresh_from_db()
     assert (second.position, second.text, second.cleaned_text) == (1, "second stanza, improved", "")
-    assert "no longer produces" in fresh_cleaning_difference(second)
+    assert "no longer produces" in fresh_cleaning_difference(second).message
 
 
 @pytest.mark.django_db
@@ -113,7 +113,12 @@ def test_the_admin_difference_shows_where_fresh_cleaning_now_differs_from_an_edi
 
     assert fresh_cleaning_for_verse(verse) == "first line\nsecond line"
     difference = fresh_cleaning_difference(verse)
-    assert "-second line" in difference and "+second line, edited" in difference
+    assert [(line.sign, line.text) for line in difference.lines] == [
+        (" ", "first line"),
+        ("-", "second line"),
+        ("+", "second line, edited"),
+    ]
+    assert difference.can_revert
 
 
 @pytest.mark.django_db

@@ -19,10 +19,15 @@ def render_song_page(song: FakeSong, artist: FakeArtist) -> str:
         return (PAGES_DIR / song.page_file).read_text(encoding="utf-8")
     if song.sections is None:
         return NO_LYRICS_PAGE.format(title=escape(song.title))
-    # Like Genius: the lyrics come in two containers with furniture in and between them.
-    middle = max(1, len(song.sections) // 2)
-    first = _container(song.sections[:middle], header=f"{song.title} Lyrics", trailing_break=True)
-    second = _container(song.sections[middle:], header=None, trailing_break=False)
+    # Like Genius: the lyrics come in two containers with furniture in and between them, split
+    # where the page places an ad, here inside the middle section (between two of its lines).
+    sections = song.sections
+    middle = len(sections) // 2
+    cut = max(1, len(sections[middle]) // 2)
+    head = [*sections[:middle], sections[middle][:cut]]
+    tail = [sections[middle][cut:], *sections[middle + 1 :]] if sections[middle][cut:] else []
+    first = _container(head, header=f"{song.title} Lyrics", trailing_break=True)
+    second = _container(tail, header=None, trailing_break=False)
     return f"""<!DOCTYPE html><html><head><meta charset="utf-8">
 <title>{escape(artist.name)} – {escape(song.title)} Lyrics | Genius Lyrics</title></head>
 <body><main><div id="lyrics-root">{first}
@@ -52,7 +57,8 @@ def _container(sections: list[list[str]], *, header: str | None, trailing_break:
     for rendered in rendered_sections[1:]:
         parts.append(f"<br/>{recommendations}<br/>{rendered}")
     if trailing_break:
-        parts.append("<br/>")
+        # The container ends where the ad goes: the line's own break, then the recommendations.
+        parts.append(f"<br/>{recommendations}")
     body = "".join(parts)
     return f'<div data-lyrics-container="true" class="Lyrics__Container-sc-1">{body}</div>'
 

@@ -66,4 +66,4 @@ def test_an_ambiguous_name_fails_listing_every_match_instead_of_guessing(
     message = str(caught.value)
     assert "Mirror Twin (id 303)" in message
     assert "MIRROR-TWIN (id 304)" in message
-    assert "--genius-id" in message
+    assert caught.value.candidate_ids == (303, 304)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from lyrics.cleaning.defaults import DEFAULT_RULES
+from lyrics.cleaning.engine import compile_rules
+from lyrics.cleaning.splitter import clean_song_text
 from scraping.errors import NoLyricsError
 from scraping.lyrics_html import extract_lyrics
 from tests.fakegenius.catalog import FakeSong, default_catalog, invented_sections
@@ -81,3 +84,33 @@ def test_a_block_left_out_mid_line_still_ends_the_line() -> None:
     )
 
     assert extract_lyrics(html) == "[Hook]\nCount it twice"
+
+
+# Genius cuts its lyrics into two containers where it places an ad, often inside a verse: the
+# first container ends with the line's break and the recommendations, the next one goes on with
+# the verse's next line.
+AD_SPLIT_PAGE = (
+    '<!DOCTYPE html><html><body><main><div id="lyrics-root">'
+    '<div data-lyrics-container="true" class="Lyrics__Container-sc-1ynbvzw-1">[Verse 1]<br/>'
+    "Streetlight hums a tune in B<br/>Paper boats on the gutter sea<br/>"
+    '<div data-exclude-from-selection="true" class="InreadContainer__Container-sc-1">'
+    '<div class="SongRecommendations"><span>You might also like</span><a href="/songs/1">'
+    "<div>Decoy</div></a></div></div></div>\n"
+    '<div class="RightSidebar__Container-sc-1" data-exclude-from-selection="true">Ad</div>\n'
+    '<div data-lyrics-container="true" class="Lyrics__Container-sc-1ynbvzw-1">'
+    "Bus stop preacher with a borrowed key<br/>Nobody listens but the rain and me<br/><br/>"
+    "[Chorus]<br/>Hum it, hum it</div>"
+    "</div></main></body></html>"
+)
+
+
+def test_an_ad_that_splits_a_verse_over_two_containers_leaves_no_blank_line() -> None:
+    lyrics = extract_lyrics(AD_SPLIT_PAGE)
+
+    assert lyrics == (
+        "[Verse 1]\nStreetlight hums a tune in B\nPaper boats on the gutter sea\n"
+        "Bus stop preacher with a borrowed key\nNobody listens but the rain and me\n\n"
+        "[Chorus]\nHum it, hum it"
+    )
+    verses = clean_song_text(lyrics, compile_rules(DEFAULT_RULES)).verses
+    assert [verse.section_label for verse in verses] == ["Verse 1", "Chorus"]

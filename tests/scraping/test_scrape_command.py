@@ -149,7 +149,28 @@ def test_an_ambiguous_artist_lists_the_candidates(genius_settings: Settings) -> 
     error = failing_scrape("--artist", "Mirror Twin")
 
     assert "Mirror Twin (id 303), MIRROR-TWIN (id 304)" in str(error)
+    assert "pass --genius-id with the one you mean instead of --artist 'Mirror Twin'" in str(error)
+    assert "(e.g. --genius-id 303)" in str(error)
     assert Artist.objects.count() == 0
+
+
+def test_an_unknown_genius_id_says_genius_has_no_such_artist(genius_settings: Settings) -> None:
+    error = failing_scrape("--genius-id", "999999")
+
+    assert str(error) == "Genius has no artist with id 999999 (it answers 404): check the id"
+    assert Artist.objects.count() == 0
+
+
+def test_an_artist_gone_from_genius_is_not_told_to_run_again(
+    genius_settings: Settings, fake_genius: FakeGenius
+) -> None:
+    fake_genius.add_fault("/api/artists/101/songs", Fault(status=404, times=None))
+
+    error = failing_scrape("--artist", "Nova Quill")
+
+    assert "Genius has no artist with id 101 any more (its song listing answers 404)" in str(error)
+    assert "check the artist on Genius; a re-run cannot help" in str(error)
+    assert "resume" not in str(error)
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ from pytest_django.fixtures import Settings
 
 from lyrics.models import Artist, Song
 from scraping.admin_actions import scrape_popular_songs
-from scraping.errors import AmbiguousArtistError, ScrapeIncompleteError
+from scraping.errors import AmbiguousArtistError, ScrapeError, ScrapeIncompleteError
 from scraping.tasks import scrape_artist
 from tests.fakegenius.server import FakeGenius, Fault
 
@@ -96,6 +96,7 @@ def test_the_admin_action_scrapes_each_selected_artist_and_reports_the_summary(
     shown = [(message.level_tag, message.message) for message in get_messages(request)]
     assert shown[0][0] == "error"
     assert shown[0][1].startswith("Mirror Twin: 'Mirror Twin' matches 2 Genius artists")
+    assert "Enter the one you mean as the artist's Genius id" in shown[0][1]
     assert shown[1][0] == "success"
     assert shown[1][1].startswith("Ünder & Över (Genius id 202): has 2 of 60 songs (2 new)")
     assert Song.objects.count() == 2
@@ -104,3 +105,16 @@ def test_the_admin_action_scrapes_each_selected_artist_and_reports_the_summary(
 def test_the_admin_action_has_its_label() -> None:
     assert scrape_popular_songs.short_description == "Scrape popular songs"  # type: ignore[attr-defined]
     assert scrape_popular_songs.allowed_permissions == ["change"]  # type: ignore[attr-defined]
+
+
+def test_the_task_fails_at_once_for_an_artist_gone_from_genius(
+    genius_settings: Settings, fake_genius: FakeGenius
+) -> None:
+    artist = Artist.objects.create(name="Nova Quill", genius_id=101)
+    fake_genius.add_fault("/api/artists/101/songs", Fault(status=404, times=None))
+
+    with pytest.raises(ScrapeError, match="the artist is not on Genius") as caught:
+        scrape_artist.delay(artist.pk)
+
+    assert "run again" not in str(caught.value)
+    assert fake_genius.hits("/api/artists/101/songs") == 1

@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from scraping import services
-from scraping.errors import GeniusAuthError, ScrapeError
+from scraping.errors import AmbiguousArtistError, GeniusAuthError, ScrapeError
 from scraping.genius_client import GeniusClient, GeniusClientConfig
 from scraping.genius_records import GeniusArtist
 from scraping.song_rules import DEFAULT_SKIP_RULES, SkipReason, SkipRules
@@ -116,9 +116,14 @@ class Command(BaseCommand):
         unfinished = [summary for summary in summaries if not summary.complete]
         if unfinished:
             names_left = ", ".join(summary.artist_name for summary in unfinished)
+            advice = (
+                "run the same command again to resume"
+                if all(summary.resumable for summary in unfinished)
+                else "check the artist on Genius; a re-run cannot help"
+            )
             raise CommandError(
                 f"{len(unfinished)} of {len(summaries)} artist(s) did not finish ({names_left}): "
-                f"{unfinished[0].stopped}; run the same command again to resume"
+                f"{unfinished[0].stopped}; {advice}"
             )
         if verbosity >= 1 and len(summaries) > 1:
             filled = sum(summary.filled for summary in summaries)
@@ -157,6 +162,13 @@ class Command(BaseCommand):
                 artist = services.find_artist(client=client, **target)
             except GeniusAuthError as error:
                 raise CommandError(str(error)) from None
+            except AmbiguousArtistError as error:
+                example = f"--genius-id {error.candidate_ids[0]}" if error.candidate_ids else ""
+                problems.append(
+                    f"{error}; pass --genius-id with the one you mean instead of --artist "
+                    f"{target['name']!r} (e.g. {example})"
+                )
+                continue
             except ScrapeError as error:
                 problems.append(str(error))
                 continue
