@@ -39,7 +39,7 @@ _REGEX_RULES_BEFORE_SPELLING: list[RuleSpec] = [
     ),
     RuleSpec(
         name="embed trailer",
-        pattern=r"\d*\s*Embed\s*\Z",
+        pattern=r"(?:\d*\s*Embed\s*)+\Z",
         description='The "Embed" / "123Embed" at the end of a scraped page.',
     ),
     RuleSpec(

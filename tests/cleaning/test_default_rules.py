@@ -135,3 +135,9 @@ def test_the_data_migration_installs_the_default_rules_in_order() -> None:
     assert installed == expected
     for rule in CleaningRule.objects.all():
         rule.compiled()  # every shipped rule compiles from the database
+
+
+def test_a_run_of_embed_trailers_goes_in_one_pass() -> None:
+    cleaned = apply_rules("Last line of the song\n" + "Embed " * 6, RULES)
+    assert cleaned.settled
+    assert cleaned.text.strip() == "Last line of the song"
