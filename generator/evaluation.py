@@ -154,18 +154,23 @@ def _measure(version: ModelVersion, held_out: HeldOut, *, verses: int, first_see
             "restore its files in artifact storage or delete the version"
         ) from None
     sampler = Sampler(model=loaded.model, vocabulary=loaded.vocabulary, config=loaded.config)
-    return evaluate_model(
-        model=loaded.model,
-        vocabulary=loaded.vocabulary,
-        config=loaded.config,
-        sampler=sampler,
-        train_verses=held_out.train_verses,
-        held_out_verses=held_out.held_out_verses,
-        validation_lines=held_out.validation_lines,
-        corpus_index=line_index,
-        verses=verses,
-        first_seed=first_seed,
-    )
+    try:
+        return evaluate_model(
+            model=loaded.model,
+            vocabulary=loaded.vocabulary,
+            config=loaded.config,
+            sampler=sampler,
+            train_verses=held_out.train_verses,
+            held_out_verses=held_out.held_out_verses,
+            validation_lines=held_out.validation_lines,
+            corpus_index=line_index,
+            verses=verses,
+            first_seed=first_seed,
+        )
+    except MLError as error:
+        raise EvaluationError(
+            f"model version {version.pk} ({version.name}) could not write its verses: {error}"
+        ) from None
 
 
 def evaluate_after_training(version: ModelVersion) -> str | None:
@@ -188,6 +193,13 @@ def evaluate_after_training(version: ModelVersion) -> str | None:
     except EvaluationError as error:
         logger.warning("evaluating %s failed: %s", version.name, error)
         return f"evaluation failed: {error}"
+    except Exception as error:
+        # A bug in the evaluation must not undo a finished run: log it whole, say so, go on.
+        logger.exception("evaluating %s failed", version.name)
+        return (
+            f"evaluation failed ({type(error).__name__}, logged); retry it with: "
+            f"manage.py evaluate --model {version.pk}"
+        )
     return f"evaluated: {summary_line(evaluation)}"
 
 

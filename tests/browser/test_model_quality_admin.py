@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from generator.models import ModelVersion
 from tests.browser.conftest import Visit
-from tests.evaluation.test_admin_and_api import GOOD, STUBBY, version_with_evaluations
+from tests.evaluation.stored_evaluations import GOOD, STUBBY, version_with_evaluations
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

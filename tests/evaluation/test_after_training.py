@@ -44,3 +44,18 @@ def test_with_evaluation_off_a_run_stores_none(
     settings.EVALUATE_AFTER_TRAINING = False
     version = train_tiny_version(corpus_file)
     assert not ModelEvaluation.objects.filter(version=version).exists()
+
+
+def test_a_failed_evaluation_never_fails_the_run(
+    db: None, work_dirs: Path, corpus_file: Path, settings: Any
+) -> None:
+    settings.EVALUATE_AFTER_TRAINING = True
+    options = {**TINY_OPTIONS, "validation_split": 0.0}  # nothing held out: nothing to compare
+    run = create_training_run(corpus_file=corpus_file, epochs=1, **options)
+    outcome = run_training(run.pk)
+
+    assert outcome.status == "done"
+    assert outcome.version is not None
+    assert "; evaluation failed: " in outcome.message
+    assert "held no verse out" in outcome.message
+    assert not ModelEvaluation.objects.exists()

@@ -137,3 +137,17 @@ def test_the_task_stores_an_evaluation_and_reports_a_bad_id(trained_version: Mod
     refused = evaluate_model.delay(12345).get()
     assert refused["evaluation_id"] is None
     assert "there is no model version 12345" in refused["message"]
+
+
+def test_all_evaluates_every_version_and_fails_after_naming_those_it_could_not(
+    trained_version: ModelVersion,
+) -> None:
+    ModelVersion.objects.create(
+        name="imported", source=ModelVersion.Source.IMPORTED, weights_key="w", vocab_key="v"
+    )
+    out, err = StringIO(), StringIO()
+    with pytest.raises(CommandError, match="1 of 2 versions could not be evaluated"):
+        call_command("evaluate", "--all", "--verses", "1", stdout=out, stderr=err)
+    assert trained_version.name in out.getvalue()  # its table was printed
+    assert "imported) has no training run here" in err.getvalue()
+    assert ModelEvaluation.objects.get().version == trained_version
