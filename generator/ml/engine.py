@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -403,6 +403,7 @@ class _Stream:
     uniforms: np.ndarray
     tokens: list[int]
     line: int = 0
+    log_probs: list[float] = field(default_factory=list)
 
 
 class StreamBatch:
@@ -476,10 +477,13 @@ class StreamBatch:
         drawn = draw_tokens(
             probabilities, uniforms, temperature=temperature, top_k=top_k, top_p=top_p
         )
+        # The model's own probability of each drawn token (fluency, for the lyrics writer).
+        drawn_log_probs = np.log(probabilities[np.arange(count), drawn] + LOG_EPSILON)
         finished: list[tuple[object, StreamOutput]] = []
         going: list[int] = []
         for row, (key, stream) in enumerate(zip(self.keys, self.streams, strict=True)):
             token = int(drawn[row])
+            stream.log_probs.append(float(drawn_log_probs[row]))
             controls = stream.request.controls
             reason: StopReason | None = None
             if token == engine.end_id:
@@ -497,7 +501,9 @@ class StreamBatch:
             if reason is None:
                 going.append(row)
             else:
-                finished.append((key, engine.output(stream.request, stream.tokens, reason)))
+                finished.append(
+                    (key, engine.output(stream.request, stream.tokens, reason, stream.log_probs))
+                )
         if finished:
             self._keep(going)
             drawn = drawn[going]
@@ -574,7 +580,11 @@ class Engine:
         return self.stepper.probabilities(self.stepper.start(contexts))
 
     def output(
-        self, request: StreamRequest, tokens: Sequence[int], reason: StopReason
+        self,
+        request: StreamRequest,
+        tokens: Sequence[int],
+        reason: StopReason,
+        log_probs: Sequence[float] = (),
     ) -> StreamOutput:
         ids = tuple(tokens)
         return StreamOutput(
@@ -582,6 +592,7 @@ class Engine:
             text=self.vocabulary.decode(ids),
             token_ids=ids,
             stop_reason=reason,
+            log_probs=tuple(log_probs),
         )
 
     def generate(

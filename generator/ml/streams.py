@@ -205,6 +205,10 @@ class StreamOutput:
     text: str
     token_ids: tuple[int, ...]
     stop_reason: StopReason
+    # The model's own (untempered) natural-log probability of each drawn token: one per token
+    # of `token_ids`, then the stop token's when the stream stopped at `end` or `newline`.
+    # Empty when the sampler does not measure them (the Keras sampler).
+    log_probs: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True)
