@@ -8,7 +8,8 @@ recipe, 5 lines at 0.5/0.6/0.7, each continuing the text so far; (c) the API's w
 its rhyme-aimed endings (what they add); (d) today's default (the API's writer and defaults, 8
 lines), with 3 sample verses each. Then how long evaluating the demo
 model takes (`evaluate_model_version`, the path `manage.py evaluate` runs: target under a minute
-on the 2-core machine), against writing its 24 verses alone in the same run.
+on the 2-core machine), against writing its 24 verses alone in the same run. That evaluation is
+stored in the data dir's database, as `manage.py evaluate` would store it.
 
     .venv/bin/python bench/quality.py [--data-dir var] [--verses 24] [--seed 1000]
 """

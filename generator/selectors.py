@@ -51,7 +51,7 @@ def with_latest_evaluation(versions: QuerySet[ModelVersion]) -> QuerySet[ModelVe
     return versions.prefetch_related(
         Prefetch(
             "evaluations",
-            queryset=ModelEvaluation.objects.order_by("-created_at", "-id"),
+            queryset=ModelEvaluation.objects.defer("samples").order_by("-created_at", "-id"),
             to_attr="latest_evaluations",
         )
     )

@@ -12,7 +12,7 @@ from generator.ml.evaluation.writing import (
     verse_seeds,
     write_verses,
 )
-from generator.ml.lyrics_writer import write_lyrics
+from generator.ml.lyrics_writer import DEFAULT_MAX_LINE_CHARS, write_lyrics
 from generator.ml.originality import CorpusLineIndex
 from generator.ml.sampling import Sampler
 from tests.engine.conftest import TINY_CORPUS
@@ -22,6 +22,7 @@ def test_the_default_recipe_is_the_apis_request_with_eight_lines() -> None:
     assert DEFAULT_RECIPE.candidates == limits.CANDIDATES_DEFAULT
     assert DEFAULT_RECIPE.temperatures == limits.TEMPERATURE_DEFAULT
     assert DEFAULT_RECIPE.lines == 8
+    assert DEFAULT_MAX_LINE_CHARS == limits.LINE_MAX_CHARS  # write_verses' line length limit
     assert ORIGINAL_RECIPE.lines == 5
     assert ORIGINAL_RECIPE.temperatures == (0.5, 0.6, 0.7)
     assert PLAIN_RECIPE.candidates == ORIGINAL_RECIPE.candidates == 1
