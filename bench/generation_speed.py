@@ -1,17 +1,25 @@
-"""Characters per second: our compiled sampler vs textgenrnn's `generate`, same pretrained weights.
+"""Characters per second: textgenrnn, the Keras window re-run and the NumPy engine, one run.
 
-One run, same machine: textgenrnn 2.0.0 itself runs in the reference venv (bench/textgenrnn_ref/,
-made by make_venv.sh, imported through its shim) in a subprocess; ours runs in this process on the
-backend KERAS_BACKEND names (TensorFlow by default). When the reference venv is missing, the
-baseline is textgenrnn's algorithm re-run here (one `model.predict` per character on our Keras 3
-model with the same weights, textgenrnn's numpy sampling), and the table says so.
+Three engines, same pretrained weights, same machine, same run:
+- textgenrnn 2.0.0 itself in the reference venv (bench/textgenrnn_ref/, made by make_venv.sh,
+  imported through its shim) in a subprocess; when that venv is missing, textgenrnn's algorithm
+  re-run here (one `model.predict` per character on our Keras 3 model, textgenrnn's numpy
+  sampling), and the table says so;
+- the Keras sampler (generator.ml.sampling: one compiled loop re-running the 40-token window per
+  character) on the backend KERAS_BACKEND names (TensorFlow by default);
+- the NumPy engine (generator.ml.engine: one LSTM step per character, exact), on
+  `--blas-threads` BLAS threads (1 by default: a gunicorn worker's setting).
 
-Both sides generate from the prefix at temperature 0.5, stopping at `<s>` or the length limit;
+All generate from the prefix at temperature 0.5, stopping at `<s>` or the length limit;
 characters are generated characters (prefix excluded). "8 streams" is textgenrnn's
-`generate(n=8)` (sequential) against one batch of 8 streams of ours. The compile time of our
-loop is reported separately (once per process and shape bucket).
+`generate(n=8)` (sequential) against one batch of 8 streams of ours. Each figure is also given as
+a share of the exact-sampling ceiling, and per CPU-second of the process (all its threads; the
+fair figure on a shared machine, where a 2-thread process gets twice a 1-thread one's share of
+the cores). The ceiling: the float32 matmul peak of this machine
+(bench/_matmul_peak.py, every core) divided by the multiply-adds one exact character costs (40
+window steps of every LSTM layer: 9.9M for the pretrained 2 x 128 model).
 
-    python bench/generation_speed.py [--texts N] [--max-chars N]
+    python bench/generation_speed.py [--texts N] [--max-chars N] [--blas-threads N]
 """
 
 from __future__ import annotations
@@ -23,11 +31,22 @@ import statistics
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+
+
+def _blas_threads_from_argv() -> str:
+    # Read before NumPy is imported: OpenBLAS sizes its pool once, at load.
+    if "--blas-threads" in sys.argv:
+        return sys.argv[sys.argv.index("--blas-threads") + 1]
+    return "1"
+
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", _blas_threads_from_argv())
 REFERENCE_DIR = REPO / "bench" / "textgenrnn_ref"
 PREFIX = "I came up from the bottom"
 TEMPERATURE = 0.5
@@ -50,9 +69,10 @@ def generate(n, limit):
                           max_gen_length=len(prefix) + 1 + limit, progress=False)
 generate(1, 5)
 def run(n, limit):
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     out = generate(n, limit)
-    return sum(len(t) - len(prefix) for t in out), time.perf_counter() - start
+    chars = sum(len(t) - len(prefix) for t in out)
+    return chars, time.perf_counter() - start, time.process_time() - cpu
 single = [run(1, max_chars) for _ in range(texts)]
 batch = run(8, batch_chars)
 print(json.dumps({"single": single, "batch": batch}))
@@ -63,6 +83,11 @@ print(json.dumps({"single": single, "batch": batch}))
 class Measure:
     chars: int
     seconds: float
+    cpu_seconds: float  # the process's CPU time (all its threads): fair on a shared machine
+
+    @property
+    def cpu_rate(self) -> float:
+        return self.chars / self.cpu_seconds if self.cpu_seconds else 0.0
 
     @property
     def rate(self) -> float:
@@ -92,7 +117,7 @@ def measure_textgenrnn(
     if completed.returncode != 0:
         raise SystemExit(f"textgenrnn reference failed: {completed.stderr.strip()[-400:]}")
     result = json.loads(completed.stdout.strip().splitlines()[-1])
-    single = Measure(sum(c for c, _ in result["single"]), sum(s for _, s in result["single"]))
+    single = Measure(*(sum(values) for values in zip(*result["single"], strict=True)))
     return single, Measure(*result["batch"])
 
 
@@ -125,49 +150,98 @@ def measure_textgenrnn_algorithm_in_process(
         return limit
 
     one_text(5)
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     chars = sum(one_text(max_chars) for _ in range(texts))
-    single = Measure(chars, time.perf_counter() - start)
-    start = time.perf_counter()
+    single = Measure(chars, time.perf_counter() - start, time.process_time() - cpu)
+    start, cpu = time.perf_counter(), time.process_time()
     chars = sum(one_text(batch_chars) for _ in range(8))
-    return single, Measure(chars, time.perf_counter() - start)
+    return single, Measure(chars, time.perf_counter() - start, time.process_time() - cpu)
 
 
-def measure_ours(*, texts: int, max_chars: int) -> tuple[Measure, Measure, float, float]:
-    from generator.ml.sampling import Sampler, SamplingControls
+@dataclass(frozen=True)
+class EngineRun:
+    single: Measure
+    batch: Measure
+    warm_up_s: float
+    writer_p50_s: tuple[float, float]  # wall, CPU
+
+
+def measure_keras(*, texts: int, max_chars: int) -> EngineRun:
+    from generator.ml.sampling import Sampler
     from generator.ml.weights import load_pretrained
 
     loaded = load_pretrained()
     sampler = Sampler(model=loaded.model, vocabulary=loaded.vocabulary, config=loaded.config)
+    return measure_engine(sampler, texts=texts, max_chars=max_chars)
+
+
+def measure_numpy(*, texts: int, max_chars: int) -> EngineRun:
+    from generator.ml.engine import Engine
+
+    return measure_engine(Engine.pretrained(), texts=texts, max_chars=max_chars)
+
+
+def measure_engine(sampler: Any, *, texts: int, max_chars: int) -> EngineRun:
+    from generator.ml.streams import SamplingControls
+
     controls = SamplingControls.of(temperature=TEMPERATURE, max_chars=max_chars)
     start = time.perf_counter()
     sampler.generate(prefix=PREFIX, seeds=[0], controls=controls)
     sampler.generate(prefix=PREFIX, seeds=list(range(8)), controls=controls)
-    compile_s = time.perf_counter() - start
+    warm_up_s = time.perf_counter() - start
 
     def run(seeds: list[int]) -> Measure:
-        begin = time.perf_counter()
+        begin, cpu = time.perf_counter(), time.process_time()
         result = sampler.generate(prefix=PREFIX, seeds=seeds, controls=controls)
-        return Measure(sum(len(s.token_ids) for s in result.streams), time.perf_counter() - begin)
+        return Measure(
+            sum(len(s.token_ids) for s in result.streams),
+            time.perf_counter() - begin,
+            time.process_time() - cpu,
+        )
 
     singles = [run([100 + i]) for i in range(texts)]
-    single = Measure(sum(m.chars for m in singles), sum(m.seconds for m in singles))
+    single = _total(singles)
     batches = [run(list(range(200 + 8 * i, 208 + 8 * i))) for i in range(3)]
-    batch = Measure(sum(m.chars for m in batches), sum(m.seconds for m in batches))
-    return single, batch, compile_s, writer_latency(sampler)
+    batch = _total(batches)
+    return EngineRun(single, batch, warm_up_s, writer_latency(sampler))
 
 
-def writer_latency(sampler: object) -> float:
-    """p50 seconds of the default 5-line "better lyrics" request (4 candidates a line)."""
+def exact_ceiling() -> tuple[float, float]:
+    """(GFLOP/s float32 matmul peak on every core, characters/s it allows for exact sampling)."""
+    from generator.ml.config import ModelConfig
+
+    config = ModelConfig()  # the pretrained 2 x 128 network
+    inputs = [config.dim_embeddings] + [config.rnn_size] * (config.rnn_layers - 1)
+    macs_per_char = config.max_length * sum(
+        4 * config.rnn_size * (width + config.rnn_size) for width in inputs
+    )
+    completed = subprocess.run(
+        [sys.executable, str(REPO / "bench" / "_matmul_peak.py")],
+        capture_output=True,
+        text=True,
+        env={k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"},
+        check=True,
+    )
+    gflops = float(json.loads(completed.stdout.strip().splitlines()[-1])["gemm"])
+    return gflops, gflops * 1e9 / (2 * macs_per_char)
+
+
+def _total(measures: list[Measure]) -> Measure:
+    return Measure(*(sum(values) for values in zip(*(astuple(m) for m in measures), strict=True)))
+
+
+def writer_latency(sampler: object) -> tuple[float, float]:
+    """p50 wall and CPU seconds of the default 5-line "better lyrics" request (4 candidates)."""
     from generator.ml.lyrics_writer import write_lyrics
 
     write_lyrics(sampler=sampler, prefix=PREFIX, seed=0)  # type: ignore[arg-type]
-    times = []
+    times, cpu_times = [], []
     for seed in range(1, 6):
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         write_lyrics(sampler=sampler, prefix=PREFIX, seed=seed)  # type: ignore[arg-type]
         times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        cpu_times.append(time.process_time() - cpu)
+    return statistics.median(times), statistics.median(cpu_times)
 
 
 def main() -> int:
@@ -175,51 +249,75 @@ def main() -> int:
     parser.add_argument("--texts", type=int, default=5, help="texts per stream measurement")
     parser.add_argument("--max-chars", type=int, default=300, help="length limit of a text")
     parser.add_argument(
-        "--batch-chars", type=int, default=60, help="length limit of textgenrnn's 8 texts"
+        "--reference-chars", type=int, default=100, help="length limit of textgenrnn's texts"
     )
+    parser.add_argument("--blas-threads", type=int, default=1, help="NumPy engine BLAS threads")
     args = parser.parse_args()
 
     python = reference_python()
     if python is not None:
         baseline = "textgenrnn 2.0.0 generate (reference venv, TF 2.21 + tf_keras)"
         ref_single, ref_batch = measure_textgenrnn(
-            python, texts=args.texts, max_chars=args.max_chars, batch_chars=args.batch_chars
+            python, texts=2, max_chars=args.reference_chars, batch_chars=args.reference_chars // 4
         )
     else:
         baseline = "textgenrnn's algorithm in-process (predict per char; reference venv missing)"
         ref_single, ref_batch = measure_textgenrnn_algorithm_in_process(
-            texts=args.texts, max_chars=args.max_chars, batch_chars=args.batch_chars
+            texts=1, max_chars=args.reference_chars, batch_chars=args.reference_chars // 4
         )
-    ours_single, ours_batch, compile_s, writer_p50 = measure_ours(
-        texts=args.texts, max_chars=args.max_chars
-    )
+    keras_run = measure_keras(texts=args.texts, max_chars=args.max_chars)
+    numpy_run = measure_numpy(texts=args.texts, max_chars=args.max_chars)
+    gflops, ceiling = exact_ceiling()
 
     import keras
 
     print(f"baseline: {baseline}")
     print(
-        f"ours: generator.ml.sampling.Sampler, Keras {keras.__version__} "
-        f"backend {keras.backend.backend()}, pretrained textgenrnn weights"
+        f"keras: generator.ml.sampling.Sampler (window re-run, compiled), Keras "
+        f"{keras.__version__} backend {keras.backend.backend()}"
+    )
+    print(f"numpy: generator.ml.engine.Engine (one step per char), {args.blas_threads} BLAS thread")
+    print(
+        f"exact-sampling ceiling: {gflops:.0f} GFLOP/s float32 matmul peak (all "
+        f"{os.cpu_count()} CPUs) -> {ceiling:,.0f} chars/s"
     )
     print(f"machine load average at the end: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
     header = (
-        f"{'engine':<12} {'streams':>7} {'chars':>7} {'seconds':>8} {'chars/s':>9} {'ratio':>8}"
+        f"{'engine':<11} {'streams':>7} {'chars':>6} {'seconds':>8} {'chars/s':>9} "
+        f"{'vs tgr':>8} {'vs keras':>8} {'ceiling':>8} {'chars/cpu-s':>12} {'vs keras':>8}"
     )
     print(header)
     print("-" * len(header))
-    for streams, ref, ours in (("1", ref_single, ours_single), ("8", ref_batch, ours_batch)):
-        print(
-            f"{'textgenrnn':<12} {streams:>7} {ref.chars:>7} {ref.seconds:>8.2f} "
-            f"{ref.rate:>9.1f} {'1.0x':>8}"
-        )
-        ratio = ours.rate / ref.rate if ref.rate else float("inf")
-        print(
-            f"{'ours':<12} {streams:>7} {ours.chars:>7} {ours.seconds:>8.2f} "
-            f"{ours.rate:>9.1f} {ratio:>7.1f}x"
-        )
-    print(f"our one-time compile (buckets of 1 and 8 streams): {compile_s:.1f} s")
-    print(f"our default 5-line better-lyrics request (4 candidates/line), p50: {writer_p50:.2f} s")
+    for streams, ref, old, new in (
+        ("1", ref_single, keras_run.single, numpy_run.single),
+        ("8", ref_batch, keras_run.batch, numpy_run.batch),
+    ):
+        for name, measure in (("textgenrnn", ref), ("keras", old), ("numpy", new)):
+            print(
+                f"{name:<11} {streams:>7} {measure.chars:>6} {measure.seconds:>8.2f} "
+                f"{measure.rate:>9.1f} {_ratio(measure, ref):>8} {_ratio(measure, old):>8} "
+                f"{measure.rate / ceiling:>7.1%} {measure.cpu_rate:>12.1f} "
+                f"{_cpu_ratio(measure, old):>8}"
+            )
+    print(
+        f"warm-up (first 1- and 8-stream calls): keras {keras_run.warm_up_s:.1f} s (compiles), "
+        f"numpy {numpy_run.warm_up_s:.2f} s"
+    )
+    keras_wall, keras_cpu = (1000 * s for s in keras_run.writer_p50_s)
+    numpy_wall, numpy_cpu = (1000 * s for s in numpy_run.writer_p50_s)
+    print(
+        "default 5-line better-lyrics request (4 candidates/line), p50 wall / CPU: "
+        f"keras {keras_wall:.0f} / {keras_cpu:.0f} ms, numpy {numpy_wall:.0f} / {numpy_cpu:.0f} ms"
+    )
     return 0
+
+
+def _ratio(measure: Measure, baseline: Measure) -> str:
+    return f"{measure.rate / baseline.rate:.1f}x" if baseline.rate else "-"
+
+
+def _cpu_ratio(measure: Measure, baseline: Measure) -> str:
+    return f"{measure.cpu_rate / baseline.cpu_rate:.1f}x" if baseline.cpu_rate else "-"
 
 
 if __name__ == "__main__":

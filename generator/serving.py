@@ -145,11 +145,14 @@ def line_shape_of(version: ModelVersion) -> LineShape | None:
 
 
 def sampler_for(files: TextgenrnnFiles) -> StreamSampler:
-    """The worker's batching NumPy sampler for a model; the Keras one for a bidirectional model."""
+    """The worker's batching NumPy sampler for a model; the Keras one for a bidirectional model
+    or when settings.SERVING_ENGINE says "keras"."""
     from generator.ml.batching import StreamScheduler
     from generator.ml.engine import Engine, EngineError
 
     try:
+        if getattr(settings, "SERVING_ENGINE", "numpy") == "keras":
+            raise EngineError("RAPLYRICS_SERVING_ENGINE=keras")
         engine = Engine.from_files(files)
     except EngineError as error:
         from generator.ml.sampling import Sampler

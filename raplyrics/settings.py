@@ -16,6 +16,7 @@ from django.core.exceptions import ImproperlyConfigured
 from raplyrics.env import (
     database_from_url,
     env_bool,
+    env_choice,
     env_int,
     env_list,
     env_path,
@@ -229,6 +230,9 @@ GENERATION_TIME_LIMIT_S = env_int("RAPLYRICS_GENERATION_TIME_LIMIT_S", 20, minim
 # Streams (candidate lines) one worker runs or queues at once; past it a request gets 503.
 ENGINE_MAX_STREAMS = env_int("RAPLYRICS_ENGINE_MAX_STREAMS", 64, minimum=1)
 ENGINE_RETRY_AFTER_S = env_int("RAPLYRICS_ENGINE_RETRY_AFTER_S", 2, minimum=1)
+# numpy: the exact one-step-per-character engine, no TensorFlow in the worker (the default);
+# keras: the compiled window re-run (loads TensorFlow; kept as the benchmarks' baseline).
+SERVING_ENGINE = env_choice("RAPLYRICS_SERVING_ENGINE", "numpy", ("numpy", "keras"))
 
 # Without a broker, a run started from the admin trains in a `manage.py train` process of its
 # own (True), not inside the web request (False: the tests, which call tasks in-process).

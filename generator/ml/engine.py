@@ -30,7 +30,9 @@ engine refuses them and the Keras `Sampler` serves them.
 
 from __future__ import annotations
 
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -65,6 +67,8 @@ from generator.ml.weight_files import (
 # Keras 2's K.epsilon() in textgenrnn's attention normaliser.
 _ATTENTION_EPSILON = np.float32(1e-7)
 _GATES = 4
+# Finished streams whose states are kept for a next line (about 155 KB each for the pretrained).
+REMEMBERED_STREAMS = 32
 
 
 class EngineError(MLError):
@@ -428,11 +432,11 @@ class StreamBatch:
             return
         for _, request in keyed:
             check_seed(request.seed)
-        # Streams continuing the same context share one prefill (a request's candidates do).
+        # Streams continuing the same context share one start (a request's candidates do).
         unique: dict[tuple[int, ...], int] = {}
         for _, request in keyed:
             unique.setdefault(tuple(request.context_ids), len(unique))
-        started = self.engine.stepper.start(list(unique))
+        started = self.engine.start_states(list(unique))
         states = started.take([unique[tuple(r.context_ids)] for _, r in keyed])
         self.states = states if self.states is None else WindowStates.concat([self.states, states])
         for key, request in keyed:
@@ -504,6 +508,11 @@ class StreamBatch:
                 finished.append(
                     (key, engine.output(stream.request, stream.tokens, reason, stream.log_probs))
                 )
+                if reason != "max_chars" and self.states is not None:
+                    # Its windows hold context + tokens: the next line's context minus its
+                    # separator, should this candidate be chosen.
+                    context = (*stream.request.context_ids, *stream.tokens)
+                    engine.remember(context, self.states.take([row]))
         if finished:
             self._keep(going)
             drawn = drawn[going]
@@ -535,6 +544,39 @@ class Engine:
         self.window_length = config.max_length
         self.end_id = vocabulary.end_id
         self.newline_id = vocabulary.token_to_id.get("\n", -1)
+        self._remembered: OrderedDict[tuple[int, ...], WindowStates] = OrderedDict()
+        self._remembered_lock = threading.Lock()
+        self.continued_starts = 0  # streams started from a remembered stream (one step)
+
+    def remember(self, context: tuple[int, ...], states: WindowStates) -> None:
+        """Keep the states of a stream that has consumed exactly `context` (a finished line)."""
+        with self._remembered_lock:
+            self._remembered[context] = states
+            self._remembered.move_to_end(context)
+            while len(self._remembered) > REMEMBERED_STREAMS:
+                self._remembered.popitem(last=False)
+
+    def start_states(self, contexts: Sequence[tuple[int, ...]]) -> WindowStates:
+        """States for streams continuing these contexts: a remembered stream that consumed all
+        but the last token takes one step (a verse's next line after its chosen candidate);
+        the others start from textgenrnn's first window (S steps)."""
+        found: dict[int, WindowStates] = {}
+        with self._remembered_lock:
+            for index, context in enumerate(contexts):
+                remembered = self._remembered.get(context[:-1]) if context else None
+                if remembered is not None:
+                    found[index] = remembered.take([0])  # a copy: stepping changes it
+                    self.continued_starts += 1
+        fresh = [index for index in range(len(contexts)) if index not in found]
+        parts: list[WindowStates] = []
+        if fresh:
+            parts.append(self.stepper.start([contexts[index] for index in fresh]))
+        if found:
+            continued = WindowStates.concat(list(found.values()))
+            self.stepper.advance(continued, np.array([contexts[i][-1] for i in found]))
+            parts.append(continued)
+        order = fresh + list(found)
+        return WindowStates.concat(parts).take([order.index(i) for i in range(len(contexts))])
 
     @classmethod
     def from_files(cls, files: TextgenrnnFiles) -> Engine:

@@ -36,7 +36,9 @@ def live_gunicorn(tmp_path: Path) -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def running_gunicorn(tmp_path: Path, *, workers: int) -> Iterator[tuple[str, subprocess.Popen]]:
+def running_gunicorn(
+    tmp_path: Path, *, workers: int, extra_env: dict[str, str] | None = None
+) -> Iterator[tuple[str, subprocess.Popen]]:
     """gunicorn with the project's config on a free port; yields its URL and master process."""
     port = _free_port()
     env = {
@@ -48,6 +50,7 @@ def running_gunicorn(tmp_path: Path, *, workers: int) -> Iterator[tuple[str, sub
         "GUNICORN_BIND": f"127.0.0.1:{port}",
         "GUNICORN_WORKERS": str(workers),
         "CELERY_TASK_ALWAYS_EAGER": "1",
+        **(extra_env or {}),
     }
     env.pop("CELERY_BROKER_URL", None)
     subprocess.run(
@@ -130,12 +133,15 @@ def _client_ports_of(pid: int, server_port: int) -> set[int]:
 
 
 def test_a_worker_killed_mid_batch_fails_only_its_own_requests(tmp_path: Path) -> None:
-    with running_gunicorn(tmp_path, workers=2) as (base, master):
+    # Long requests (seconds each), and a time limit that never cuts the survivors short on a
+    # busy machine: only the kill may fail a request here.
+    limit = {"RAPLYRICS_GENERATION_TIME_LIMIT_S": "300"}
+    with running_gunicorn(tmp_path, workers=2, extra_env=limit) as (base, master):
         port = int(base.rsplit(":", 1)[1])
-        body = json.dumps({"prefix": "Keep going", "lines": 16, "candidates": 16, "seed": 1})
+        body = json.dumps({"prefix": "Keep going", "lines": 12, "candidates": 12, "seed": 1})
         connections = []
         for _ in range(4):
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
             connection.connect()
             connections.append(connection)
         outcomes: dict[int, object] = {}
@@ -159,7 +165,7 @@ def test_a_worker_killed_mid_batch_fails_only_its_own_requests(tmp_path: Path) -
         assert owners[victim], "no worker holds a request yet"
         os.kill(victim, signal.SIGKILL)
         for thread in threads:
-            thread.join(timeout=120)
+            thread.join(timeout=300)
 
         for client_port, outcome in outcomes.items():
             if client_port in owners[victim]:

@@ -172,6 +172,31 @@ def test_streams_joining_a_batch_at_different_phases_keep_their_own_windows(
     assert np.abs(ours - reference).max() < TOLERANCE
 
 
+def test_a_next_line_continued_from_the_chosen_stream_matches_the_rerun(
+    pretrained: LoadedModel, pretrained_engine: Engine
+) -> None:
+    from generator.ml.engine import StreamBatch
+
+    vocabulary = pretrained.vocabulary
+    context = (vocabulary.end_id, *known_ids(vocabulary, "We are accounted poor citizens"))
+    controls = SamplingControls.of(temperature=0.7, max_chars=300)
+    finished = pretrained_engine.generate_streams(
+        [StreamRequest(context_ids=context, seed=seed, controls=controls) for seed in range(3)]
+    )
+    ended = [output for output in finished if output.stop_reason == "end"]
+    assert ended
+    next_contexts = [(*context, *output.token_ids, vocabulary.end_id) for output in ended]
+    before = pretrained_engine.continued_starts
+    batch = StreamBatch(pretrained_engine)
+    batch.add([(i, StreamRequest(context_ids=c, seed=0, controls=controls))
+               for i, c in enumerate(next_contexts)])  # fmt: skip
+    assert pretrained_engine.continued_starts == before + len(ended)
+    assert batch.states is not None
+    ours = pretrained_engine.stepper.probabilities(batch.states)
+    reference = rerun(pretrained, [list(c) for c in next_contexts])
+    assert np.abs(ours - reference).max() < TOLERANCE
+
+
 # -- tokens -------------------------------------------------------------------------------------
 
 
