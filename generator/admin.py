@@ -1,22 +1,82 @@
-"""Staff views of training runs (with their loss curves) and model versions (activate one)."""
+"""Staff views of training runs (with their loss curves) and model versions (activate one).
+
+Runs are also controlled here: a form starts one on a corpus with chosen options (reached from
+the corpus list's action *Train with chosen options…*), the *Stop* action asks running runs to
+stop (checkpoint, interrupted, resumable), and a run's page shows its progress, refreshed by
+static/js/training-progress.js from a small JSON view (no inline script: the production
+Content-Security-Policy forbids it).
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
+from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from generator.charts import loss_chart_svg, quality_chart_svg
 from generator.ml.evaluation.table import format_value, table_cells
+from generator.ml.training import DEFAULT_OBJECTIVE, OBJECTIVES
 from generator.model_versions import activate_model_version, deactivate_model_versions
 from generator.models import ModelVersion, TrainingRun
-from generator.selectors import latest_evaluation, with_latest_evaluation
+from generator.selectors import latest_evaluation, training_progress, with_latest_evaluation
+from lyrics.models import Corpus
 
 # The versions the quality chart compares: the newest ones.
 CHART_VERSIONS = 12
+
+# What the start form lets staff choose (out-of-range values are refused, the field named).
+MAX_EPOCHS = 1000
+MAX_BATCH_SIZE = 8192
+MAX_PATIENCE = 100
+
+
+class TrainingOptionsForm(forms.Form):
+    """The options of a run started from the admin; the rest are TRAINING_ADMIN_OPTIONS'."""
+
+    epochs = forms.IntegerField(min_value=1, max_value=MAX_EPOCHS, initial=25)
+    objective = forms.ChoiceField(
+        choices=[(objective, objective) for objective in OBJECTIVES],
+        initial=DEFAULT_OBJECTIVE,
+        help_text="last: textgenrnn's (each window teaches its last character); "
+        "all-positions: every position of a window is a target.",
+    )
+    batch_size = forms.IntegerField(min_value=1, max_value=MAX_BATCH_SIZE, initial=128)
+    learning_rate = forms.FloatField(min_value=1e-6, max_value=1.0, initial=4e-3)
+    patience = forms.IntegerField(
+        min_value=1,
+        max_value=MAX_PATIENCE,
+        required=False,
+        help_text="Stop once the held-out loss has not improved for this many epochs "
+        "(empty: train every epoch). The best epoch is registered either way.",
+    )
+    start_from = forms.ChoiceField(
+        choices=[("pretrained", "textgenrnn's pretrained network"), ("new", "a new network")],
+        initial="pretrained",
+    )
+    activate = forms.BooleanField(required=False, label="Serve the model when done")
+
+    def training_options(self) -> dict[str, Any]:
+        """create_training_run's keyword arguments."""
+        values = self.cleaned_data
+        return {
+            "epochs": values["epochs"],
+            "objective": values["objective"],
+            "batch_size": values["batch_size"],
+            "learning_rate": values["learning_rate"],
+            "patience": values["patience"],
+            "from_pretrained": values["start_from"] == "pretrained",
+        }
 
 
 @admin.register(TrainingRun)
@@ -36,9 +96,14 @@ class TrainingRunAdmin(admin.ModelAdmin):
     list_select_related = ["corpus"]
     readonly_fields = [
         f.name for f in TrainingRun._meta.get_fields() if f.concrete and not f.auto_created
-    ] + ["loss_chart", "state"]
+    ] + ["loss_chart", "state", "live_progress"]
+    actions = ["stop_runs"]
     fieldsets = [
         (None, {"fields": ["state", "corpus", "corpus_file", "corpus_sha256", "error"]}),
+        (
+            "Progress",
+            {"fields": ["live_progress", "best_epoch", "stop_reason", "stop_requested_at"]},
+        ),
         ("Loss", {"fields": ["loss_chart", "epoch_metrics"]}),
         (
             "Configuration",
@@ -52,8 +117,99 @@ class TrainingRunAdmin(admin.ModelAdmin):
         ("Times", {"fields": ["created_at", "started_at", "finished_at", "updated_at"]}),
     ]
 
+    class Media:
+        js = ["js/training-progress.js"]
+
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # runs are started from a corpus (admin action), a command or a task
+
+    def get_urls(self) -> list[URLPattern]:
+        own = [
+            path(
+                "start/<int:corpus_id>/",
+                self.admin_site.admin_view(self.start_view),
+                name="generator_trainingrun_start",
+            ),
+            path(
+                "<int:run_id>/progress.json",
+                self.admin_site.admin_view(self.progress_view),
+                name="generator_trainingrun_progress",
+            ),
+        ]
+        return own + super().get_urls()
+
+    def may_start_runs(self, request: HttpRequest) -> bool:
+        # has_add_permission is False for the add form; starting a run is this permission.
+        return bool(request.user.has_perm("generator.add_trainingrun"))
+
+    def start_view(self, request: HttpRequest, corpus_id: int) -> HttpResponse:
+        """The form: train a model on a corpus with chosen options."""
+        from generator.training import TrainingRequestError
+        from generator.training.queueing import queue_training_run
+
+        if not self.may_start_runs(request):
+            raise PermissionDenied
+        corpus = get_object_or_404(Corpus, pk=corpus_id)
+        form = TrainingOptionsForm(request.POST if request.method == "POST" else None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                started = queue_training_run(
+                    corpus_id=corpus.pk,
+                    options=form.training_options(),
+                    activate=form.cleaned_data["activate"],
+                )
+            except TrainingRequestError as exc:
+                form.add_error(None, str(exc))
+            else:
+                self.message_user(
+                    request,
+                    f"Training run #{started.run.pk} queued on corpus #{corpus.pk}, "
+                    f"to train {started.where}.",
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(
+                    reverse("admin:generator_trainingrun_change", args=[started.run.pk])
+                )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": f"Train a model on corpus #{corpus.pk}",
+            "corpus": corpus,
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/generator/trainingrun/start.html", context)
+
+    def progress_view(self, request: HttpRequest, run_id: int) -> JsonResponse:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        return JsonResponse(training_progress(get_object_or_404(TrainingRun, pk=run_id)))
+
+    @admin.action(
+        description="Stop selected runs (checkpoint, then interrupted and resumable)",
+        permissions=["change"],
+    )
+    def stop_runs(self, request: HttpRequest, queryset: QuerySet[TrainingRun]) -> None:
+        from generator.training import TrainingRequestError
+        from generator.training.queueing import request_stop
+
+        for run in queryset.order_by("id"):
+            try:
+                request_stop(run_id=run.pk)
+            except TrainingRequestError as exc:
+                self.message_user(request, f"Not stopped: {exc}", messages.WARNING)
+                continue
+            self.message_user(
+                request,
+                f"Run #{run.pk} asked to stop: it stores a checkpoint at its next batch and "
+                f"becomes interrupted; resume it with manage.py train --resume {run.pk}.",
+                messages.SUCCESS,
+            )
+
+    @admin.display(description="progress")
+    def live_progress(self, run: TrainingRun) -> SafeString:
+        progress = training_progress(run)
+        url = reverse("admin:generator_trainingrun_progress", args=[run.pk])
+        return format_html('<span data-training-progress="{}">{}</span>', url, progress["summary"])
 
     @admin.display(description="status", ordering="status")
     def state(self, run: TrainingRun) -> str:

@@ -60,6 +60,9 @@ class TrainingRun(models.Model):
         blank=True,
         help_text="While running: epoch, batch, batches, windows_per_second, eta_seconds.",
     )
+    activate_when_done = models.BooleanField(
+        default=False, help_text="Serve the resulting model version once the run is done."
+    )
     stop_requested_at = models.DateTimeField(
         null=True, blank=True, help_text="Staff asked the run to stop (checkpoint, interrupted)."
     )

@@ -130,3 +130,55 @@ def active_model_summary() -> dict[str, Any]:
         "created_at": version.created_at,
         "metrics": version.metrics,
     }
+
+
+def training_progress(run: TrainingRun) -> dict[str, Any]:
+    """Where a run stands, for the admin's live progress (polled as JSON)."""
+    progress = run.progress or {}
+    facts = {
+        "id": run.pk,
+        "status": run.status,
+        "epochs_done": run.epochs_done,
+        "epochs": run.epochs,
+        "epoch": progress.get("epoch"),
+        "batch": progress.get("batch"),
+        "batches": progress.get("batches"),
+        "windows_per_second": progress.get("windows_per_second"),
+        "eta_seconds": progress.get("eta_seconds"),
+        "stop_requested": run.stop_requested_at is not None,
+        "best_epoch": run.best_epoch,
+        "stop_reason": run.stop_reason,
+    }
+    return {**facts, "summary": describe_progress(facts)}
+
+
+def describe_progress(progress: dict[str, Any]) -> str:
+    """One line saying where a run stands (the admin shows it and its script refreshes it)."""
+    status = str(progress["status"])
+    if status not in TrainingRun.ACTIVE_STATUSES:
+        reason = f": {progress['stop_reason']}" if progress["stop_reason"] else ""
+        best = f", kept epoch {progress['best_epoch']}" if progress["best_epoch"] else ""
+        return f"{status}, {progress['epochs_done']}/{progress['epochs']} epochs{best}{reason}"
+    if progress["epoch"] is None:
+        line = f"{status}, waiting for its first batch"
+    else:
+        line = (
+            f"epoch {progress['epoch']}/{progress['epochs']}, "
+            f"batch {progress['batch']}/{progress['batches']}"
+        )
+        if progress["windows_per_second"] is not None:
+            line += f", {progress['windows_per_second']:,.0f} windows/s"
+        if progress["eta_seconds"] is not None:
+            line += f", about {_duration(progress['eta_seconds'])} left"
+    if progress["stop_requested"]:
+        line += "; stop requested (checkpoint at the next batch)"
+    return line
+
+
+def _duration(seconds: float) -> str:
+    minutes = round(seconds / 60)
+    if minutes < 1:
+        return f"{round(seconds)} s"
+    if minutes < 90:
+        return f"{minutes} min"
+    return f"{minutes / 60:.1f} h"

@@ -73,7 +73,13 @@ def train_model(self: Task, run_id: int) -> dict[str, Any]:
         logger.error("%s", exc)
         return {"run_id": run_id, "status": TrainingRun.Status.FAILED, "message": str(exc)}
     logger.info("%s", outcome.message)
-    if outcome.status == TrainingRun.Status.INTERRUPTED and not self.request.is_eager:
+    # Told to stop by its worker (SIGTERM): another worker resumes it. Stopped by staff (the
+    # admin's Stop, recorded on the run): it waits for someone to resume it.
+    stopped_by_staff = TrainingRun.objects.filter(
+        pk=run_id, stop_requested_at__isnull=False
+    ).exists()
+    interrupted = outcome.status == TrainingRun.Status.INTERRUPTED
+    if interrupted and not stopped_by_staff and not self.request.is_eager:
         raise self.retry(countdown=RESUME_COUNTDOWN_S)
     return {"run_id": run_id, "status": outcome.status, "message": outcome.message}
 

@@ -231,7 +231,7 @@ class CorpusAdmin(admin.ModelAdmin):
     ]
     list_filter = ["augmented"]
     search_fields = ["sha256", "file_path"]
-    actions = ["train_model"]
+    actions = ["train_model", "train_with_options"]
 
     @admin.action(description="Train a model on this corpus", permissions=["start_training"])
     def train_model(self, request: HttpRequest, queryset: QuerySet[Corpus]) -> None:
@@ -254,6 +254,21 @@ class CorpusAdmin(admin.ModelAdmin):
 
     def has_start_training_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("generator.start_trainingrun")
+
+    @admin.action(
+        description="Train with chosen options… (epochs, objective, patience…)",
+        permissions=["start_training"],
+    )
+    def train_with_options(
+        self, request: HttpRequest, queryset: QuerySet[Corpus]
+    ) -> HttpResponse | None:
+        # The form and its permission check live with the training runs' admin (generator).
+        if queryset.count() != 1:
+            self.message_user(request, "Choose exactly one corpus to train on.", messages.ERROR)
+            return None
+        return HttpResponseRedirect(
+            reverse("admin:generator_trainingrun_start", args=[queryset.get().pk])
+        )
 
     def get_readonly_fields(self, request: HttpRequest, obj: Corpus | None = None) -> list[str]:
         return [field.name for field in Corpus._meta.fields]

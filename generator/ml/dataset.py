@@ -7,11 +7,16 @@ inputs and windows whose target is missing are skipped, as textgenrnn's Keras To
 `Windows.unknown_tokens` counts them so callers can report what was left out.
 With `single_text` the text is not wrapped and only windows with a full context are used.
 
-`make_sequence_windows` makes the windows of the all-positions objective instead: up to
-`max_length` consecutive tokens of one text whose every position has a target (the next token),
-a window starting every `stride` tokens, the last one ending at the text's end. A text shorter
-than a window is left-padded with 0 and the padded positions' target is 0, which the loss
-ignores (0 is padding, never a real target). Tokens missing from the vocabulary are dropped.
+`make_sequence_windows` makes the windows of the all-positions objective instead, in the same
+stream (each text wrapped in `<s>` and preceded by `max_length` zeros): window i of a text ends
+at its token i * stride (the last one at the text's end), and its `max_length` positions each
+predict the next token. Its last `stride` positions hold the targets no earlier window taught;
+the positions before them are context only (target 0, which the loss ignores: 0 is padding,
+never a real target). So every target of textgenrnn's windows is taught exactly once per
+epoch, after at least `max_length - stride` tokens of context or the text's start, and a text's
+first window is left-padded as textgenrnn's windows are: at the last position a window is
+exactly textgenrnn's. `stride == max_length` trains every position; a smaller stride trades
+windows for longer contexts. Tokens missing from the vocabulary are dropped.
 """
 
 from __future__ import annotations
@@ -166,6 +171,7 @@ def make_sequence_windows(
     unknown: Counter[str] = Counter()
     pieces: list[np.ndarray] = []
     window_ends: list[np.ndarray] = []
+    new_targets: list[np.ndarray] = []  # per window: targets no earlier window taught
     first_tokens: list[int] = []
     offset = 0
     end = np.array([vocabulary.end_id], dtype=np.int32) if not config.single_text else None
@@ -183,15 +189,12 @@ def make_sequence_windows(
         start = offset + length
         targets_of_text = len(sequence) - 1
         last = start + targets_of_text  # stream index of the text's last token
-        if targets_of_text <= length:
-            ends = np.array([last], dtype=np.int64)
-        else:
-            ends = np.arange(start + length, last + 1, stride, dtype=np.int64)
-            if ends[-1] != last:
-                ends = np.append(ends, last)
+        # Window i ends at the text's token i * stride (the last one at its end).
+        ends = np.append(np.arange(start + stride, last, stride, dtype=np.int64), last)
         pieces.append(np.zeros(length, dtype=np.int32))
         pieces.append(sequence.astype(np.int32))
         window_ends.append(ends)
+        new_targets.append(np.diff(ends, prepend=start))
         first_tokens.append(start)
         offset = start + len(sequence)
     if not pieces:
@@ -209,7 +212,10 @@ def make_sequence_windows(
     target_views = np.lib.stride_tricks.sliding_window_view(target_stream, length)
     # The window whose last target is at q: inputs stream[q-length : q], targets [q-length+1 : q+1].
     inputs = np.ascontiguousarray(views[ends - length])
-    targets = np.ascontiguousarray(target_views[ends - length + 1])
+    targets = np.array(target_views[ends - length + 1])
+    # Positions before a window's new targets are context only (an earlier window taught them).
+    context_only = np.arange(length)[None, :] < (length - np.concatenate(new_targets))[:, None]
+    targets[context_only] = 0
     return Windows(inputs=inputs, targets=targets, texts=len(first_tokens), unknown_tokens=unknown)
 
 

@@ -1,9 +1,16 @@
-"""Starting a run in the background (the corpus admin action): create it, hand it to a worker.
+"""Starting a run in the background (the corpus admin action): create it, hand it to a worker;
+and asking a run to stop (the runs admin's Stop action).
 
 With a Celery broker the `train_model` task goes to the `training` queue. Without one (the
 embedded defaults of `make run`), Celery would run the task inside the web request, which
 gunicorn kills after its timeout, leaving the run "running" forever; the run is trained by a
 `manage.py train --resume ID` process of its own instead, which the request only starts.
+
+Stopping works the same wherever the run trains (a local process, a Celery worker on another
+machine): `request_stop` records the request on the run, and the training session, which reads
+it with its heartbeat (at most every PROGRESS_EVERY_S), stops at the next batch boundary exactly
+as on SIGTERM: a mid-epoch checkpoint is stored and the run is marked interrupted, resumable
+with `manage.py train --resume ID`.
 """
 
 from __future__ import annotations
@@ -12,14 +19,17 @@ import os
 import subprocess
 import sys
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from generator.models import TrainingRun
+from generator.training.errors import TrainingRequestError
 from generator.training.requests import create_training_run
 
 LOG_NAME = "train.log"
@@ -42,14 +52,23 @@ def admin_training_options() -> dict[str, Any]:
     return dict(getattr(settings, "TRAINING_ADMIN_OPTIONS", None) or {})
 
 
-def queue_training_run(*, corpus_id: int) -> StartedRun:
+def queue_training_run(
+    *, corpus_id: int, options: Mapping[str, Any] | None = None, activate: bool = False
+) -> StartedRun:
     """A queued run on the corpus, handed to a worker once the row is committed (a worker must
-    see it). Raises TrainingRequestError (one line) when the corpus cannot be trained on now."""
+    see it). `options` (create_training_run's keyword arguments, e.g. from the admin's form)
+    override `admin_training_options()`; `activate` serves the model version once the run is
+    done. Raises TrainingRequestError (one line) when the corpus cannot be trained on now."""
     from generator.tasks import send_training_task
 
     local = settings.CELERY_TASK_ALWAYS_EAGER and settings.TRAINING_LOCAL_PROCESS
     with transaction.atomic():
-        run = create_training_run(corpus_id=corpus_id, **admin_training_options())
+        run = create_training_run(
+            corpus_id=corpus_id, **{**admin_training_options(), **(options or {})}
+        )
+        if activate:
+            run.activate_when_done = True
+            run.save(update_fields=["activate_when_done"])
         if local:
             transaction.on_commit(lambda: start_local_training(run))
         else:
@@ -62,6 +81,23 @@ def queue_training_run(*, corpus_id: int) -> StartedRun:
     else:
         where = "on the Celery training queue"
     return StartedRun(run=run, where=where)
+
+
+def request_stop(*, run_id: int) -> TrainingRun:
+    """Ask a queued or running run to stop (module docstring); TrainingRequestError otherwise.
+
+    Asking twice keeps the first request's time.
+    """
+    run = TrainingRun.objects.filter(pk=run_id).first()
+    if run is None:
+        raise TrainingRequestError(f"training run #{run_id} does not exist")
+    if run.status not in TrainingRun.ACTIVE_STATUSES:
+        raise TrainingRequestError(f"run #{run.pk} is {run.status}: there is nothing to stop")
+    TrainingRun.objects.filter(pk=run.pk, stop_requested_at__isnull=True).update(
+        stop_requested_at=timezone.now()
+    )
+    run.refresh_from_db()
+    return run
 
 
 def start_local_training(run: TrainingRun) -> subprocess.Popen[bytes]:

@@ -317,16 +317,18 @@ class _Heartbeat:
         assert self.first_batch is not None
         # Batches trained in this session so far, across epochs.
         batches = (self.state.epoch - self.epochs_at_start) * total + done - self.first_batch
+        # The clock starts at the end of this session's first batch (tracing excluded): the
+        # rate is unknown until a later batch.
         elapsed = now - self.started
-        per_second = batches / elapsed if elapsed > 0 else 0.0
+        per_second = (batches - 1) / elapsed if batches > 1 and elapsed > 0 else None
         remaining = (self.state.training.epochs - self.state.epoch) * total - done
         progress = {
             "epoch": self.state.epoch + 1,
             "epochs": self.state.training.epochs,
             "batch": done,
             "batches": total,
-            "windows_per_second": round(per_second * self.batch_size, 1),
-            "eta_seconds": round(remaining / per_second) if per_second > 0 else None,
+            "windows_per_second": round(per_second * self.batch_size, 1) if per_second else None,
+            "eta_seconds": round(remaining / per_second) if per_second else None,
         }
         TrainingRun.objects.filter(pk=self.run.pk).update(
             updated_at=timezone.now(), progress=progress
@@ -488,7 +490,7 @@ def _train_session(
         best,
         text,
         work_dir=work_dir,
-        activate=activate,
+        activate=activate or run.activate_when_done,
         name=version_name or f"run-{run.pk}",
         stop_reason=result.stop_reason,
     )

@@ -68,22 +68,51 @@ def test_a_short_text_is_one_left_padded_window_teaching_each_next_token() -> No
 
 
 @pytest.mark.parametrize("stride", [1, 2, 3, 4])
-def test_a_long_text_is_covered_by_windows_every_stride_tokens(stride: int) -> None:
+def test_a_long_text_has_a_window_every_stride_tokens_teaching_its_new_targets(
+    stride: int,
+) -> None:
     text = "abc abc ab ca bca"
     windows = make_sequence_windows(
         [text, "cab"], vocabulary=VOCAB, config=ModelConfig(max_length=4), stride=stride
     )
-    ids = [END, *(VOCAB.token_to_id[c] for c in text), END]
-    # A window every `stride` tokens, and one more that ends at the text's end.
-    starts = list(range(0, len(ids) - 4, stride))
-    if starts[-1] != len(ids) - 5:
-        starts.append(len(ids) - 5)
+    padded = [0, 0, 0, 0, END, *(VOCAB.token_to_id[c] for c in text), END]
+    last = len(padded) - 1
+    # Window i ends at the text's token i * stride, the last one at its end; the positions
+    # before its new targets are context only (target 0).
+    ends = [*range(4 + stride, last, stride), last]
+    expected_inputs, expected_targets, previous = [], [], 4
+    for end in ends:
+        expected_inputs.append(padded[end - 4 : end])
+        targets = padded[end - 3 : end + 1]
+        new = end - previous
+        expected_targets.append([0] * (4 - new) + targets[4 - new :])
+        previous = end
 
-    assert windows.inputs[:-1].tolist() == [ids[s : s + 4] for s in starts]
-    assert windows.targets[:-1].tolist() == [ids[s + 1 : s + 5] for s in starts]
-    assert windows.inputs[-1].tolist() == [END, 3, 1, 2]  # "cab": <s> c a b <s>
-    assert windows.targets[-1].tolist() == [3, 1, 2, END]
+    assert windows.inputs[: len(ends)].tolist() == expected_inputs
+    assert windows.targets[: len(ends)].tolist() == expected_targets
+    # "cab" (<s> c a b <s>) starts after the long text; its last window ends at its end.
+    assert windows.inputs[-1].tolist() == [END, 3, 1, 2]
+    assert windows.targets[-1].tolist()[-1] == END
     assert windows.texts == 2
+
+
+@pytest.mark.parametrize("stride", [1, 3, 10])
+def test_every_target_of_textgenrnns_windows_is_taught_once_with_its_context_at_the_end(
+    stride: int, shakespeare_texts: list[str]
+) -> None:
+    config = ModelConfig(max_length=10)
+    vocabulary = Vocabulary.build(shakespeare_texts[:5])
+    lines = [line for text in shakespeare_texts[:5] for line in text.split("\n")]
+    textgenrnn = make_windows(lines, vocabulary=vocabulary, config=config)
+    windows = make_sequence_windows(lines, vocabulary=vocabulary, config=config, stride=stride)
+
+    assert windows.target_count == len(textgenrnn)
+    # Each window's last position is textgenrnn's window for the same target.
+    pairs = {(tuple(x), int(y)) for x, y in zip(textgenrnn.inputs, textgenrnn.targets, strict=True)}
+    assert all(
+        (tuple(x), int(y[-1])) in pairs
+        for x, y in zip(windows.inputs, windows.targets, strict=True)
+    )
 
 
 def test_unknown_characters_are_dropped_and_counted() -> None:

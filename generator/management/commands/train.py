@@ -93,7 +93,10 @@ class Command(BaseCommand):
             "--stride",
             type=int,
             metavar="N",
-            help="all-positions: a window every N tokens of a text (default: --max-length).",
+            help=(
+                "all-positions: a window every N tokens of a text, teaching its last N "
+                "positions (default: a quarter of --max-length)."
+            ),
         )
         training.add_argument(
             "--patience",

@@ -1,0 +1,307 @@
+"""Time to quality: wall seconds of training until the held-out loss reaches textgenrnn's.
+
+For each corpus (the demo corpus, and the first --shakespeare-chars characters of
+tinyshakespeare), fine-tuning textgenrnn's pretrained network:
+1. the verses (paragraphs) are split into training and held-out ones (split_corpus, 10%, seed
+   0), and each side into lines (one text per line, as textgenrnn's train_from_file reads);
+2. textgenrnn itself trains on the training lines for --epochs (its reference venv, batch 128,
+   its linear learning-rate decay over those epochs); its held-out loss after the last epoch is
+   the TARGET;
+3. ours trains with the `last` objective (textgenrnn's) and with `all-positions`, each from the
+   pretrained network, each stopping at the first epoch whose held-out loss reaches the target
+   (or after --epochs, or --max-seconds of training).
+The held-out loss is always textgenrnn's: the last-position cross-entropy on the held-out lines'
+windows, scored after every epoch. "Seconds" are training seconds (scoring is not counted), from
+the first batch, compilation included. The curves go to docs/time_to_quality.png.
+
+    .venv/bin/python bench/time_to_quality.py                   # both corpora (minutes)
+    .venv/bin/python bench/time_to_quality.py --corpus demo --epochs 5
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO_ROOT))
+from bench._png_plot import Panel, Series, render, write_png  # noqa: E402
+
+SHAKESPEARE = Path(
+    os.environ.get(
+        "RAPLYRICS_BENCH_CORPUS", REPO_ROOT.parent / "shared" / "data" / "tinyshakespeare.txt"
+    )
+)
+DEMO = REPO_ROOT / "generator" / "demo" / "corpus.txt"
+REFERENCE_VENV = Path(os.environ.get("TEXTGENRNN_REF_VENV", REPO_ROOT / ".venv-textgenrnn"))
+CHART = REPO_ROOT / "docs" / "time_to_quality.png"
+COLOURS = {"textgenrnn": (200, 40, 40), "last": (40, 90, 200), "all-positions": (30, 150, 60)}
+
+
+def corpus_split(name: str, shakespeare_chars: int) -> tuple[list[str], list[str], str]:
+    """(training lines, held-out lines, description) of a corpus."""
+    # The split is the training service's (a Django package, though this module is not).
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "raplyrics.settings")
+    import django
+
+    django.setup()
+    from generator.training.corpus_text import split_corpus, split_verses
+
+    if name == "demo":
+        text = DEMO.read_text(encoding="utf-8")
+        what = f"demo corpus ({len(text):,} characters)"
+    else:
+        text = SHAKESPEARE.read_text(encoding="utf-8")[:shakespeare_chars]
+        what = f"tinyshakespeare, first {len(text):,} characters"
+    split = split_corpus(split_verses(text), validation_split=0.1, seed=0)
+    return split.train_lines, split.validation_lines, what
+
+
+def run_textgenrnn(
+    train_lines: list[str], held_out: Any, *, epochs: int, batch_size: int
+) -> dict[str, Any]:
+    python = REFERENCE_VENV / "bin" / "python"
+    if not python.exists():
+        raise SystemExit(
+            f"no reference venv at {REFERENCE_VENV}: run bench/textgenrnn_ref/make_venv.sh"
+        )
+    script = REPO_ROOT / "bench" / "textgenrnn_ref" / "train_curve.py"
+    with tempfile.TemporaryDirectory() as work:
+        train_file = Path(work) / "train.txt"
+        train_file.write_text("\n".join(train_lines) + "\n", encoding="utf-8")
+        held_out_file = Path(work) / "held_out.npz"
+        np.savez(held_out_file, inputs=held_out.inputs, targets=held_out.targets)
+        out = Path(work) / "result.json"
+        subprocess.run(
+            [str(python), str(script), str(train_file), str(held_out_file),
+             "--epochs", str(epochs), "--batch-size", str(batch_size), "--json", str(out)],
+            cwd=work, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        result: dict[str, Any] = json.loads(out.read_text())
+    return result
+
+
+def run_ours(
+    train_lines: list[str],
+    held_out: Any,
+    *,
+    objective: str,
+    epochs: int,
+    batch_size: int,
+    learning_rate: float,
+    target: float,
+    max_seconds: float,
+    stride: int | None = None,
+) -> dict[str, Any]:
+    from generator.ml.dataset import DatasetSplit
+    from generator.ml.training import (
+        EpochReport,
+        StopFlag,
+        TrainingConfig,
+        fit,
+        start_training,
+        training_windows,
+        unroll_for_training,
+        validation_loss,
+    )
+    from generator.ml.weights import load_pretrained
+
+    loaded = load_pretrained(unroll=unroll_for_training())
+    training = TrainingConfig(
+        epochs=epochs,
+        batch_size=batch_size,
+        learning_rate=learning_rate,
+        objective=objective,  # type: ignore[arg-type]
+        stride=stride if objective == "all-positions" else None,
+    )
+    state = start_training(
+        loaded.model, vocabulary=loaded.vocabulary, config=loaded.config, training=training
+    )
+    train = training_windows(
+        train_lines, vocabulary=loaded.vocabulary, config=loaded.config, training=training
+    )
+    initial = validation_loss(state, held_out)
+    stop = StopFlag()
+    rows: list[dict[str, float]] = []
+    started = time.perf_counter()
+
+    def after_epoch(report: EpochReport) -> None:
+        metrics = report.metrics
+        if metrics is None:
+            return
+        assert metrics.validation_loss is not None
+        rows.append({"seconds": metrics.seconds, "held_out_loss": metrics.validation_loss})
+        if metrics.validation_loss <= target:
+            stop.request()
+
+    def watch_clock(done: int, total: int) -> None:
+        if time.perf_counter() - started > max_seconds:
+            stop.request()
+
+    with tempfile.TemporaryDirectory() as checkpoints:
+        fit(
+            state,
+            DatasetSplit(train=train, validation=held_out),
+            checkpoint_dir=Path(checkpoints),
+            on_epoch_end=after_epoch,
+            stop=stop,
+            on_batch=watch_clock,
+        )
+    return {
+        "implementation": f"ours, {objective}, batch {batch_size}, lr {learning_rate}"
+        + (f", stride {training.stride_for(loaded.config)}" if training.all_positions else ""),
+        "windows_per_epoch": len(train),
+        "targets_per_epoch": train.target_count,
+        "initial_held_out_loss": initial,
+        "epochs": rows,
+    }
+
+
+def curve(result: dict[str, Any]) -> list[tuple[float, float]]:
+    """(cumulative training seconds, held-out loss), starting at (0, the pretrained's loss)."""
+    points = [(0.0, float(result["initial_held_out_loss"]))]
+    elapsed = 0.0
+    for row in result["epochs"]:
+        elapsed += row["seconds"]
+        points.append((elapsed, row["held_out_loss"]))
+    return points
+
+
+def seconds_to(points: list[tuple[float, float]], target: float) -> float | None:
+    return next((seconds for seconds, loss in points[1:] if loss <= target), None)
+
+
+def measure_corpus(name: str, args: argparse.Namespace) -> dict[str, Any]:
+    from generator.ml.dataset import make_windows
+    from generator.ml.weights import load_pretrained
+
+    train_lines, held_out_lines, what = corpus_split(name, args.shakespeare_chars)
+    pretrained = load_pretrained()
+    held_out = make_windows(
+        held_out_lines, vocabulary=pretrained.vocabulary, config=pretrained.config
+    )
+    print(
+        f"{what}: {len(train_lines):,} training lines, {len(held_out_lines):,} held-out lines "
+        f"({len(held_out):,} windows)",
+        flush=True,
+    )
+    runs: dict[str, Any] = {
+        "textgenrnn": run_textgenrnn(
+            train_lines, held_out, epochs=args.epochs, batch_size=args.batch_size
+        )
+    }
+    target = runs["textgenrnn"]["epochs"][-1]["held_out_loss"]
+    print(f"  textgenrnn done; target held-out loss {target:.4f}", flush=True)
+    for objective, batch_size, learning_rate in (
+        ("last", args.batch_size, args.learning_rate),
+        ("all-positions", args.all_positions_batch_size, args.all_positions_learning_rate),
+    ):
+        runs[objective] = run_ours(
+            train_lines,
+            held_out,
+            objective=objective,
+            epochs=args.epochs if objective == "last" else args.all_positions_epochs,
+            batch_size=batch_size,
+            learning_rate=learning_rate,
+            target=target,
+            max_seconds=args.max_seconds,
+            stride=args.stride,
+        )
+        print(f"  {objective} done", flush=True)
+    curves = {key: curve(result) for key, result in runs.items()}
+    reached = {key: seconds_to(points, target) for key, points in curves.items()}
+    return {
+        "corpus": what,
+        "train_lines": len(train_lines),
+        "held_out_lines": len(held_out_lines),
+        "held_out_windows": len(held_out),
+        "target_held_out_loss": target,
+        "runs": runs,
+        "curves": curves,
+        "seconds_to_target": reached,
+        "best_held_out_loss": {key: min(loss for _, loss in c) for key, c in curves.items()},
+    }
+
+
+def print_table(result: dict[str, Any]) -> None:
+    print(f"\n{result['corpus']}: target held-out loss {result['target_held_out_loss']:.4f}")
+    print(f"{'run':<60} {'s to target':>12} {'best loss':>10} {'speed-up':>9}")
+    reached = result["seconds_to_target"]
+    baseline = reached["textgenrnn"]
+    for key, run in result["runs"].items():
+        seconds = reached[key]
+        shown = f"{seconds:,.1f}" if seconds is not None else "not reached"
+        ratio = f"{baseline / seconds:.1f}x" if seconds and baseline else "-"
+        best = result["best_held_out_loss"][key]
+        print(f"{run['implementation'][:60]:<60} {shown:>12} {best:>10.4f} {ratio:>9}")
+    if reached["last"] and reached["all-positions"]:
+        print(f"all-positions vs last: {reached['last'] / reached['all-positions']:.1f}x")
+
+
+def draw(results: list[dict[str, Any]], path: Path) -> None:
+    panels = []
+    for result in results:
+        curves = result["curves"]
+        longest = max(points[-1][0] for points in curves.values())
+        losses = [loss for points in curves.values() for _, loss in points]
+        low, high = min(losses), max(losses)
+        pad = (high - low) * 0.05 or 0.05
+        step = 60.0 if longest > 240 else 30.0
+        panels.append(
+            Panel(
+                series=[Series(points, COLOURS[key]) for key, points in curves.items()],
+                x_range=(0.0, longest * 1.02),
+                y_range=(low - pad, high + pad),
+                x_ticks=[step * i for i in range(1, int(longest // step) + 1)],
+                y_ticks=[t / 10 for t in range(int(low * 10), int(high * 10) + 2)],
+                dashed_y=[(result["target_held_out_loss"], (120, 120, 120))],
+            )
+        )
+    write_png(render(panels), path)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", choices=["demo", "shakespeare", "both"], default="both")
+    parser.add_argument("--shakespeare-chars", type=int, default=40000)
+    parser.add_argument("--epochs", type=int, default=10, help="textgenrnn's (and last's) epochs")
+    parser.add_argument("--batch-size", type=int, default=128)
+    parser.add_argument("--learning-rate", type=float, default=4e-3)
+    parser.add_argument("--all-positions-epochs", type=int, default=10)
+    parser.add_argument("--all-positions-batch-size", type=int, default=32)
+    parser.add_argument("--stride", type=int, help="all-positions (default: TrainingConfig's)")
+    parser.add_argument("--all-positions-learning-rate", type=float, default=4e-3)
+    parser.add_argument("--max-seconds", type=float, default=900, help="per run of ours")
+    parser.add_argument("--json", type=Path, help="write the results here")
+    parser.add_argument("--chart", type=Path, default=CHART)
+    args = parser.parse_args()
+
+    from generator.ml.training import configure_cpu_threads
+
+    # The thread pools `manage.py train` uses (RAPLYRICS_TRAINING_* defaults).
+    configure_cpu_threads(intra_op=1, inter_op=0)
+    names = ["demo", "shakespeare"] if args.corpus == "both" else [args.corpus]
+    load_before = os.getloadavg()
+    results = [measure_corpus(name, args) for name in names]
+    for result in results:
+        print_table(result)
+    print(f"\nload average before {load_before}, after {os.getloadavg()}; {platform.node()}")
+    draw(results, args.chart)
+    print(f"curves: {args.chart}")
+    if args.json:
+        recorded = {"args": {k: str(v) for k, v in vars(args).items()}, "results": results}
+        args.json.write_text(json.dumps(recorded, indent=1))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,49 @@
+"""The time-to-quality benchmark's arithmetic and its chart file."""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from pathlib import Path
+
+from bench._png_plot import Panel, Series, render, write_png
+from bench.time_to_quality import curve, seconds_to
+
+
+def test_a_curve_accumulates_training_seconds_from_the_pretrained_loss() -> None:
+    result = {
+        "initial_held_out_loss": 1.5,
+        "epochs": [
+            {"seconds": 10.0, "held_out_loss": 1.45},
+            {"seconds": 8.0, "held_out_loss": 1.38},
+            {"seconds": 9.0, "held_out_loss": 1.40},
+        ],
+    }
+    points = curve(result)
+    assert points == [(0.0, 1.5), (10.0, 1.45), (18.0, 1.38), (27.0, 1.40)]
+    assert seconds_to(points, 1.40) == 18.0  # the first epoch at or under the target
+    assert seconds_to(points, 1.30) is None
+    assert seconds_to(points, 1.6) == 10.0  # the pretrained point itself never counts
+
+
+def test_the_chart_is_a_valid_png_with_one_panel_per_corpus(tmp_path: Path) -> None:
+    panel = Panel(
+        series=[Series([(0, 1.5), (10, 1.4), (20, 1.3)], (200, 40, 40))],
+        x_range=(0, 20),
+        y_range=(1.2, 1.6),
+        x_ticks=[10],
+        y_ticks=[1.3, 1.4, 1.5],
+        dashed_y=[(1.35, (120, 120, 120))],
+    )
+    path = tmp_path / "chart.png"
+    write_png(render([panel, panel], width=100, height=60), path)
+
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", data[16:24])
+    assert (width, height) == (200, 60)
+    idat_length = struct.unpack(">I", data[33:37])[0]
+    assert data[37:41] == b"IDAT"
+    pixels = zlib.decompress(data[41 : 41 + idat_length])
+    assert len(pixels) == height * (1 + width * 3)
+    assert bytes((200, 40, 40)) in pixels  # the series was drawn
