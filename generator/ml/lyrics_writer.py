@@ -155,8 +155,9 @@ class ChooserWeights:
     repetition: float = 1.0
 
 
-# The winner of bench/tune_chooser.py's grid on the tuning seeds (docs/quality.md).
-DEFAULT_WEIGHTS = ChooserWeights()
+# The winner of bench/tune_chooser.py's grid on the tuning seeds 5000-5007 with the demo model
+# (docs/quality.md): rhyme and repetition weigh more, fluency less, than the other parts.
+DEFAULT_WEIGHTS = ChooserWeights(rhyme=2.0, fluency=0.5, unknown=1.5, repetition=3.0)
 
 _WORD_RE = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)*")
 _LETTER_RE = re.compile(r"[A-Za-z]")
