@@ -3,7 +3,6 @@ who leave stop their streams, and a stream's tokens never depend on its batch.""
 
 from __future__ import annotations
 
-import threading
 import time
 
 import numpy as np
@@ -37,16 +36,9 @@ def test_requests_arriving_together_share_batches_and_keep_their_own_tokens(
         "b": requests_for(engine, "Money on my mind", range(10, 14), top_k=8),
         "c": requests_for(engine, "", range(20, 24), temperature=[0.3, 1.0]),
     }
-    results: dict[str, object] = {}
-
-    def run(name: str) -> None:
-        results[name] = scheduler.generate_streams(jobs[name])
-
-    threads = [threading.Thread(target=run, args=(name,)) for name in jobs]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    # Submitted the way concurrent request threads do: without waiting for one another.
+    submitted = {name: scheduler.submit(requests) for name, requests in jobs.items()}
+    results = {name: job.wait(timeout=60) for name, job in submitted.items()}
     assert scheduler.largest_batch > 4  # streams of different requests stepped together
     for name, requests in jobs.items():
         batched, alone = results[name], engine.generate_streams(requests)
