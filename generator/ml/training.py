@@ -44,7 +44,10 @@ FitStatus = Literal["done", "interrupted"]
 Objective = Literal["last", "all-positions"]
 OBJECTIVES: tuple[Objective, ...] = ("last", "all-positions")
 # What a new run trains with when no objective is asked for (see README: time to quality).
-DEFAULT_OBJECTIVE: Objective = "last"
+DEFAULT_OBJECTIVE: Objective = "all-positions"
+# Windows per batch when none is asked for: textgenrnn's 128 for "last"; for "all-positions",
+# 32 windows of up to `stride` targets each (bench/time_to_quality.py).
+DEFAULT_BATCH_SIZES: dict[str, int] = {"last": 128, "all-positions": 32}
 # Validation has no gradients, so a larger batch is simply faster.
 _EVALUATION_BATCH = 1024
 
@@ -114,7 +117,8 @@ class TrainingConfig:
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> TrainingConfig:
-        return cls(**values)
+        # Runs and checkpoints from before the objective was a choice trained textgenrnn's.
+        return cls(**{"objective": "last", **values})
 
 
 def _is_int(value: Any) -> bool:
