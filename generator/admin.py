@@ -25,8 +25,8 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from generator.charts import loss_chart_svg, quality_chart_svg
+from generator.ml.config import DEFAULT_OBJECTIVE, OBJECTIVES
 from generator.ml.evaluation.table import format_value, table_cells
-from generator.ml.training import DEFAULT_OBJECTIVE, OBJECTIVES
 from generator.model_versions import activate_model_version, deactivate_model_versions
 from generator.models import ModelVersion, TrainingRun
 from generator.selectors import latest_evaluation, training_progress, with_latest_evaluation

@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
-from typing import Any
+from typing import Any, Literal
+
+# Training objectives (generator/ml/training.py); here, free of Keras, so the admin's form and
+# the command's flags can name them in a web worker that never imports TensorFlow.
+Objective = Literal["last", "all-positions"]
+OBJECTIVES: tuple[Objective, ...] = ("last", "all-positions")
+# What a new run trains with when no objective is asked for (see README: time to quality).
+DEFAULT_OBJECTIVE: Objective = "all-positions"
 
 
 class MLError(Exception):

@@ -35,16 +35,12 @@ import keras
 import numpy as np
 
 from generator.ml.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
-from generator.ml.config import MLError, ModelConfig
+from generator.ml.config import DEFAULT_OBJECTIVE, OBJECTIVES, MLError, ModelConfig, Objective
 from generator.ml.dataset import DatasetSplit, Windows, make_sequence_windows, make_windows
 from generator.ml.network import build_model, copy_weights, is_all_positions
 from generator.ml.vocab import Vocabulary
 
 FitStatus = Literal["done", "interrupted"]
-Objective = Literal["last", "all-positions"]
-OBJECTIVES: tuple[Objective, ...] = ("last", "all-positions")
-# What a new run trains with when no objective is asked for (see README: time to quality).
-DEFAULT_OBJECTIVE: Objective = "all-positions"
 # Windows per batch when none is asked for: textgenrnn's 128 for "last"; for "all-positions",
 # 32 windows of up to `stride` targets each (bench/time_to_quality.py).
 DEFAULT_BATCH_SIZES: dict[str, int] = {"last": 128, "all-positions": 32}
