@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 PYTEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); [ $$n -gt 4 ] && n=4; echo $$n)
 PYTEST_ARGS ?=
 
-.PHONY: run test lint format migrations-check superuser bench deploy-check system-deps venv clean
+.PHONY: run test lint format migrations-check superuser bench deploy-check system-deps venv clean demo-model
 
 venv: $(STAMP)
 
@@ -24,11 +24,21 @@ $(STAMP): requirements.lock
 ## run: migrate, prepare the demo model on first use, serve on http://127.0.0.1:8000
 run: venv
 	$(PY) manage.py migrate --noinput
-	@# First run only: fine-tune the pretrained model on the shipped demo corpus (a minute or two).
+	@# First run only: register the demo model shipped in generator/demo/model/ (no training).
 	$(PY) manage.py prepare_demo_model
 	@echo "RapLyrics development server on http://$${GUNICORN_BIND:-127.0.0.1:8000} (DEBUG is on unless DJANGO_DEBUG=0)."
 	@echo "Not for production: there, run behind Apache with DJANGO_DEBUG=0 (docs/deploy.md, docs/security.md)."
 	$(VENV)/bin/gunicorn -c gunicorn.conf.py raplyrics.wsgi
+
+## demo-model: retrain the shipped demo model (generator/demo/model/) to its best held-out loss
+DEMO_BUILD := var/demo-model-build
+demo-model: venv
+	rm -rf $(DEMO_BUILD) && mkdir -p $(DEMO_BUILD)
+	@# A scratch database and storage of its own: the result is the files it exports.
+	DATABASE_URL=sqlite:///$(CURDIR)/$(DEMO_BUILD)/db.sqlite3 RAPLYRICS_DATA_DIR=$(CURDIR)/$(DEMO_BUILD) \
+	ARTIFACTS_DIR=$(CURDIR)/$(DEMO_BUILD)/artifacts ARTIFACTS_S3_BUCKET= RAPLYRICS_SKIP_DEMO= \
+	sh -c '$(PY) manage.py migrate --noinput -v 0 && \
+	  $(PY) manage.py prepare_demo_model --retrain --export generator/demo/model'
 
 ## test: lint, migrations check and the whole suite (real PostgreSQL/Redis when reachable)
 test: venv system-deps lint migrations-check

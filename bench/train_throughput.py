@@ -63,7 +63,9 @@ def measure_ours(
     dataset = build_dataset(
         lines, vocabulary=loaded.vocabulary, config=loaded.config, validation_split=0.0
     )
-    training = TrainingConfig(epochs=epochs, batch_size=batch_size, validation_split=0.0)
+    training = TrainingConfig(
+        epochs=epochs, batch_size=batch_size, validation_split=0.0, objective="last"
+    )
     state = start_training(
         loaded.model, vocabulary=loaded.vocabulary, config=loaded.config, training=training
     )

@@ -51,7 +51,12 @@ class TrainingOptionsForm(forms.Form):
         help_text="last: textgenrnn's (each window teaches its last character); "
         "all-positions: every position of a window is a target.",
     )
-    batch_size = forms.IntegerField(min_value=1, max_value=MAX_BATCH_SIZE, initial=128)
+    batch_size = forms.IntegerField(
+        min_value=1,
+        max_value=MAX_BATCH_SIZE,
+        required=False,
+        help_text="Windows per batch; empty: 128 for last, 32 for all-positions.",
+    )
     learning_rate = forms.FloatField(min_value=1e-6, max_value=1.0, initial=4e-3)
     patience = forms.IntegerField(
         min_value=1,
@@ -69,14 +74,16 @@ class TrainingOptionsForm(forms.Form):
     def training_options(self) -> dict[str, Any]:
         """create_training_run's keyword arguments."""
         values = self.cleaned_data
-        return {
+        options = {
             "epochs": values["epochs"],
             "objective": values["objective"],
-            "batch_size": values["batch_size"],
             "learning_rate": values["learning_rate"],
             "patience": values["patience"],
             "from_pretrained": values["start_from"] == "pretrained",
         }
+        if values["batch_size"] is not None:
+            options["batch_size"] = values["batch_size"]
+        return options
 
 
 @admin.register(TrainingRun)

@@ -12,13 +12,18 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import transaction
 
 from generator import limits
 from generator.models import ModelEvaluation, ModelVersion, TrainingRun
+
+if TYPE_CHECKING:
+    from generator.ml.streams import StreamSampler
+    from generator.ml.weight_files import TextgenrnnFiles
+    from generator.ml.weights import LoadedModel
 
 logger = logging.getLogger(__name__)
 
@@ -140,9 +145,8 @@ def _measure(version: ModelVersion, held_out: HeldOut, *, verses: int, first_see
     from generator.ml.config import MLError
     from generator.ml.evaluation.report import evaluate_model
     from generator.ml.originality import CorpusLineIndex
-    from generator.ml.sampling import Sampler
     from generator.ml.weights import load_textgenrnn
-    from generator.serving import ModelUnavailable, fetch_model_files
+    from generator.serving import ModelUnavailable, fetch_model_files, line_shape_of
 
     try:
         files, index_path = fetch_model_files(version)
@@ -153,7 +157,7 @@ def _measure(version: ModelVersion, held_out: HeldOut, *, verses: int, first_see
             f"model version {version.pk} ({version.name}) cannot be loaded: {error}; "
             "restore its files in artifact storage or delete the version"
         ) from None
-    sampler = Sampler(model=loaded.model, vocabulary=loaded.vocabulary, config=loaded.config)
+    sampler = evaluation_sampler(files, loaded)
     try:
         return evaluate_model(
             model=loaded.model,
@@ -166,6 +170,7 @@ def _measure(version: ModelVersion, held_out: HeldOut, *, verses: int, first_see
             corpus_index=line_index,
             verses=verses,
             first_seed=first_seed,
+            line_shape=line_shape_of(version),
         )
     except MLError as error:
         raise EvaluationError(
@@ -216,3 +221,15 @@ def summary_line(evaluation: ModelEvaluation) -> str:
             value += f" (corpus {column.format(corpus.get(key))})"
         parts.append(f"{column.label} {value}")
     return ", ".join(parts)
+
+
+def evaluation_sampler(files: TextgenrnnFiles, loaded: LoadedModel) -> StreamSampler:
+    """The sampler the API serves the model with: the NumPy engine (which also reports the
+    tokens' log-probabilities the writer scores fluency with), else the Keras sampler."""
+    from generator.ml.engine import Engine, EngineError
+    from generator.ml.sampling import Sampler
+
+    try:
+        return Engine.from_files(files)
+    except EngineError:
+        return Sampler(model=loaded.model, vocabulary=loaded.vocabulary, config=loaded.config)

@@ -53,6 +53,7 @@ class LyricsParams:
     top_k: int | None = None
     top_p: float | None = None
     candidates: int = limits.CANDIDATES_DEFAULT
+    rhyme_scheme: str = limits.RHYME_SCHEME_DEFAULT
     seed: int | None = None
     debug: bool = False
 
@@ -114,6 +115,8 @@ def generate_lyrics(
             top_k=params.top_k,
             top_p=params.top_p,
             candidates=params.candidates,
+            rhyme_scheme=params.rhyme_scheme,
+            line_shape=served.line_shape,
             seed=seed,
             corpus_index=served.line_index,
             max_line_chars=limits.LINE_MAX_CHARS,

@@ -11,3 +11,6 @@ TEMPERATURES_MAX_COUNT = 8
 TEMPERATURE_DEFAULT = (0.5, 0.6, 0.7)
 SEED_MAX = 2**31 - 1
 LINE_MAX_CHARS = 100
+# Which lines rhyme: AABB (couplets), ABAB (alternate), free (no rhyme aimed at).
+RHYME_SCHEMES = ("AABB", "ABAB", "free")
+RHYME_SCHEME_DEFAULT = "AABB"

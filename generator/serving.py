@@ -26,6 +26,7 @@ from django.conf import settings
 from generator.models import ModelVersion
 
 if TYPE_CHECKING:
+    from generator.ml.lyrics_writer import LineShape
     from generator.ml.originality import CorpusLineIndex
     from generator.ml.streams import StreamSampler
     from generator.ml.weight_files import TextgenrnnFiles
@@ -35,6 +36,8 @@ logger = logging.getLogger(__name__)
 PRETRAINED_NAME = "textgenrnn pretrained"
 # The active model and one other (a request may name a version explicitly).
 CACHED_MODELS = 2
+# The ModelVersion.metrics key holding the training corpus's words per line.
+LINE_SHAPE_METRIC = "line_words"
 
 
 class ModelUnavailable(Exception):
@@ -51,6 +54,7 @@ class ServedModel:
     name: str
     sampler: StreamSampler
     line_index: CorpusLineIndex
+    line_shape: LineShape | None = None  # None: the writer's fallback (no corpus measured)
 
 
 _lock = threading.Lock()
@@ -124,8 +128,20 @@ def _load(version_id: int | None) -> ServedModel:
     line_index = CorpusLineIndex.load(index_path) if index_path else CorpusLineIndex.from_texts([])
     logger.info("serving model version %s (%s)", version.pk, version.name)
     return ServedModel(
-        version_id=version.pk, name=version.name, sampler=sampler, line_index=line_index
+        version_id=version.pk,
+        name=version.name,
+        sampler=sampler,
+        line_index=line_index,
+        line_shape=line_shape_of(version),
     )
+
+
+def line_shape_of(version: ModelVersion) -> LineShape | None:
+    """The words per line of the version's training corpus, stored at registration
+    (`metrics["line_words"]`); None for imported and older versions."""
+    from generator.ml.lyrics_writer import LineShape
+
+    return LineShape.from_dict((version.metrics or {}).get(LINE_SHAPE_METRIC))
 
 
 def sampler_for(files: TextgenrnnFiles) -> StreamSampler:

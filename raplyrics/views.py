@@ -33,6 +33,8 @@ def _form_limits() -> dict[str, Any]:
         "candidates_min": limits.CANDIDATES_MIN,
         "candidates_max": limits.CANDIDATES_MAX,
         "candidates_default": limits.CANDIDATES_DEFAULT,
+        "rhyme_schemes": limits.RHYME_SCHEMES,
+        "rhyme_scheme_default": limits.RHYME_SCHEME_DEFAULT,
         "temperature_min": limits.TEMPERATURE_MIN,
         "temperature_max": limits.TEMPERATURE_MAX,
         # The slider's starting point: the middle of the original project's per-line mix.

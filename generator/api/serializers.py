@@ -109,6 +109,20 @@ class GenerateInput(serializers.Serializer):
         min_value=limits.CANDIDATES_MIN,
         max_value=limits.CANDIDATES_MAX,
     )
+    rhyme_scheme = serializers.ChoiceField(
+        choices=limits.RHYME_SCHEMES,
+        required=False,
+        default=limits.RHYME_SCHEME_DEFAULT,
+        help_text=(
+            "Which lines rhyme: AABB (each line 2, 4, ... with the line before), ABAB (lines 3 "
+            "and 4 of each four with lines 1 and 2), free (none aimed at)."
+        ),
+        error_messages={
+            "invalid_choice": (
+                f"{{input}} is not a rhyme scheme; choose one of {', '.join(limits.RHYME_SCHEMES)}"
+            )
+        },
+    )
     seed = StrictIntegerField(required=False, min_value=0, max_value=limits.SEED_MAX)
     model = StrictIntegerField(required=False, min_value=1)
     debug = StrictBooleanField(required=False, default=False)

@@ -64,6 +64,7 @@ def _params(values: dict[str, Any]) -> generation.LyricsParams:
         top_k=values["top_k"] or None,
         top_p=values["top_p"] if values["top_p"] < 1.0 else None,
         candidates=values["candidates"],
+        rhyme_scheme=values["rhyme_scheme"],
         seed=values.get("seed"),
         debug=values["debug"],
     )

@@ -10,7 +10,7 @@ from typing import Any, Literal
 Objective = Literal["last", "all-positions"]
 OBJECTIVES: tuple[Objective, ...] = ("last", "all-positions")
 # What a new run trains with when no objective is asked for (see README: time to quality).
-DEFAULT_OBJECTIVE: Objective = "last"
+DEFAULT_OBJECTIVE: Objective = "all-positions"
 
 
 class MLError(Exception):

@@ -34,7 +34,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -405,6 +405,7 @@ class _Stream:
     uniforms: np.ndarray
     tokens: list[int]
     line: int = 0
+    log_probs: list[float] = field(default_factory=list)
 
 
 class StreamBatch:
@@ -478,10 +479,13 @@ class StreamBatch:
         drawn = draw_tokens(
             probabilities, uniforms, temperature=temperature, top_k=top_k, top_p=top_p
         )
+        # The model's own probability of each drawn token (fluency, for the lyrics writer).
+        drawn_log_probs = np.log(probabilities[np.arange(count), drawn] + LOG_EPSILON)
         finished: list[tuple[object, StreamOutput]] = []
         going: list[int] = []
         for row, (key, stream) in enumerate(zip(self.keys, self.streams, strict=True)):
             token = int(drawn[row])
+            stream.log_probs.append(float(drawn_log_probs[row]))
             controls = stream.request.controls
             reason: StopReason | None = None
             if token == engine.end_id:
@@ -499,7 +503,9 @@ class StreamBatch:
             if reason is None:
                 going.append(row)
             else:
-                finished.append((key, engine.output(stream.request, stream.tokens, reason)))
+                finished.append(
+                    (key, engine.output(stream.request, stream.tokens, reason, stream.log_probs))
+                )
                 if reason != "max_chars" and self.states is not None:
                     # Its windows hold context + tokens: the next line's context minus its
                     # separator, should this candidate be chosen.
@@ -614,7 +620,11 @@ class Engine:
         return self.stepper.probabilities(self.stepper.start(contexts))
 
     def output(
-        self, request: StreamRequest, tokens: Sequence[int], reason: StopReason
+        self,
+        request: StreamRequest,
+        tokens: Sequence[int],
+        reason: StopReason,
+        log_probs: Sequence[float] = (),
     ) -> StreamOutput:
         ids = tuple(tokens)
         return StreamOutput(
@@ -622,6 +632,7 @@ class Engine:
             text=self.vocabulary.decode(ids),
             token_ids=ids,
             stop_reason=reason,
+            log_probs=tuple(log_probs),
         )
 
     def generate(

@@ -1,10 +1,15 @@
 """ "Better lyrics": a verse written line by line, each line the best of several candidates.
 
-The first line continues the user's prefix (its last, unfinished line); each later line continues
-the verse so far. For each line, `candidates` streams are drawn in one batch from the sampler
-(any `streams.StreamSampler`: the NumPy `Engine`, a worker's `StreamScheduler`, the Keras
-`Sampler`), stopping at a newline, or at `<s>` for models without a newline token (such as the
-pretrained one, where `<s>` also separates lines in the context), and every candidate is scored:
+The first line continues the user's prefix (its last, unfinished line). For each line,
+`candidates` streams are drawn in one batch from the sampler and every candidate is scored. What
+a line continues depends on how the model was trained:
+- a verse model (its vocabulary has a newline token: trained on whole verses) continues the
+  verse so far, lines joined by newlines, and a line ends at a newline;
+- a line model (no newline token: the pretrained network, textgenrnn imports, models trained one
+  line per text) only ever saw one line after `<s>`, never a line after another (a context of
+  earlier lines makes it write 1-2 word stubs), so each line starts afresh after `<s>` (the first
+  after `<s>` and the prefix's unfinished line) and ends at `<s>`; the verse so far still decides
+  rhyme and repetition.
 
 Hard rejections (a rejected candidate is never chosen):
 - `in_corpus`: the line, normalised (`originality.normalise_line`), is a line of the model's
@@ -12,16 +17,33 @@ Hard rejections (a rejected candidate is never chosen):
 - `repeats_verse`: the line, normalised, equals an earlier line of this verse (prefix included);
 - `empty`: the line has no letter.
 
-Score of the others: `total = shape + RHYME_WEIGHT * rhyme`, where
-- `shape` starts at 1.0 and loses
-  - `SHORT_PENALTY` per word under `MIN_WORDS`, `LONG_PENALTY` per word over `MAX_WORDS`;
-  - `BROKEN_WORD_PENALTY` per broken word: a word neither known (CMU dictionary, the corpus's
-    words, the caller's `known_words`) nor plausible (letters only, a vowel unless it is a short
-    sound like "brr", no letter five times running, no run of five consonants, at most 18
-    letters);
-  - `TRUNCATED_PENALTY` when the line hit `max_line_chars` before its end;
-- `rhyme` is `rhyme.line_rhyme(candidate, previous line)` in [0, 1] (CMU dictionary, spelling
-  when a word is unknown); 0 for a first line with no line before it.
+Score of the others, a weighted sum (`ChooserWeights`, chosen by measurement: bench/tune_chooser.py
+and docs/quality.md):
+- `length`: how typical the line's word count is of the corpus's lines (`LineShape`: their mean
+  and standard deviation, stored with a trained model version; `FALLBACK_LINE_SHAPE` for imported
+  and pretrained models), `-z**2 / 2` with `z = (words - mean) / sd`, floored at `-LENGTH_FLOOR`;
+- `broken`: the count of broken words: words neither known (CMU dictionary, the corpus's words,
+  the caller's `known_words`) nor plausible (letters only, a vowel unless it is a short sound like
+  "brr", no letter five times running, no run of five consonants, at most 18 letters);
+- `unknown`: the count of plausible words that are not known either (a name, slang, or a
+  misspelling that looks like a word);
+- `truncated`: 1 when the line hit `max_line_chars` before its end;
+- `rhyme`: `rhyme.line_rhyme(candidate, partner)` in [0, 1], where the partner is the line the
+  `rhyme_scheme` pairs it with (AABB: lines 2, 4, ... rhyme with the line before; ABAB: lines 3
+  and 4 of each four with lines 1 and 2; free: none) counting the prefix's whole lines; 0 without
+  a partner;
+- `fluency`: the model's own mean natural-log probability per token of the line, its end
+  included (`StreamOutput.log_probs`, untempered); 0 when the sampler does not measure it;
+- `repetition`: the share of the line's word pairs already in the verse (originality within the
+  verse; recital of the corpus is a rejection above).
+`total = length_w * length - broken_w * broken - unknown_w * unknown - truncated_w * truncated
++ rhyme_w * rhyme + fluency_w * fluency - repetition_w * repetition`.
+
+Rhyme-aimed endings: when a line has a partner and `aim_endings` is on (character-level models),
+the round's best candidate is cut before its last word and `candidates` more endings are drawn
+from there (one more batch, short streams); the whole lines they make are scored like the others
+and compete with them, so the line keeps its length and gets more tries at the rhyme.
+
 The highest total wins; ties go to the earlier candidate. When every candidate is rejected, a new
 round is drawn with fresh seeds at a temperature raised by `RETRY_TEMPERATURE_STEP` (up to
 `rounds` rounds); a line still without an acceptable candidate is left out and a note says so.
@@ -35,13 +57,14 @@ score breakdown is in `LyricsResult.choices` (the API shows it with `debug=true`
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
 import secrets
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, replace
 from functools import lru_cache
-from typing import Any
+from typing import Any, Literal
 
 import pronouncing
 
@@ -54,6 +77,7 @@ from generator.ml.streams import (
     PreparedPrefix,
     SamplingControls,
     StopReason,
+    StreamOutput,
     StreamRequest,
     StreamSampler,
     prepare_prefix,
@@ -66,14 +90,74 @@ MAX_CANDIDATES = 16
 # A step costs about linearly in the candidates on CPU: 4 keeps the default request fast.
 DEFAULT_CANDIDATES = 4
 DEFAULT_MAX_LINE_CHARS = 100
-MIN_WORDS = 3
-MAX_WORDS = 14
-SHORT_PENALTY = 0.25
-LONG_PENALTY = 0.1
-BROKEN_WORD_PENALTY = 0.75
-TRUNCATED_PENALTY = 0.5
-RHYME_WEIGHT = 0.75
 RETRY_TEMPERATURE_STEP = 0.15
+# A line's length score never falls below this (a 1-word line and a 40-word one are both bad).
+LENGTH_FLOOR = 8.0
+# Aimed endings are drawn this far at most (a last word and the line's end).
+ENDING_MAX_CHARS = 32
+
+RhymeScheme = Literal["AABB", "ABAB", "free"]
+RHYME_SCHEMES: tuple[RhymeScheme, ...] = ("AABB", "ABAB", "free")
+DEFAULT_RHYME_SCHEME: RhymeScheme = "AABB"
+
+
+@dataclass(frozen=True)
+class LineShape:
+    """The corpus's words per line: their mean and standard deviation."""
+
+    mean: float
+    sd: float
+
+    @classmethod
+    def of_lines(cls, lines: Iterable[str]) -> LineShape | None:
+        """The shape of these lines (lines without a word are skipped); None with under 2."""
+        counts = [n for line in lines if (n := len(_WORD_RE.findall(line)))]
+        if len(counts) < 2:
+            return None
+        mean = sum(counts) / len(counts)
+        variance = sum((n - mean) ** 2 for n in counts) / (len(counts) - 1)
+        # A corpus of equal lines would make every other length infinitely unlikely.
+        return cls(mean=round(mean, 3), sd=round(max(1.0, variance**0.5), 3))
+
+    def as_dict(self) -> dict[str, float]:
+        return {"mean": self.mean, "sd": self.sd}
+
+    @classmethod
+    def from_dict(cls, values: object) -> LineShape | None:
+        """From `as_dict`'s output; None when it is missing or malformed (old versions)."""
+        if not isinstance(values, dict):
+            return None
+        mean, sd = values.get("mean"), values.get("sd")
+        if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in (mean, sd)):
+            return None
+        assert isinstance(mean, int | float) and isinstance(sd, int | float)
+        if not (0 < mean < 200 and 0 < sd < 200):
+            return None
+        return cls(mean=float(mean), sd=float(sd))
+
+
+# Models with no corpus to measure (imported, the pretrained one): the shape of the demo
+# corpus's lines (generator/demo/corpus.txt: 11.2 words a line, sd 1.9), widened a little because
+# the corpus behind such a model is unknown.
+FALLBACK_LINE_SHAPE = LineShape(mean=10.0, sd=3.0)
+
+
+@dataclass(frozen=True)
+class ChooserWeights:
+    """How much each part of a candidate's score counts (module docstring)."""
+
+    length: float = 1.0
+    broken: float = 1.0
+    unknown: float = 0.0
+    truncated: float = 1.0
+    rhyme: float = 1.0
+    fluency: float = 1.0
+    repetition: float = 1.0
+
+
+# The winner of bench/tune_chooser.py's grid on the tuning seeds 5000-5007 with the demo model
+# (docs/quality.md): rhyme and repetition weigh more, fluency less, than the other parts.
+DEFAULT_WEIGHTS = ChooserWeights(rhyme=2.0, fluency=0.5, unknown=1.5, repetition=3.0)
 
 _WORD_RE = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)*")
 _LETTER_RE = re.compile(r"[A-Za-z]")
@@ -93,7 +177,7 @@ class LyricsRequestError(MLError):
 
 @dataclass(frozen=True)
 class CandidateScore:
-    """One candidate line and why it scored what it did."""
+    """One candidate line and why it scored what it did (the parts: module docstring)."""
 
     text: str
     seed: int
@@ -102,12 +186,16 @@ class CandidateScore:
     stop_reason: StopReason
     words: int
     broken_words: tuple[str, ...]
+    unknown_words: tuple[str, ...]
     truncated: bool
-    shape: float
+    length: float
     rhyme: float
     rhyme_method: RhymeMethod
+    fluency: float
+    repetition: float
     rejected: tuple[str, ...]
     total: float | None  # None when rejected
+    aimed: bool = False  # an ending drawn again to aim at the partner's rhyme
     chosen: bool = False
 
 
@@ -194,6 +282,34 @@ def broken_words(line: str, known_words: frozenset[str]) -> tuple[str, ...]:
 # -- scoring ------------------------------------------------------------------------------------
 
 
+def partner_index(scheme: RhymeScheme, position: int) -> int | None:
+    """The index of the line that line `position` (0-based, in the whole verse) rhymes with."""
+    if scheme == "AABB":
+        return position - 1 if position % 2 == 1 else None
+    if scheme == "ABAB":
+        return position - 2 if position % 4 >= 2 else None
+    return None
+
+
+def length_score(words: int, shape: LineShape) -> float:
+    z = (words - shape.mean) / shape.sd
+    return max(-LENGTH_FLOOR, -0.5 * z * z)
+
+
+def _word_pairs(text: str) -> list[tuple[str, str]]:
+    words = [word.lower() for word in _WORD_RE.findall(text)]
+    return list(itertools.pairwise(words))
+
+
+def repetition_share(text: str, verse_so_far: Sequence[str]) -> float:
+    """The share of the line's word pairs that an earlier line of the verse already has."""
+    pairs = _word_pairs(text)
+    if not pairs:
+        return 0.0
+    seen = {pair for line in verse_so_far for pair in _word_pairs(line)}
+    return sum(pair in seen for pair in pairs) / len(pairs)
+
+
 def score_candidate(
     *,
     text: str,
@@ -201,10 +317,14 @@ def score_candidate(
     temperature: float,
     round_number: int,
     stop_reason: StopReason,
-    previous_line: str | None,
+    partner_line: str | None,
     verse_so_far: Sequence[str],
     corpus_index: CorpusLineIndex | None,
     known_words: frozenset[str],
+    log_probs: Sequence[float] = (),
+    line_shape: LineShape = FALLBACK_LINE_SHAPE,
+    weights: ChooserWeights = DEFAULT_WEIGHTS,
+    aimed: bool = False,
 ) -> CandidateScore:
     """Score one (tidied) candidate line by the rules in the module docstring."""
     rejected: list[str] = []
@@ -218,16 +338,26 @@ def score_candidate(
 
     words = len(_WORD_RE.findall(text))
     broken = broken_words(text, known_words)
-    truncated = stop_reason == "max_chars"
-    shape = (
-        1.0
-        - SHORT_PENALTY * max(0, MIN_WORDS - words)
-        - LONG_PENALTY * max(0, words - MAX_WORDS)
-        - BROKEN_WORD_PENALTY * len(broken)
-        - (TRUNCATED_PENALTY if truncated else 0.0)
+    unknown = tuple(
+        word
+        for word in _WORD_RE.findall(text)
+        if word not in broken and not _is_known(word, known_words)
     )
-    match = line_rhyme(text, previous_line) if previous_line is not None else None
+    truncated = stop_reason == "max_chars"
+    length = length_score(words, line_shape)
+    match = line_rhyme(text, partner_line) if partner_line is not None else None
     rhyme = match.score if match is not None else 0.0
+    fluency = sum(log_probs) / len(log_probs) if log_probs else 0.0
+    repetition = repetition_share(text, verse_so_far)
+    total = (
+        weights.length * length
+        - weights.broken * len(broken)
+        - weights.unknown * len(unknown)
+        - (weights.truncated if truncated else 0.0)
+        + weights.rhyme * rhyme
+        + weights.fluency * fluency
+        - weights.repetition * repetition
+    )
     return CandidateScore(
         text=text,
         seed=seed,
@@ -236,12 +366,16 @@ def score_candidate(
         stop_reason=stop_reason,
         words=words,
         broken_words=broken,
+        unknown_words=unknown,
         truncated=truncated,
-        shape=round(shape, 4),
+        length=round(length, 4),
         rhyme=rhyme,
         rhyme_method=match.method if match is not None else "none",
+        fluency=round(fluency, 4),
+        repetition=round(repetition, 4),
         rejected=tuple(rejected),
-        total=None if rejected else round(shape + RHYME_WEIGHT * rhyme, 4),
+        total=None if rejected else round(total, 4),
+        aimed=aimed,
     )
 
 
@@ -254,7 +388,9 @@ def candidate_seed(seed: int, *, line: int, round_number: int, candidate: int) -
 # -- writing ------------------------------------------------------------------------------------
 
 
-def _check_request(lines: int, candidates: int, rounds: int, seed: int | None) -> None:
+def _check_request(
+    lines: int, candidates: int, rounds: int, seed: int | None, rhyme_scheme: str
+) -> None:
     checks = (
         ("lines", lines, 1, MAX_LINES),
         ("candidates", candidates, 1, MAX_CANDIDATES),
@@ -269,6 +405,10 @@ def _check_request(lines: int, candidates: int, rounds: int, seed: int | None) -
         isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED
     ):
         raise LyricsRequestError(f"seed must be an integer from 0 to 2**63-1, got {seed!r}")
+    if rhyme_scheme not in RHYME_SCHEMES:
+        raise LyricsRequestError(
+            f"rhyme_scheme must be one of {', '.join(RHYME_SCHEMES)}, got {rhyme_scheme!r}"
+        )
 
 
 def _merge_fixes(prepared: Sequence[PreparedPrefix]) -> tuple[PrefixFix, ...]:
@@ -279,6 +419,57 @@ def _merge_fixes(prepared: Sequence[PreparedPrefix]) -> tuple[PrefixFix, ...]:
             counts[fix.token] = counts.get(fix.token, 0) + fix.count
             replacement[fix.token] = fix.replacement
     return tuple(PrefixFix(token, replacement[token], counts[token]) for token in counts)
+
+
+@dataclass
+class _Drawn:
+    """A candidate as drawn: its raw text (after the line's head), ids and log-probs."""
+
+    text: str
+    token_ids: tuple[int, ...]
+    log_probs: tuple[float, ...]
+    score: CandidateScore
+
+
+@dataclass(frozen=True)
+class _LineScorer:
+    """Scores the candidates of one line (what they share: head, partner, verse so far)."""
+
+    head: str
+    partner: str | None
+    verse: tuple[str, ...]
+    corpus_index: CorpusLineIndex | None
+    known_words: frozenset[str]
+    line_shape: LineShape
+    weights: ChooserWeights
+
+    def drawn(
+        self,
+        raw: str,
+        ids: tuple[int, ...],
+        log_probs: tuple[float, ...],
+        *,
+        output: StreamOutput,
+        temperature: float,
+        round_number: int,
+        aimed: bool = False,
+    ) -> _Drawn:
+        score = score_candidate(
+            text=tidy_line(self.head + raw),
+            seed=output.seed,
+            temperature=temperature,
+            round_number=round_number,
+            stop_reason=output.stop_reason,
+            partner_line=self.partner,
+            verse_so_far=self.verse,
+            corpus_index=self.corpus_index,
+            known_words=self.known_words,
+            log_probs=log_probs,
+            line_shape=self.line_shape,
+            weights=self.weights,
+            aimed=aimed,
+        )
+        return _Drawn(text=raw, token_ids=ids, log_probs=log_probs, score=score)
 
 
 def write_lyrics(
@@ -295,20 +486,27 @@ def write_lyrics(
     known_words: frozenset[str] = frozenset(),
     max_line_chars: int = DEFAULT_MAX_LINE_CHARS,
     rounds: int = 3,
+    rhyme_scheme: str = DEFAULT_RHYME_SCHEME,
+    line_shape: LineShape | None = None,
+    weights: ChooserWeights = DEFAULT_WEIGHTS,
+    aim_endings: bool = True,
     deadline: float | None = None,
     on_line: Callable[[LineChoice, tuple[str, ...]], None] | None = None,
 ) -> LyricsResult:
     """Write `lines` lines continuing `prefix`, each the best of `candidates` (module docstring).
 
+    `line_shape` is the model's corpus's words per line (`FALLBACK_LINE_SHAPE` when None).
     `deadline` is a `time.monotonic()` instant: the writer checks it before each batch of
-    candidates (one compiled call, bounded by `max_line_chars`) and raises `WritingTimeout` once
-    it has passed, so a caller's time limit holds without killing a thread mid-computation.
+    candidates (one call, bounded by `max_line_chars`) and raises `WritingTimeout` once it has
+    passed, so a caller's time limit holds without killing a thread mid-computation.
     `on_line(choice, verse_so_far)` hears each line's choice as soon as it is made, with the
     verse's lines so far (the page shows line 1 while the next are written); an exception it
     raises stops the writing there.
     """
     started = time.perf_counter()
-    _check_request(lines, candidates, rounds, seed)
+    _check_request(lines, candidates, rounds, seed, rhyme_scheme)
+    scheme: RhymeScheme = rhyme_scheme  # type: ignore[assignment]  # checked just above
+    shape = line_shape if line_shape is not None else FALLBACK_LINE_SHAPE
     temperatures = SamplingControls.of(temperature=temperature).temperature
     # Validates top_k, top_p and max_line_chars once, before any generation.
     SamplingControls.of(
@@ -320,14 +518,18 @@ def write_lyrics(
     newline_id = vocabulary.token_to_id.get("\n")
     # Models that never saw a newline (the pretrained one) learnt `<s>` as the text boundary.
     separator_id = newline_id if newline_id is not None else sampler.end_id
+    # Cutting a candidate before its last word needs one token a character.
+    can_aim = aim_endings and not sampler.config.word_level
 
     prefix_lines = prefix.replace("\r\n", "\n").split("\n")
     prepared = [prepare_prefix(part, vocabulary) for part in prefix_lines]
-    context: list[int] = [] if sampler.config.single_text else [sampler.end_id]
+    start: list[int] = [] if sampler.config.single_text else [sampler.end_id]
+    context = list(start)
     for position, part in enumerate(prepared):
         if position:
             context.append(separator_id)
         context += part.token_ids
+    verse_context = newline_id is not None  # module docstring: verse models and line models
     verse = [tidy_line(part.text) for part in prepared[:-1] if tidy_line(part.text)]
     head = prepared[-1].text  # the unfinished line the first generated line continues
     whole_prefix = PreparedPrefix(
@@ -335,17 +537,33 @@ def write_lyrics(
         token_ids=tuple(context),
         fixes=_merge_fixes(prepared),
     )
+    if not verse_context:
+        context = [*start, *prepared[-1].token_ids]
+
+    def check_time(line_number: int) -> None:
+        if deadline is not None and time.monotonic() >= deadline:
+            raise WritingTimeout(f"stopped at line {line_number + 1} of {lines}: out of time")
 
     choices: list[LineChoice] = []
     notes: list[str] = []
     for line_number in range(lines):
         line_temperature = temperatures[line_number % len(temperatures)]
-        scored: list[CandidateScore] = []
-        chosen: CandidateScore | None = None
-        chosen_ids: tuple[int, ...] = ()
+        partner_at = partner_index(scheme, len(verse))
+        partner = verse[partner_at] if partner_at is not None and partner_at >= 0 else None
+
+        scorer = _LineScorer(
+            head=head,
+            partner=partner,
+            verse=tuple(verse),
+            corpus_index=corpus_index,
+            known_words=known_words,
+            line_shape=shape,
+            weights=weights,
+        )
+        scored: list[_Drawn] = []
+        chosen: _Drawn | None = None
         for round_number in range(rounds):
-            if deadline is not None and time.monotonic() >= deadline:
-                raise WritingTimeout(f"stopped at line {line_number + 1} of {lines}: out of time")
+            check_time(line_number)
             round_temperature = min(10.0, line_temperature + RETRY_TEMPERATURE_STEP * round_number)
             controls = SamplingControls(
                 temperature=(round_temperature,),
@@ -366,45 +584,61 @@ def write_lyrics(
                     for s in seeds
                 ]
             )
-            previous = verse[-1] if verse else None
-            round_scores = [
-                score_candidate(
-                    text=tidy_line(head + output.text),
-                    seed=output.seed,
+            round_drawn = [
+                scorer.drawn(
+                    output.text,
+                    output.token_ids,
+                    output.log_probs,
+                    output=output,
                     temperature=round_temperature,
                     round_number=round_number,
-                    stop_reason=output.stop_reason,
-                    previous_line=previous,
-                    verse_so_far=verse,
-                    corpus_index=corpus_index,
-                    known_words=known_words,
                 )
                 for output in outputs
             ]
-            scored += round_scores
-            best = max(
-                (i for i, s in enumerate(round_scores) if s.total is not None),
-                key=lambda i: (round_scores[i].total, -i),
-                default=None,
-            )
+            best = _best(round_drawn)
+            if best is not None and partner is not None and can_aim:
+                check_time(line_number)
+                round_drawn += _aimed_endings(
+                    sampler,
+                    best,
+                    scorer=scorer,
+                    context=context,
+                    controls=controls,
+                    seeds=[
+                        candidate_seed(
+                            request_seed,
+                            line=line_number,
+                            round_number=round_number,
+                            candidate=candidates + i,
+                        )
+                        for i in range(candidates)
+                    ],
+                    round_number=round_number,
+                    max_line_chars=max_line_chars,
+                )
+                best = _best(round_drawn)
+            scored += round_drawn
             if best is not None:
-                chosen = round_scores[best]
-                chosen_ids = outputs[best].token_ids
+                chosen = best
                 break
         if chosen is None:
             notes.append(
                 f"line {line_number + 1} left out: all {len(scored)} candidates were rejected"
             )
-            choices.append(LineChoice(index=line_number, text=None, candidates=tuple(scored)))
+            choices.append(
+                LineChoice(index=line_number, text=None, candidates=tuple(d.score for d in scored))
+            )
             if on_line is not None:
                 on_line(choices[-1], tuple(verse))
             continue
-        scored = [replace(s, chosen=True) if s is chosen else s for s in scored]
-        verse.append(chosen.text)
-        choices.append(LineChoice(index=line_number, text=chosen.text, candidates=tuple(scored)))
+        final = [replace(d.score, chosen=True) if d is chosen else d.score for d in scored]
+        verse.append(chosen.score.text)
+        choices.append(
+            LineChoice(index=line_number, text=chosen.score.text, candidates=tuple(final))
+        )
         if on_line is not None:
             on_line(choices[-1], tuple(verse))
-        context += [*chosen_ids, separator_id]
+        context = [*context, *chosen.token_ids, separator_id] if verse_context else list(start)
         head = ""
 
     if whole_prefix.fixes:
@@ -417,6 +651,63 @@ def write_lyrics(
         notes=tuple(notes),
         elapsed_s=time.perf_counter() - started,
     )
+
+
+def _best(drawn: Sequence[_Drawn]) -> _Drawn | None:
+    """The acceptable candidate with the highest total; the earlier one on a tie."""
+    best: _Drawn | None = None
+    for candidate in drawn:
+        total = candidate.score.total
+        if total is not None and (best is None or total > (best.score.total or 0.0)):
+            best = candidate
+    return best
+
+
+def _aimed_endings(
+    sampler: StreamSampler,
+    base: _Drawn,
+    *,
+    scorer: _LineScorer,
+    context: Sequence[int],
+    controls: SamplingControls,
+    seeds: Sequence[int],
+    round_number: int,
+    max_line_chars: int,
+) -> list[_Drawn]:
+    """New endings for `base`, cut before its last word: one batch of short streams."""
+    words = list(_WORD_RE.finditer(base.text))
+    if len(words) < 2 or len(base.token_ids) != len(base.text):
+        return []
+    cut = words[-1].start()
+    kept_ids = base.token_ids[:cut]
+    kept_log_probs = base.log_probs[:cut]
+    room = max_line_chars - cut
+    if room < 2:
+        return []
+    ending_controls = replace(controls, max_chars=min(ENDING_MAX_CHARS, room))
+    outputs = sampler.generate_streams(
+        [
+            StreamRequest(context_ids=(*context, *kept_ids), seed=s, controls=ending_controls)
+            for s in seeds
+        ]
+    )
+    endings = []
+    for output in outputs:
+        # An ending cut short by ENDING_MAX_CHARS (not by the line's limit) ran on: skip it.
+        if output.stop_reason == "max_chars" and ending_controls.max_chars < room:
+            continue
+        endings.append(
+            scorer.drawn(
+                base.text[:cut] + output.text,
+                (*kept_ids, *output.token_ids),
+                (*kept_log_probs, *output.log_probs) if output.log_probs else (),
+                output=output,
+                temperature=controls.temperature[0],
+                round_number=round_number,
+                aimed=True,
+            )
+        )
+    return endings
 
 
 def _describe_fixes(fixes: Sequence[PrefixFix]) -> str:

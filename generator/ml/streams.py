@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
 import numpy as np
@@ -205,6 +205,11 @@ class StreamOutput:
     text: str
     token_ids: tuple[int, ...]
     stop_reason: StopReason
+    # The model's own (untempered) natural-log probability of each drawn token: one per token
+    # of `token_ids`, then the stop token's when the stream stopped at `end` or `newline`.
+    # Empty when the sampler does not measure them (the Keras sampler). Not compared: two
+    # outputs are equal when they drew the same tokens (a batch may round the logs apart).
+    log_probs: tuple[float, ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True)

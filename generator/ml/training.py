@@ -41,6 +41,9 @@ from generator.ml.network import build_model, copy_weights, is_all_positions
 from generator.ml.vocab import Vocabulary
 
 FitStatus = Literal["done", "interrupted"]
+# Windows per batch when none is asked for: textgenrnn's 128 for "last"; for "all-positions",
+# 32 windows of up to `stride` targets each (bench/time_to_quality.py).
+DEFAULT_BATCH_SIZES: dict[str, int] = {"last": 128, "all-positions": 32}
 # Validation has no gradients, so a larger batch is simply faster.
 _EVALUATION_BATCH = 1024
 
@@ -110,7 +113,8 @@ class TrainingConfig:
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> TrainingConfig:
-        return cls(**values)
+        # Runs and checkpoints from before the objective was a choice trained textgenrnn's.
+        return cls(**{"objective": "last", **values})
 
 
 def _is_int(value: Any) -> bool:

@@ -9,7 +9,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 
 from generator.ml.config import DEFAULT_OBJECTIVE, MLError, ModelConfig, Objective
-from generator.ml.training import TrainingConfig
+from generator.ml.training import DEFAULT_BATCH_SIZES, TrainingConfig
 from generator.models import TrainingRun
 from generator.training.corpus_text import CorpusTextError, read_corpus
 from generator.training.errors import TrainingRequestError
@@ -59,7 +59,7 @@ def create_training_run(
     from_pretrained: bool = True,
     model_options: Mapping[str, Any] | None = None,
     epochs: int = 25,
-    batch_size: int = 128,
+    batch_size: int | None = None,
     learning_rate: float = 4e-3,
     dropout: float = 0.0,
     validation_split: float = 0.1,
@@ -76,7 +76,7 @@ def create_training_run(
     config = model_config_for(from_pretrained=from_pretrained, options=model_options or {})
     training = training_config_for(
         epochs=epochs,
-        batch_size=batch_size,
+        batch_size=batch_size if batch_size is not None else DEFAULT_BATCH_SIZES[objective],
         learning_rate=learning_rate,
         dropout=dropout,
         validation_split=validation_split,

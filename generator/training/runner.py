@@ -33,6 +33,7 @@ from generator.artifacts import ArtifactStore, ArtifactStoreError, store_from_se
 from generator.ml.checkpoint import CheckpointError, load_checkpoint
 from generator.ml.config import MLError, ModelConfig
 from generator.ml.dataset import DatasetSplit, make_windows
+from generator.ml.lyrics_writer import LineShape
 from generator.ml.originality import CorpusLineIndex
 from generator.ml.training import (
     EpochMetrics,
@@ -53,7 +54,14 @@ from generator.ml.vocab import Vocabulary
 from generator.ml.weights import load_pretrained, save_textgenrnn
 from generator.model_versions import ModelFiles, ModelVersionError, register_model_version
 from generator.models import ModelVersion, TrainingRun
-from generator.training.corpus_text import CorpusText, CorpusTextError, read_corpus, training_lines
+from generator.serving import LINE_SHAPE_METRIC
+from generator.training.corpus_text import (
+    CorpusText,
+    CorpusTextError,
+    lines_of,
+    read_corpus,
+    training_lines,
+)
 from generator.training.errors import TrainingRequestError, TrainingRunError
 
 logger = logging.getLogger(__name__)
@@ -672,6 +680,10 @@ def _export_and_register(
         "wall_seconds": run.wall_seconds,
         "device": run.device,
     }
+    shape = LineShape.of_lines(lines_of(text.verses))
+    if shape is not None:
+        # The lyrics writer scores a line's length against these (generator.serving).
+        metrics[LINE_SHAPE_METRIC] = shape.as_dict()
     return register_model_version(
         name=name,
         files=ModelFiles(

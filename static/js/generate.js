@@ -18,6 +18,7 @@ const FIELD_LABELS = {
   prefix: "Your opening line",
   lines: "Lines",
   candidates: "Takes per line",
+  rhyme_scheme: "Rhyme scheme",
   temperature: "Temperature",
   seed: "Seed",
 };
@@ -27,6 +28,7 @@ const prefixInput = document.getElementById("prefix");
 const prefixCount = document.getElementById("prefix-count");
 const linesInput = document.getElementById("lines");
 const candidatesInput = document.getElementById("candidates");
+const rhymeSchemeInput = document.getElementById("rhyme_scheme");
 const temperatureInput = document.getElementById("temperature");
 const temperatureValue = document.getElementById("temperature-value");
 const varyInput = document.getElementById("vary");
@@ -209,6 +211,7 @@ function readRequest({ freshSeed }) {
   const candidates = numberOrRaw(candidatesInput);
   if (lines !== undefined) body.lines = lines;
   if (candidates !== undefined) body.candidates = candidates;
+  if (rhymeSchemeInput.value) body.rhyme_scheme = rhymeSchemeInput.value;
 
   const temperature = Number(temperatureInput.value);
   body.temperature = varyInput.checked
@@ -557,7 +560,7 @@ form.addEventListener("submit", (event) => {
 prefixInput.addEventListener("input", updateCounter);
 temperatureInput.addEventListener("input", updateTemperature);
 
-for (const input of [prefixInput, linesInput, candidatesInput, seedInput]) {
+for (const input of [prefixInput, linesInput, candidatesInput, rhymeSchemeInput, seedInput]) {
   input.addEventListener("input", () => {
     if (input.getAttribute("aria-invalid") !== "true") return;
     input.removeAttribute("aria-invalid");

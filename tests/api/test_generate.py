@@ -71,6 +71,27 @@ def test_debug_returns_every_candidate_with_its_score(staff_client: Client) -> N
             )
 
 
+def test_the_rhyme_scheme_decides_which_lines_aim_at_a_rhyme(staff_client: Client) -> None:
+    def aimed_lines(scheme: str) -> list[int]:
+        body = _generate(
+            staff_client, lines=4, candidates=2, seed=9, debug=True, rhyme_scheme=scheme
+        ).json()
+        return [
+            line["index"]
+            for line in body["candidates"]
+            if any(c["aimed"] for c in line["candidates"])
+        ]
+
+    assert set(aimed_lines("AABB")) <= {1, 3}
+    assert set(aimed_lines("ABAB")) <= {2, 3}
+    assert aimed_lines("free") == []
+    default = _generate(staff_client, lines=4, candidates=2, seed=9, debug=True).json()
+    aabb = _generate(
+        staff_client, lines=4, candidates=2, seed=9, debug=True, rhyme_scheme="AABB"
+    ).json()
+    assert default["lyrics"] == aabb["lyrics"]
+
+
 def test_the_legacy_route_keeps_the_original_contract(client: Client) -> None:
     response = client.post("/apiUS", {"input": "Money on my mind"})
 
@@ -151,6 +172,7 @@ def test_the_openapi_schema_and_docs_are_served_without_a_cdn(client: Client) ->
     schema = client.get("/api/schema/")
     assert schema.status_code == 200
     assert b"/api/generate" in schema.content
+    assert b"rhyme_scheme" in schema.content and b"ABAB" in schema.content
     docs = client.get("/api/docs/").content.decode()
     assert "swagger-ui" in docs
     assert "cdn" not in docs.lower()

@@ -65,7 +65,17 @@ def _post(client: Client, body: Any) -> Any:
             {"length": 5},
             "length",
             "length: is not a known field; known fields: prefix, lines, temperature, top_k, "
-            "top_p, candidates, seed, model, debug",
+            "top_p, candidates, rhyme_scheme, seed, model, debug",
+        ),
+        (
+            {"rhyme_scheme": "ABBA"},
+            "rhyme_scheme",
+            "rhyme_scheme: ABBA is not a rhyme scheme; choose one of AABB, ABAB, free",
+        ),
+        (
+            {"rhyme_scheme": 4},
+            "rhyme_scheme",
+            "rhyme_scheme: 4 is not a rhyme scheme; choose one of AABB, ABAB, free",
         ),
     ],
 )

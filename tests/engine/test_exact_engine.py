@@ -265,3 +265,24 @@ def test_it_refuses_a_bidirectional_model_in_one_line() -> None:
     layers = read_layer_weights(FIXTURES / "textgenrnn_bidir_weights.hdf5")
     with pytest.raises(EngineError, match="bidirectional"):
         NetworkArrays.from_layers(layers, config)
+
+
+def test_each_drawn_token_comes_with_the_models_own_log_probability(
+    pretrained_engine: Engine,
+) -> None:
+    from generator.ml.streams import LOG_EPSILON, SamplingControls, StreamRequest
+
+    start = (pretrained_engine.end_id, *pretrained_engine.vocabulary.encode("The city"))
+    controls = SamplingControls(temperature=(0.7,), max_chars=60, stop_at="newline")
+    (output,) = pretrained_engine.generate_streams(
+        [StreamRequest(context_ids=start, seed=5, controls=controls)]
+    )
+    stopped = output.stop_reason != "max_chars"
+    assert len(output.log_probs) == len(output.token_ids) + (1 if stopped else 0)
+    drawn = [*output.token_ids, pretrained_engine.end_id] if stopped else list(output.token_ids)
+    # Untempered: the probability the model itself gave each drawn token, after its context.
+    contexts = [(*start, *output.token_ids[:step]) for step in range(len(drawn))]
+    expected = np.log(
+        pretrained_engine.next_probabilities(contexts)[np.arange(len(drawn)), drawn] + LOG_EPSILON
+    )
+    assert np.allclose(output.log_probs, expected, atol=1e-4)

@@ -23,7 +23,9 @@ from generator.ml.training import (
 from generator.ml.vocab import Vocabulary
 from tests.ml.conftest import TINY
 
-LAST = TrainingConfig(epochs=3, batch_size=64, dropout=0.1, seed=5, validation_split=0.1)
+LAST = TrainingConfig(
+    epochs=3, batch_size=64, dropout=0.1, seed=5, validation_split=0.1, objective="last"
+)
 # About 230 windows of the same texts (each teaching up to 10 tokens): 14 batches an epoch.
 ALL_POSITIONS = TrainingConfig(
     **{**LAST.to_dict(), "objective": "all-positions", "stride": 5, "batch_size": 16}
@@ -156,3 +158,11 @@ def test_the_validation_loss_is_textgenrnns_last_position_loss_for_both_objectiv
     picked = probabilities[np.arange(len(dataset.validation)), dataset.validation.targets]
     expected = float(-np.log(picked).mean())
     assert result.metrics[0].validation_loss == pytest.approx(expected, rel=1e-4)
+
+
+def test_a_configuration_saved_before_objectives_existed_trains_textgenrnns_objective() -> None:
+    saved = {
+        k: v for k, v in LAST.to_dict().items() if k not in ("objective", "stride", "patience")
+    }
+    assert TrainingConfig.from_dict(saved).objective == "last"
+    assert TrainingConfig().objective == "all-positions"  # new runs: the default

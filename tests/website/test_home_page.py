@@ -55,6 +55,10 @@ def test_the_options_show_the_api_limits(client: Client) -> None:
     assert float(temperature["min"]) == limits.TEMPERATURE_MIN
     assert float(temperature["max"]) == limits.TEMPERATURE_MAX
     assert page.find("input", id="seed")["max"] == str(limits.SEED_MAX)
+    scheme = page.find("select", id="rhyme_scheme")
+    assert [option["value"] for option in scheme.find_all("option")] == list(limits.RHYME_SCHEMES)
+    assert scheme.find("option", selected=True)["value"] == limits.RHYME_SCHEME_DEFAULT
+    assert page.find("label", attrs={"for": "rhyme_scheme"}) is not None
 
 
 def test_the_form_posts_to_a_relative_api_url_so_a_proxy_path_works(client: Client) -> None:

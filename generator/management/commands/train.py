@@ -70,7 +70,12 @@ class Command(BaseCommand):
             metavar="N",
             help="Epochs (default 25; with --resume, a new total to extend the run).",
         )
-        training.add_argument("--batch-size", type=int, default=128, metavar="N")
+        training.add_argument(
+            "--batch-size",
+            type=int,
+            metavar="N",
+            help="Windows per batch (default 128 for last, 32 for all-positions).",
+        )
         training.add_argument("--learning-rate", type=float, default=4e-3, metavar="LR")
         training.add_argument("--dropout", type=float, default=0.0, metavar="P")
         training.add_argument(

@@ -30,8 +30,9 @@ from generator.ml.evaluation.writing import (
     write_verses,
     writing_counts,
 )
+from generator.ml.lyrics_writer import LineShape
 from generator.ml.originality import CorpusLineIndex
-from generator.ml.sampling import Sampler
+from generator.ml.streams import StreamSampler
 from generator.ml.vocab import Vocabulary
 
 # Reported numbers use these seeds (docs/quality.md); tune on others, or the table flatters.
@@ -98,7 +99,7 @@ def evaluate_model(
     model: keras.Model,
     vocabulary: Vocabulary,
     config: ModelConfig,
-    sampler: Sampler,
+    sampler: StreamSampler,
     train_verses: Sequence[str],
     held_out_verses: Sequence[str],
     validation_lines: Sequence[str],
@@ -106,6 +107,7 @@ def evaluate_model(
     verses: int = DEFAULT_VERSES,
     first_seed: int = DEFAULT_FIRST_SEED,
     recipe: Recipe = DEFAULT_RECIPE,
+    line_shape: LineShape | None = None,
 ) -> Evaluation:
     """Write `verses` verses by the recipe (seeds `first_seed`, `first_seed + 1`, ...) and
     measure them and the held-out verses against the training verses."""
@@ -117,6 +119,7 @@ def evaluate_model(
         recipe=recipe,
         seeds=verse_seeds(first_seed, verses),
         corpus_index=corpus_index,
+        line_shape=line_shape,
     )
     written = [list(verse.lines) for verse in generated]
     model_row = measure_verses(written, reference, writing=writing_counts(generated), loss=loss)
@@ -131,6 +134,7 @@ def evaluate_model(
             "lines": recipe.lines,
             "temperatures": list(recipe.temperatures),
             "candidates": recipe.candidates,
+            "rhyme_scheme": recipe.rhyme_scheme,
         },
         seconds=time.perf_counter() - started,
         held_out_verses=len(held_out_verses),

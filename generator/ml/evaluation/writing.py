@@ -23,12 +23,16 @@ from generator.ml.evaluation.shape import WritingCounts
 from generator.ml.lyrics_writer import (
     DEFAULT_CANDIDATES,
     DEFAULT_MAX_LINE_CHARS,
+    DEFAULT_RHYME_SCHEME,
     DEFAULT_TEMPERATURES,
+    DEFAULT_WEIGHTS,
+    ChooserWeights,
+    LineShape,
     candidate_seed,
     write_lyrics,
 )
 from generator.ml.originality import CorpusLineIndex
-from generator.ml.sampling import MAX_STREAMS, Sampler, SamplingControls, StreamRequest
+from generator.ml.streams import MAX_STREAMS, SamplingControls, StreamRequest, StreamSampler
 from generator.ml.tidy import tidy_line
 
 EVALUATION_LINES = 8
@@ -42,6 +46,9 @@ class Recipe:
     temperatures: tuple[float, ...]
     candidates: int
     filtered: bool  # the writer's scoring and rejections (the API's path), or plain sampling
+    rhyme_scheme: str = DEFAULT_RHYME_SCHEME
+    weights: ChooserWeights = DEFAULT_WEIGHTS
+    aim_endings: bool = True
 
 
 DEFAULT_RECIPE = Recipe(
@@ -83,17 +90,20 @@ def writing_counts(verses: Sequence[GeneratedVerse]) -> WritingCounts:
 
 
 def write_verses(
-    sampler: Sampler,
+    sampler: StreamSampler,
     *,
     recipe: Recipe,
     seeds: Sequence[int],
     corpus_index: CorpusLineIndex | None,
     max_line_chars: int = DEFAULT_MAX_LINE_CHARS,
+    line_shape: LineShape | None = None,
 ) -> list[GeneratedVerse]:
-    """One verse per seed, written by the recipe (module docstring)."""
+    """One verse per seed, written by the recipe (module docstring); `line_shape` is the
+    corpus's words per line the filtered writer aims at (None: the writer's fallback)."""
     if recipe.filtered:
         return [
-            _filtered_verse(sampler, recipe, seed, corpus_index, max_line_chars) for seed in seeds
+            _filtered_verse(sampler, recipe, seed, corpus_index, max_line_chars, line_shape)
+            for seed in seeds
         ]
     verses: list[GeneratedVerse] = []
     for start in range(0, len(seeds), MAX_STREAMS):
@@ -102,11 +112,12 @@ def write_verses(
 
 
 def _filtered_verse(
-    sampler: Sampler,
+    sampler: StreamSampler,
     recipe: Recipe,
     seed: int,
     corpus_index: CorpusLineIndex | None,
     max_line_chars: int,
+    line_shape: LineShape | None,
 ) -> GeneratedVerse:
     written = write_lyrics(
         sampler=sampler,
@@ -116,6 +127,10 @@ def _filtered_verse(
         seed=seed,
         corpus_index=corpus_index,
         max_line_chars=max_line_chars,
+        rhyme_scheme=recipe.rhyme_scheme,
+        line_shape=line_shape,
+        weights=recipe.weights,
+        aim_endings=recipe.aim_endings,
     )
     chosen = [
         candidate
@@ -133,7 +148,7 @@ def _filtered_verse(
 
 
 def _plain_verses(
-    sampler: Sampler, recipe: Recipe, seeds: Sequence[int], max_line_chars: int
+    sampler: StreamSampler, recipe: Recipe, seeds: Sequence[int], max_line_chars: int
 ) -> list[GeneratedVerse]:
     newline_id = sampler.vocabulary.token_to_id.get("\n")
     # Models that never saw a newline (the pretrained one) learnt `<s>` as the line boundary.
