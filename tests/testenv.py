@@ -70,6 +70,10 @@ os.environ["ARTIFACTS_DIR"] = str(_DATA_DIR / "artifacts")
 os.environ["GENIUS_API_URL"] = "http://127.0.0.1:9"
 os.environ.setdefault("AWS_EC2_METADATA_DISABLED", "true")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+# One BLAS thread per process, as gunicorn.conf.py sets for a worker: the suite runs in parallel
+# processes on few cores, where a second BLAS thread per process only fights the others (the
+# NumPy engine ran many times slower with OpenBLAS' default threads on a loaded machine).
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
