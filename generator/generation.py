@@ -70,11 +70,12 @@ def generate_lyrics(
     The time limit counts from the request's `arrival` (generator.admission: time spent waiting
     counts, and the writing stops if the client leaves); loading a model does not count.
     """
+    # Importing the model core (TensorFlow, the first time) and loading a model do not count.
+    loading_from = time.monotonic()
     from generator.ml.config import MLError
     from generator.ml.lyrics_writer import WritingTimeout, write_lyrics
 
     started = time.perf_counter()
-    loading_from = time.monotonic()
     try:
         served = serving.served_model(version_id=version_id)
     except serving.UnknownModelVersion as error:
