@@ -149,9 +149,9 @@ class _Slots:
     def hold(self, *, deadline: float, units: int) -> Iterator[None]:
         self._ensure_capacity()
         now = time.monotonic()
-        # A free slot is taken whenever the deadline has not passed: the estimate only decides
-        # how long a request may queue, never refuses one an idle worker could try.
-        admitted = float(deadline) > now and self._semaphore.acquire(blocking=False)
+        # A free slot is always taken (the writer's own deadline check then ends a request that
+        # is already late): the estimate only decides how long a request may queue for one.
+        admitted = self._semaphore.acquire(blocking=False)
         wait_s = float(deadline) - self.expected_s(units) - now
         if not admitted and wait_s > 0:
             with self._lock:

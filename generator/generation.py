@@ -88,12 +88,13 @@ def generate_lyrics(
     `on_lines(lines)` hears the verse's lines so far each time a line is chosen; an exception
     it raises (the page's reader went away) stops the writing and propagates.
     """
+    # Importing the model core (TensorFlow, the first time) and loading a model do not count.
+    loading_from = time.monotonic()
     from generator.ml.batching import EngineBusy
     from generator.ml.config import MLError
     from generator.ml.lyrics_writer import WritingTimeout, write_lyrics
 
     started = time.perf_counter()
-    loading_from = time.monotonic()
     try:
         served = serving.served_model(version_id=version_id)
     except serving.UnknownModelVersion as error:
