@@ -6,6 +6,7 @@ Requests ask for one or two lines and a single take per line so each generation 
 from __future__ import annotations
 
 import json
+import re
 from urllib.parse import urlsplit
 
 import pytest
@@ -187,7 +188,8 @@ def test_a_generation_past_the_time_limit_shows_the_servers_reason(
     message = page.locator("#form-message")
     expect(message).to_be_visible(timeout=GENERATION_TIMEOUT_MS)
     expect(message).to_contain_text("The generator is unavailable right now.")
-    expect(message).to_contain_text("fewer lines")
+    # The reason is the server's: admission finds no time left to start, or the writer ran out.
+    expect(message).to_contain_text(re.compile("fewer lines|could not start your request in time"))
     expect(page.locator("#generate-button")).to_be_enabled()
 
 

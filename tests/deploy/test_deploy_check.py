@@ -8,6 +8,7 @@ must do. Skips, saying why, where apache2, openssl or PostgreSQL is missing.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import pytest
@@ -32,7 +33,12 @@ def deploy_run() -> Iterator[DeployRun]:
     except StackUnavailable as reason:
         pytest.skip(f"deploy check cannot run here: {reason}")
     with running_stack(prerequisites=prerequisites) as stack:
-        outcomes = {outcome.name: outcome for outcome in run_checks(stack=stack)}
+        # In a thread of their own: the browser checks use Playwright's sync API, which refuses
+        # to start where an asyncio loop runs, as in a test process whose browser tests (their
+        # session-wide Playwright) ran first.
+        with ThreadPoolExecutor(max_workers=1) as runner:
+            checked = runner.submit(run_checks, stack=stack).result()
+        outcomes = {outcome.name: outcome for outcome in checked}
         yield DeployRun(outcomes=outcomes, logs=log_tails(stack=stack))
 
 
