@@ -20,7 +20,15 @@ needs_redis = pytest.mark.skipif(
 def redis_worker() -> Iterator[None]:
     app.conf.task_always_eager = False
     try:
-        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+        # The queue named: a worker started earlier in this process with `queues=[...]` (the
+        # training queue's test) leaves the app consuming only those.
+        with start_worker(
+            app,
+            pool="solo",
+            perform_ping_check=False,
+            shutdown_timeout=10,
+            queues=[app.conf.task_default_queue],
+        ):
             yield
     finally:
         app.conf.task_always_eager = True

@@ -28,19 +28,6 @@ def _one_slot(settings: Any) -> Iterator[None]:
     admission.reset()
 
 
-@pytest.fixture
-def unloadable_model(db: None) -> ModelVersion:
-    """Generation fails fast (503) once admitted: what is measured here is admission alone."""
-    return ModelVersion.objects.create(
-        name="files-gone",
-        weights_key="missing/w.hdf5",
-        vocab_key="missing/v.json",
-        config_key="missing/c.json",
-        weights_sha256="0" * 64,
-        is_active=True,
-    )
-
-
 class _SlotHolder:
     """Another request generating: holds this process's only slot until released."""
 

@@ -35,19 +35,6 @@ def _fresh_model_cache() -> Any:
 
 
 @pytest.fixture
-def unloadable_model(db: None) -> ModelVersion:
-    """An active version whose files are gone: generation answers 503 without loading a model."""
-    return ModelVersion.objects.create(
-        name="files-gone",
-        weights_key="missing/w.hdf5",
-        vocab_key="missing/v.json",
-        config_key="missing/c.json",
-        weights_sha256="0" * 64,
-        is_active=True,
-    )
-
-
-@pytest.fixture
 def malformed_config_model(tmp_path: Path, settings: Any) -> ModelVersion:
     settings.ARTIFACTS_DIR = tmp_path / "artifacts"
     settings.DATA_DIR = tmp_path
