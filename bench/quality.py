@@ -49,8 +49,12 @@ def _use_data_dir(data_dir: Path) -> None:
 def run(*, verses: int, first_seed: int) -> None:
     from django.core.management import call_command
 
-    from generator.evaluation import evaluate_model_version, evaluation_sampler, held_out_verses
-    from generator.ml.evaluation.report import evaluate_model
+    from generator.evaluation import (
+        evaluate_model_version,
+        held_out_verses,
+        load_for_evaluation,
+        measure_loaded,
+    )
     from generator.ml.evaluation.table import format_table
     from generator.ml.evaluation.writing import (
         DEFAULT_RECIPE,
@@ -59,10 +63,7 @@ def run(*, verses: int, first_seed: int) -> None:
         verse_seeds,
         write_verses,
     )
-    from generator.ml.originality import CorpusLineIndex
-    from generator.ml.weights import load_textgenrnn
     from generator.models import ModelVersion
-    from generator.serving import fetch_model_files, line_shape_of
 
     call_command("migrate", "--noinput", verbosity=0)
     call_command("prepare_demo_model", verbosity=0)
@@ -74,19 +75,15 @@ def run(*, verses: int, first_seed: int) -> None:
     evaluation_s = time.perf_counter() - started
 
     held_out = held_out_verses(version)
-    files, index_path = fetch_model_files(version)
-    loaded = load_textgenrnn(files)
-    index = CorpusLineIndex.load(index_path) if index_path else None
-    sampler = evaluation_sampler(files, loaded)
-    line_shape = line_shape_of(version)
+    model = load_for_evaluation(version)
     # Baseline of the same run: writing the same 24 default verses alone (the API's work).
     started = time.perf_counter()
     write_verses(
-        sampler,
+        model.sampler,
         recipe=DEFAULT_RECIPE,
         seeds=verse_seeds(first_seed, verses),
-        corpus_index=index,
-        line_shape=line_shape,
+        corpus_index=model.corpus_index,
+        line_shape=model.line_shape,
     )
     writing_s = time.perf_counter() - started
 
@@ -102,19 +99,8 @@ def run(*, verses: int, first_seed: int) -> None:
             rows.append((label, stored.model_row))
             samples[label] = stored.samples
             continue
-        evaluation = evaluate_model(
-            model=loaded.model,
-            vocabulary=loaded.vocabulary,
-            config=loaded.config,
-            sampler=sampler,
-            train_verses=held_out.train_verses,
-            held_out_verses=held_out.held_out_verses,
-            validation_lines=held_out.validation_lines,
-            corpus_index=index,
-            verses=verses,
-            first_seed=first_seed,
-            recipe=recipe,
-            line_shape=line_shape,
+        evaluation = measure_loaded(
+            version, model, held_out, verses=verses, first_seed=first_seed, recipe=recipe
         )
         rows.append((label, evaluation.model_row))
         samples[label] = evaluation.samples

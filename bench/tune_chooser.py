@@ -62,7 +62,7 @@ def miss_score(row: dict[str, Any], corpus: dict[str, Any]) -> float:
 
 
 def run(*, model_name: str, verses: int, first_seed: int) -> None:
-    from generator.evaluation import evaluation_sampler, held_out_verses
+    from generator.evaluation import held_out_verses, load_for_evaluation
     from generator.ml.evaluation.reference import CorpusReference
     from generator.ml.evaluation.report import corpus_row, measure_verses
     from generator.ml.evaluation.words import verse_lines
@@ -73,18 +73,13 @@ def run(*, model_name: str, verses: int, first_seed: int) -> None:
         writing_counts,
     )
     from generator.ml.lyrics_writer import DEFAULT_WEIGHTS
-    from generator.ml.originality import CorpusLineIndex
-    from generator.ml.weights import load_textgenrnn
     from generator.models import ModelVersion
-    from generator.serving import fetch_model_files, line_shape_of
 
     if first_seed in range(1000, 1024):
         raise SystemExit("tune on other seeds than the reporting ones (1000-1023)")
     version = ModelVersion.objects.get(name=model_name)
     held_out = held_out_verses(version)
-    files, index_path = fetch_model_files(version)
-    sampler = evaluation_sampler(files, load_textgenrnn(files))
-    index = CorpusLineIndex.load(index_path) if index_path else None
+    model = load_for_evaluation(version)
     reference = CorpusReference.from_verses([verse_lines(v) for v in held_out.train_verses])
     corpus = corpus_row(held_out.held_out_verses, reference)
     seeds = verse_seeds(first_seed, verses)
@@ -95,11 +90,11 @@ def run(*, model_name: str, verses: int, first_seed: int) -> None:
         weights = replace(DEFAULT_WEIGHTS, **FIXED, **dict(zip(GRID, values, strict=True)))
         recipe = replace(DEFAULT_RECIPE, weights=weights)
         generated = write_verses(
-            sampler,
+            model.sampler,
             recipe=recipe,
             seeds=seeds,
-            corpus_index=index,
-            line_shape=line_shape_of(version),
+            corpus_index=model.corpus_index,
+            line_shape=model.line_shape,
         )
         row = measure_verses(
             [list(v.lines) for v in generated], reference, writing=writing_counts(generated)

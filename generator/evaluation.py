@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
@@ -21,6 +21,10 @@ from generator import limits
 from generator.models import ModelEvaluation, ModelVersion, TrainingRun
 
 if TYPE_CHECKING:
+    from generator.ml.evaluation.report import Evaluation
+    from generator.ml.evaluation.writing import Recipe
+    from generator.ml.lyrics_writer import LineShape
+    from generator.ml.originality import CorpusLineIndex
     from generator.ml.streams import StreamSampler
     from generator.ml.weight_files import TextgenrnnFiles
     from generator.ml.weights import LoadedModel
@@ -60,7 +64,9 @@ def evaluate_model_version(
     _check_settings(verses=verses, first_seed=first_seed)
     version = _get_version(version_id)
     held_out = held_out_verses(version)
-    evaluation = _measure(version, held_out, verses=verses, first_seed=first_seed)
+    evaluation = measure_loaded(
+        version, load_for_evaluation(version), held_out, verses=verses, first_seed=first_seed
+    )
     with transaction.atomic():
         return ModelEvaluation.objects.create(
             version=version,
@@ -141,9 +147,20 @@ def held_out_verses(version: ModelVersion) -> HeldOut:
     )
 
 
-def _measure(version: ModelVersion, held_out: HeldOut, *, verses: int, first_seed: int) -> Any:
+@dataclass(frozen=True)
+class EvaluationModel:
+    """A version loaded for evaluation: its network (held-out loss), the sampler the API would
+    serve it with, its corpus line index (originality) and its corpus's line shape."""
+
+    loaded: LoadedModel
+    sampler: StreamSampler
+    corpus_index: CorpusLineIndex | None
+    line_shape: LineShape | None
+
+
+def load_for_evaluation(version: ModelVersion) -> EvaluationModel:
+    """Fetch and load the version's files, or raise EvaluationError saying what to restore."""
     from generator.ml.config import MLError
-    from generator.ml.evaluation.report import evaluate_model
     from generator.ml.originality import CorpusLineIndex
     from generator.ml.weights import load_textgenrnn
     from generator.serving import ModelUnavailable, fetch_model_files, line_shape_of
@@ -151,26 +168,48 @@ def _measure(version: ModelVersion, held_out: HeldOut, *, verses: int, first_see
     try:
         files, index_path = fetch_model_files(version)
         loaded = load_textgenrnn(files)
-        line_index = CorpusLineIndex.load(index_path) if index_path else None
+        corpus_index = CorpusLineIndex.load(index_path) if index_path else None
     except (ModelUnavailable, MLError) as error:
         raise EvaluationError(
             f"model version {version.pk} ({version.name}) cannot be loaded: {error}; "
             "restore its files in artifact storage or delete the version"
         ) from None
-    sampler = evaluation_sampler(files, loaded)
+    return EvaluationModel(
+        loaded=loaded,
+        sampler=evaluation_sampler(files, loaded),
+        corpus_index=corpus_index,
+        line_shape=line_shape_of(version),
+    )
+
+
+def measure_loaded(
+    version: ModelVersion,
+    model: EvaluationModel,
+    held_out: HeldOut,
+    *,
+    verses: int,
+    first_seed: int,
+    recipe: Recipe | None = None,
+) -> Evaluation:
+    """The measures of verses the loaded version writes by `recipe` (default: the API's)."""
+    from generator.ml.config import MLError
+    from generator.ml.evaluation.report import evaluate_model
+    from generator.ml.evaluation.writing import DEFAULT_RECIPE
+
     try:
         return evaluate_model(
-            model=loaded.model,
-            vocabulary=loaded.vocabulary,
-            config=loaded.config,
-            sampler=sampler,
+            model=model.loaded.model,
+            vocabulary=model.loaded.vocabulary,
+            config=model.loaded.config,
+            sampler=model.sampler,
             train_verses=held_out.train_verses,
             held_out_verses=held_out.held_out_verses,
             validation_lines=held_out.validation_lines,
-            corpus_index=line_index,
+            corpus_index=model.corpus_index,
             verses=verses,
             first_seed=first_seed,
-            line_shape=line_shape_of(version),
+            recipe=recipe or DEFAULT_RECIPE,
+            line_shape=model.line_shape,
         )
     except MLError as error:
         raise EvaluationError(
