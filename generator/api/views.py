@@ -42,18 +42,21 @@ def _run(
     try:
         with admission.generation_slot(deadline=deadline, units=params.lines * params.candidates):
             return generation.generate_lyrics(params=params, version_id=version_id, arrival=arrival)
-    except admission.Overloaded as error:
-        raise ServiceUnavailable(str(error), retry_after_s=error.retry_after_s) from None
-    except generation.UnknownModel as error:
-        raise exceptions.ValidationError({"model": [str(error)]}) from None
-    except generation.GenerationTimeout as error:
-        if deadline.client_gone():
+    except (admission.Overloaded, generation.GenerationError) as error:
+        if isinstance(error, generation.GenerationTimeout) and deadline.client_gone():
             logger.info("the client went away; its generation stopped early")
-        raise ServiceUnavailable(str(error)) from None
-    except generation.GenerationBusy as error:
-        raise ServiceUnavailable(str(error), retry_after_s=error.retry_after_s) from None
-    except generation.GenerationUnavailable as error:
-        raise ServiceUnavailable(str(error)) from None
+        raise _api_error(error) from None
+
+
+def _api_error(
+    error: admission.Overloaded | generation.GenerationError,
+) -> exceptions.APIException:
+    """What the API answers for a generation that could not start or finish."""
+    if isinstance(error, generation.UnknownModel):
+        return exceptions.ValidationError({"model": [str(error)]})
+    if isinstance(error, (admission.Overloaded, generation.GenerationBusy)):
+        return ServiceUnavailable(str(error), retry_after_s=error.retry_after_s)
+    return ServiceUnavailable(str(error))
 
 
 def _params(values: dict[str, Any]) -> generation.LyricsParams:
@@ -134,22 +137,19 @@ class GenerateStreamView(APIView):
                 )
             )
         except admission.Overloaded as error:
-            raise ServiceUnavailable(str(error), retry_after_s=error.retry_after_s) from None
+            raise _api_error(error) from None
         try:
             events = generation.stream_lyrics(
                 params=params, version_id=data.validated_data.get("model"), arrival=arrival
             )
             first = next(events)
-        except generation.UnknownModel as error:
+        except generation.GenerationError as error:
             slot.close()
-            raise exceptions.ValidationError({"model": [str(error)]}) from None
-        except generation.GenerationUnavailable as error:
-            slot.close()
-            raise ServiceUnavailable(str(error)) from None
+            raise _api_error(error) from None
         if first[0] == "error":
             events.close()
             slot.close()
-            _raise_for(first[1])
+            raise _api_error(first[1])
         response = StreamingHttpResponse(
             _NdjsonStream(_ndjson(first, events, debug=params.debug), events, slot),
             content_type="application/x-ndjson",
@@ -158,12 +158,6 @@ class GenerateStreamView(APIView):
         response["Cache-Control"] = "no-cache, no-transform"
         response["X-Accel-Buffering"] = "no"
         return response
-
-
-def _raise_for(error: generation.GenerationError) -> None:
-    if isinstance(error, generation.GenerationBusy):
-        raise ServiceUnavailable(str(error), retry_after_s=error.retry_after_s)
-    raise ServiceUnavailable(str(error))
 
 
 class _NdjsonStream:
