@@ -15,7 +15,13 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotAllowed,
+    HttpResponseRedirect,
+    JsonResponse,
+)
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
@@ -24,7 +30,9 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
+from generator import admin_reports
 from generator.charts import loss_chart_svg, quality_chart_svg
+from generator.formatting import MISSING, format_duration, format_loss, format_rate
 from generator.ml.config import DEFAULT_OBJECTIVE, OBJECTIVES
 from generator.ml.evaluation.table import format_value, table_cells
 from generator.model_versions import activate_model_version, deactivate_model_versions
@@ -86,8 +94,27 @@ class TrainingOptionsForm(forms.Form):
         return options
 
 
+class ReadOnlyReportMixin:
+    """A record's page is a report: nothing on it can be saved or deleted (its title and no
+    Save/Delete buttons say so), while the list keeps its own actions, which check the model's
+    change permission themselves (has_change_permission without an object)."""
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is not None:
+            return False
+        return bool(super().has_change_permission(request))  # type: ignore[misc]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
+        title = str(self.model._meta.verbose_name_plural).capitalize()  # type: ignore[attr-defined]
+        context = {"title": title, **(extra_context or {})}
+        return super().changelist_view(request, extra_context=context)  # type: ignore[misc]
+
+
 @admin.register(TrainingRun)
-class TrainingRunAdmin(admin.ModelAdmin):
+class TrainingRunAdmin(ReadOnlyReportMixin, admin.ModelAdmin):
     list_display = [
         "__str__",
         "corpus",
@@ -95,37 +122,44 @@ class TrainingRunAdmin(admin.ModelAdmin):
         "epochs_done",
         "epochs",
         "last_loss",
-        "windows_per_second",
+        "speed",
+        "training_time",
         "device",
         "created_at",
     ]
     list_filter = ["status", "device"]
     list_select_related = ["corpus"]
-    readonly_fields = [
-        f.name for f in TrainingRun._meta.get_fields() if f.concrete and not f.auto_created
-    ] + ["loss_chart", "state", "live_progress"]
-    actions = ["stop_runs"]
     fieldsets = [
         (None, {"fields": ["state", "corpus", "corpus_file", "corpus_sha256", "error"]}),
         (
             "Progress",
             {"fields": ["live_progress", "best_epoch", "stop_reason", "stop_requested_at"]},
         ),
-        ("Loss", {"fields": ["loss_chart", "epoch_metrics"]}),
+        ("Loss", {"fields": ["loss_chart", "epochs_table"]}),
         (
             "Configuration",
-            {"fields": ["from_pretrained", "hyperparameters", "seed", "epochs", "epochs_done"]},
+            {
+                "fields": [
+                    "from_pretrained",
+                    "seed",
+                    "epochs",
+                    "epochs_done",
+                    "activate_when_done",
+                    "hyperparameters_table",
+                ]
+            },
         ),
-        (
-            "Where and how fast",
-            {"fields": ["host", "device", "windows_per_second", "wall_seconds", "celery_task_id"]},
-        ),
-        ("Checkpoints", {"fields": ["checkpoint_keys"]}),
+        ("Where and how fast", {"fields": ["speed_and_time", "celery_task_id"]}),
+        ("Checkpoints", {"fields": ["checkpoints"]}),
+        ("Result", {"fields": ["model_version_link"]}),
         ("Times", {"fields": ["created_at", "started_at", "finished_at", "updated_at"]}),
     ]
+    readonly_fields = [name for _, section in fieldsets for name in section["fields"]]
+    actions = ["stop_runs"]
 
     class Media:
         js = ["js/training-progress.js"]
+        css = {"all": ["css/admin-studio.css"]}
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # runs are started from a corpus (admin action), a command or a task
@@ -229,9 +263,48 @@ class TrainingRunAdmin(admin.ModelAdmin):
             f"resume it with manage.py train --resume {run.pk}"
         )
 
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
+    ) -> HttpResponse:
+        context = {"title": f"Training run #{object_id}", **(extra_context or {})}
+        return super().change_view(request, object_id, form_url, extra_context=context)
+
     @admin.display(description="loss curves")
     def loss_chart(self, run: TrainingRun) -> SafeString:
-        return loss_chart_svg(run.epoch_metrics)
+        return loss_chart_svg(run.epoch_metrics, best_epoch=run.best_epoch)
+
+    @admin.display(description="epochs")
+    def epochs_table(self, run: TrainingRun) -> SafeString:
+        return admin_reports.epoch_table(run)
+
+    @admin.display(description="hyperparameters")
+    def hyperparameters_table(self, run: TrainingRun) -> SafeString:
+        return admin_reports.hyperparameter_table(run)
+
+    @admin.display(description="checkpoints")
+    def checkpoints(self, run: TrainingRun) -> SafeString:
+        return admin_reports.checkpoint_list(run)
+
+    @admin.display(description="speed and time")
+    def speed_and_time(self, run: TrainingRun) -> str:
+        return admin_reports.speed_and_time(run)
+
+    @admin.display(description="windows/s", ordering="windows_per_second")
+    def speed(self, run: TrainingRun) -> str:
+        return format_rate(run.windows_per_second)
+
+    @admin.display(description="training time", ordering="wall_seconds")
+    def training_time(self, run: TrainingRun) -> str:
+        return format_duration(run.wall_seconds) if run.wall_seconds else MISSING
+
+    @admin.display(description="model version")
+    def model_version_link(self, run: TrainingRun) -> SafeString | str:
+        version = getattr(run, "model_version", None)
+        if version is None:
+            return "None yet: a run registers its version when it is done."
+        url = reverse("admin:generator_modelversion_change", args=[version.pk])
+        serving = " (served)" if version.is_active else ""
+        return format_html('<a href="{}">{}</a>{}', url, version.name, serving)
 
     @admin.display(description="last loss")
     def last_loss(self, run: TrainingRun) -> str:
@@ -239,18 +312,19 @@ class TrainingRunAdmin(admin.ModelAdmin):
             return "—"
         last = run.epoch_metrics[-1]
         validation = last.get("val_loss")
-        suffix = f" / {validation:.3f}" if validation is not None else ""
-        return f"{last['loss']:.3f}{suffix}"
+        suffix = f" / {format_loss(validation)}" if validation is not None else ""
+        return f"{format_loss(last['loss'])}{suffix}"
 
 
 @admin.register(ModelVersion)
-class ModelVersionAdmin(admin.ModelAdmin):
+class ModelVersionAdmin(ReadOnlyReportMixin, admin.ModelAdmin):
     list_display = [
         "name",
         "is_active",
         "source",
         "corpus",
         "training_run",
+        "held_out_loss",
         "bits_per_char",
         "rhyme_density",
         "copy_rate",
@@ -259,22 +333,73 @@ class ModelVersionAdmin(admin.ModelAdmin):
     ]
     list_filter = ["is_active", "source"]
     list_select_related = ["corpus", "training_run"]
-    readonly_fields = [
-        "quality",
-        "source",
-        "training_run",
-        "corpus",
-        "weights_key",
-        "vocab_key",
-        "config_key",
-        "line_index_key",
-        "weights_sha256",
-        "metrics",
-        "is_active",
-        "activated_at",
-        "created_at",
+    change_form_template = "admin/generator/modelversion/change_form.html"
+    fieldsets = [
+        (None, {"fields": ["name", "is_active", "activated_at", "source", "created_at"]}),
+        ("Training", {"fields": ["training_run", "corpus", "training_facts"]}),
+        ("Quality", {"fields": ["quality"]}),
+        (
+            "Files",
+            {
+                "fields": [
+                    "weights_key",
+                    "vocab_key",
+                    "config_key",
+                    "line_index_key",
+                    "weights_sha256",
+                ]
+            },
+        ),
     ]
+    readonly_fields = [name for _, section in fieldsets for name in section["fields"]]
     actions = ["activate", "serve_pretrained"]
+
+    class Media:
+        css = {"all": ["css/admin-studio.css"]}
+
+    def get_urls(self) -> list[URLPattern]:
+        own = [
+            path(
+                "<int:version_id>/activate/",
+                self.admin_site.admin_view(self.activate_view),
+                name="generator_modelversion_activate",
+            ),
+        ]
+        return own + super().get_urls()
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
+    ) -> HttpResponse:
+        context = {
+            "title": "Model version",
+            "may_activate": self.has_activate_permission(request),
+            **(extra_context or {}),
+        }
+        return super().change_view(request, object_id, form_url, extra_context=context)
+
+    def activate_view(self, request: HttpRequest, version_id: int) -> HttpResponse:
+        """The Activate button of a version's page (POST): serve this version."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not self.has_activate_permission(request):
+            raise PermissionDenied
+        version = activate_model_version(version=get_object_or_404(ModelVersion, pk=version_id))
+        self.message_user(
+            request,
+            f"{version.name} is now served; workers switch on their next request.",
+            messages.SUCCESS,
+        )
+        return HttpResponseRedirect(
+            reverse("admin:generator_modelversion_change", args=[version.pk])
+        )
+
+    @admin.display(description="held-out loss")
+    def held_out_loss(self, version: ModelVersion) -> str:
+        return admin_reports.version_held_out_loss(version)
+
+    @admin.display(description="training")
+    def training_facts(self, version: ModelVersion) -> SafeString:
+        return admin_reports.version_training_facts(version)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # versions come from training runs or `manage.py import_textgenrnn`

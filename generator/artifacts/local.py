@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -48,22 +49,27 @@ class LocalArtifactStore:
         return self._path(key).is_file()
 
     def list(self, prefix: str = "") -> list[str]:
+        return list(self.sizes(prefix))
+
+    def sizes(self, prefix: str = "") -> dict[str, int]:
         validate_prefix(prefix)
         # Walk only the deepest folder the prefix names, then filter by the string prefix, so
         # "runs/4" matches "runs/4/…" and "runs/42/…" as it would on S3.
         folder_part = prefix.rpartition("/")[0]
         start = self.root / folder_part if folder_part else self.root
         if not start.is_dir():
-            return []
-        keys: list[str] = []
+            return {}
+        found: dict[str, int] = {}
         for folder, _subfolders, file_names in os.walk(start):
             for file_name in file_names:
                 if file_name.endswith(PART_SUFFIX):
                     continue  # an unfinished write, not an artifact yet
-                key = (Path(folder) / file_name).relative_to(self.root).as_posix()
+                path = Path(folder) / file_name
+                key = path.relative_to(self.root).as_posix()
                 if key.startswith(prefix):
-                    keys.append(key)
-        return sorted(keys)
+                    with contextlib.suppress(FileNotFoundError):  # deleted while we walked
+                        found[key] = path.stat().st_size
+        return dict(sorted(found.items()))
 
     def delete(self, key: str) -> None:
         try:

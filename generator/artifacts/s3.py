@@ -250,11 +250,14 @@ class S3ArtifactStore:
         return call_with_retries(head, policy=self.retry, describe=f"lookup of {self.uri(key)}")
 
     def list(self, prefix: str = "") -> list[str]:
+        return list(self.sizes(prefix))
+
+    def sizes(self, prefix: str = "") -> dict[str, int]:
         validate_prefix(prefix)
         object_prefix = self.prefix + prefix
 
-        def list_all() -> list[str]:
-            keys: list[str] = []
+        def list_all() -> dict[str, int]:
+            found: dict[str, int] = {}
             pages = self.client.get_paginator("list_objects_v2").paginate(
                 Bucket=self.bucket, Prefix=object_prefix
             )
@@ -263,8 +266,8 @@ class S3ArtifactStore:
                     object_key: str = entry["Key"]
                     if object_key.endswith("/"):
                         continue  # a "folder" marker some consoles create, not an artifact
-                    keys.append(object_key[len(self.prefix) :])
-            return sorted(keys)
+                    found[object_key[len(self.prefix) :]] = int(entry.get("Size", 0))
+            return dict(sorted(found.items()))
 
         return call_with_retries(
             list_all,

@@ -36,6 +36,10 @@ class ArtifactStore(Protocol):
         """Keys starting with `prefix` (plain string prefix, as S3 does), sorted."""
         ...
 
+    def sizes(self, prefix: str = "") -> dict[str, int]:
+        """The same keys as `list`, in the same order, each with its size in bytes."""
+        ...
+
     def delete(self, key: str) -> None:
         """Remove the artifact; deleting a missing key is not an error (as on S3)."""
         ...

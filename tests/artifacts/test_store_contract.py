@@ -129,3 +129,16 @@ def test_it_refuses_keys_that_would_differ_between_stores(
 
 def test_check_passes_on_a_usable_store(store: ArtifactStore) -> None:
     store.check()
+
+
+def test_it_gives_each_listed_key_its_size(store: ArtifactStore, tmp_path: Path) -> None:
+    store.put_file(write_file(tmp_path / "a", CHECKPOINT_BYTES), "runs/5/epoch-0002.ckpt")
+    store.put_file(write_file(tmp_path / "b", b"tiny"), "runs/5/epoch-0001.ckpt")
+    store.put_file(write_file(tmp_path / "c", b"other"), "runs/6/epoch-0001.ckpt")
+
+    assert store.sizes("runs/5/") == {
+        "runs/5/epoch-0001.ckpt": 4,
+        "runs/5/epoch-0002.ckpt": len(CHECKPOINT_BYTES),
+    }
+    assert list(store.sizes("runs/5/")) == store.list("runs/5/")
+    assert store.sizes("runs/9/") == {}
