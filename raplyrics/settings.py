@@ -59,7 +59,7 @@ FORMS_URLFIELD_ASSUME_HTTPS = True  # Django 6's behaviour now: Genius URLs are 
 
 # --- applications --------------------------------------------------------------------------------
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "raplyrics.admin_config.StudioAdminConfig",  # django.contrib.admin, its index the studio home
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
