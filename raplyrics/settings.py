@@ -194,7 +194,7 @@ CELERY_TASK_ROUTES = {"generator.train_model": {"queue": "training"}}
 
 # --- API -----------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "generator.api.schema.ApiAutoSchema",  # errors and sign-in documented
     "EXCEPTION_HANDLER": "raplyrics.api_errors.exception_handler",
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],

@@ -12,7 +12,8 @@ from typing import Any
 from django.http import StreamingHttpResponse
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import csrf_exempt
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
@@ -20,7 +21,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from generator import admission, generation, selectors
+from generator.api import examples
 from generator.api.parsers import BoundedJSONParser
+from generator.api.schema import error_response, error_responses
 from generator.api.serializers import (
     GenerateInput,
     GenerateOutput,
@@ -32,6 +35,12 @@ from generator.api.throttling import GenerateRateThrottle
 from raplyrics.api_errors import ServiceUnavailable
 
 logger = logging.getLogger(__name__)
+
+DEBUG_IS_FOR_STAFF = error_response(
+    403,
+    description="debug=true without a staff sign-in.",
+    example={"error": "debug=true is for signed-in staff only"},
+)
 
 
 def _run(
@@ -99,7 +108,12 @@ class GenerateView(APIView):
     throttle_classes = [GenerateRateThrottle]
     parser_classes = [BoundedJSONParser]
 
-    @extend_schema(request=GenerateInput, responses={200: GenerateOutput}, operation_id="generate")
+    @extend_schema(
+        request=GenerateInput,
+        responses={200: GenerateOutput, 403: DEBUG_IS_FOR_STAFF, **error_responses(503)},
+        examples=[examples.GENERATE_REQUEST, examples.GENERATE_ANSWER],
+        operation_id="generate",
+    )
     def post(self, request: Request) -> Response:
         data = GenerateInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -121,7 +135,18 @@ class GenerateStreamView(APIView):
     throttle_classes = [GenerateRateThrottle]
     parser_classes = [BoundedJSONParser]
 
-    @extend_schema(request=GenerateInput, responses={200: None}, operation_id="generate_stream")
+    @extend_schema(
+        request=GenerateInput,
+        responses={
+            (200, "application/x-ndjson"): OpenApiResponse(
+                OpenApiTypes.STR, examples=[examples.GENERATE_STREAM_ANSWER]
+            ),
+            403: DEBUG_IS_FOR_STAFF,
+            **error_responses(503),
+        },
+        examples=[examples.GENERATE_REQUEST],
+        operation_id="generate_stream",
+    )
     def post(self, request: Request) -> StreamingHttpResponse:
         data = GenerateInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -206,7 +231,10 @@ class LegacyGenerateView(APIView):
     authentication_classes: list[type] = []
 
     @extend_schema(
-        request=LegacyInput, responses={200: LegacyOutput}, operation_id="legacy_generate"
+        request=LegacyInput,
+        responses={200: LegacyOutput, **error_responses(503)},
+        examples=[examples.LEGACY_REQUEST, examples.LEGACY_ANSWER],
+        operation_id="legacy_generate",
     )
     def post(self, request: Request) -> Response:
         data = LegacyInput(data=request.data)
@@ -217,6 +245,8 @@ class LegacyGenerateView(APIView):
 
 
 class ModelListView(APIView):
-    @extend_schema(responses={200: ModelListOutput}, operation_id="models")
+    @extend_schema(
+        responses={200: ModelListOutput}, examples=[examples.MODELS_ANSWER], operation_id="models"
+    )
     def get(self, request: Request) -> Response:
         return Response(selectors.model_list())
