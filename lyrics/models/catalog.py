@@ -29,7 +29,11 @@ class ArtistQuerySet(models.QuerySet["Artist"]):
 
 class Artist(models.Model):
     genius_id = models.PositiveBigIntegerField(
-        unique=True, null=True, blank=True, help_text="Empty for artists entered by hand."
+        unique=True,
+        null=True,
+        blank=True,
+        help_text="Genius' number for the artist. Empty: scraping looks the name up on Genius "
+        "(and asks for this number when several artists share the name).",
     )
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=220, unique=True)

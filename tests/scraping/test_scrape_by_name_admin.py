@@ -23,6 +23,14 @@ def test_the_artist_list_offers_scrape_by_name(staff_client: Client) -> None:
     assert f'href="{PAGE}"' in page
 
 
+def test_adding_an_artist_by_hand_points_to_scrape_by_name(staff_client: Client) -> None:
+    page = staff_client.get(reverse("admin:lyrics_artist_add")).content.decode()
+
+    assert f'href="{PAGE}"' in page
+    assert "Empty: scraping looks the name up on Genius" in page
+    assert "Empty for artists entered by hand" not in page
+
+
 def test_an_ambiguous_name_lists_the_candidates_to_pick_from(
     staff_client: Client, genius_settings: Settings
 ) -> None:
