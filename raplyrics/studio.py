@@ -74,7 +74,7 @@ def pipeline_overview() -> PipelineOverview:
         kept=Count("pk", filter=Q(included=True)),
         to_clean=Count(
             "pk",
-            filter=~Q(raw_lyrics="") & ~Exists(Verse.objects.filter(song=OuterRef("pk"))),
+            filter=~Q(raw_lyrics="") & Q(~Exists(Verse.objects.filter(song=OuterRef("pk")))),
         ),
     )
     verses = Verse.objects.aggregate(
