@@ -9,6 +9,7 @@ Content-Security-Policy forbids it).
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django import forms
@@ -94,6 +95,10 @@ class TrainingOptionsForm(forms.Form):
         return options
 
 
+def short_time(moment: datetime.datetime) -> str:
+    return f"{timezone.localtime(moment):%Y-%m-%d %H:%M}"
+
+
 class ReadOnlyReportMixin:
     """A record's page is a report: nothing on it can be saved or deleted (its title and no
     Save/Delete buttons say so), while the list keeps its own actions, which check the model's
@@ -115,20 +120,20 @@ class ReadOnlyReportMixin:
 
 @admin.register(TrainingRun)
 class TrainingRunAdmin(ReadOnlyReportMixin, admin.ModelAdmin):
+    # Short cells, so the list fits a 1280 px window.
     list_display = [
-        "__str__",
-        "corpus",
+        "run_label",
+        "corpus_ref",
         "state",
-        "epochs_done",
-        "epochs",
+        "epochs_progress",
         "last_loss",
         "speed",
         "training_time",
         "device",
-        "created_at",
+        "created",
     ]
+    list_display_links = ["run_label"]
     list_filter = ["status", "device"]
-    list_select_related = ["corpus"]
     fieldsets = [
         (None, {"fields": ["state", "corpus", "corpus_file", "corpus_sha256", "error"]}),
         (
@@ -289,6 +294,22 @@ class TrainingRunAdmin(ReadOnlyReportMixin, admin.ModelAdmin):
     def speed_and_time(self, run: TrainingRun) -> str:
         return admin_reports.speed_and_time(run)
 
+    @admin.display(description="run", ordering="id")
+    def run_label(self, run: TrainingRun) -> str:
+        return f"run #{run.pk}"
+
+    @admin.display(description="corpus", ordering="corpus")
+    def corpus_ref(self, run: TrainingRun) -> str:
+        return f"#{run.corpus_id}" if run.corpus_id else "a file"
+
+    @admin.display(description="epochs", ordering="epochs_done")
+    def epochs_progress(self, run: TrainingRun) -> str:
+        return f"{run.epochs_done}/{run.epochs}"
+
+    @admin.display(description="created", ordering="created_at")
+    def created(self, run: TrainingRun) -> str:
+        return short_time(run.created_at)
+
     @admin.display(description="windows/s", ordering="windows_per_second")
     def speed(self, run: TrainingRun) -> str:
         return format_rate(run.windows_per_second)
@@ -321,18 +342,15 @@ class ModelVersionAdmin(ReadOnlyReportMixin, admin.ModelAdmin):
     list_display = [
         "name",
         "is_active",
-        "source",
-        "corpus",
-        "training_run",
+        "trained_on",
         "held_out_loss",
         "bits_per_char",
         "rhyme_density",
         "copy_rate",
         "words_per_line",
-        "created_at",
+        "created",
     ]
     list_filter = ["is_active", "source"]
-    list_select_related = ["corpus", "training_run"]
     change_form_template = "admin/generator/modelversion/change_form.html"
     fieldsets = [
         (None, {"fields": ["name", "is_active", "activated_at", "source", "created_at"]}),
@@ -392,6 +410,18 @@ class ModelVersionAdmin(ReadOnlyReportMixin, admin.ModelAdmin):
         return HttpResponseRedirect(
             reverse("admin:generator_modelversion_change", args=[version.pk])
         )
+
+    @admin.display(description="trained on")
+    def trained_on(self, version: ModelVersion) -> str:
+        parts = [
+            f"corpus #{version.corpus_id}" if version.corpus_id else "",
+            f"run #{version.training_run_id}" if version.training_run_id else "",
+        ]
+        return ", ".join(part for part in parts if part) or MISSING
+
+    @admin.display(description="created", ordering="created_at")
+    def created(self, version: ModelVersion) -> str:
+        return short_time(version.created_at)
 
     @admin.display(description="held-out loss")
     def held_out_loss(self, version: ModelVersion) -> str:

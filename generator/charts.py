@@ -18,7 +18,7 @@ WIDTH, HEIGHT = 560, 270
 LEFT, RIGHT, TOP, BOTTOM = 56, 16, 28, 64
 SERIES = (("loss", "#2563eb", "train"), ("val_loss", "#dc2626", "validation"))
 # At most this many epochs are labelled on the axis (every k-th when there are more).
-MAX_EPOCH_TICKS = 10
+MAX_EPOCH_TICKS = 8
 LOSS_TICKS = 4
 
 
@@ -84,8 +84,9 @@ def loss_chart_svg(
         )
         if high == low:
             break
+    # Every k-th epoch counted back from the last, which is always labelled (evenly spaced).
     step = max(1, math.ceil(len(epochs) / MAX_EPOCH_TICKS))
-    labelled = epochs[::step] if epochs[-1] in epochs[::step] else [*epochs[::step], epochs[-1]]
+    labelled = epochs[::-1][::step][::-1]
     for epoch in labelled:
         parts.append(
             format_html(

@@ -47,4 +47,10 @@ def test_staff_read_a_versions_quality_beside_its_corpus(visit: Visit) -> None:
     visit.open("/admin/generator/modelversion/")
     expect(page.locator("#result_list")).to_contain_text("shown-version")
     expect(page.locator("#result_list thead")).to_contain_text("Rhyme density")
+    # Every column shows in a 1280 px window (the loss and evaluation columns were cut off).
+    right = "document.querySelector('#result_list').getBoundingClientRect().right"
+    assert page.evaluate(right) <= 1280
+    visit.open("/admin/generator/trainingrun/")
+    expect(page.locator("#result_list")).to_contain_text("run #")
+    assert page.evaluate(right) <= 1280
     assert visit.console_errors == []

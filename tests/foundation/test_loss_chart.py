@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -34,3 +36,13 @@ def test_the_run_page_shows_the_loss_curves(staff_client: Client) -> None:
     page = staff_client.get(reverse("admin:generator_trainingrun_change", args=[run.pk]))
     assert page.status_code == 200
     assert 'aria-label="loss per epoch"' in page.content.decode()
+
+
+def test_many_epochs_label_every_kth_counted_back_from_the_last() -> None:
+    metrics = [{"epoch": n, "loss": 3.0 - n / 10, "seconds": 30.0} for n in range(1, 26)]
+
+    svg = str(loss_chart_svg(metrics))
+
+    ticks = re.findall(r'class="epoch-tick">(\d+)</text>', svg)
+    assert ticks == ["1", "5", "9", "13", "17", "21", "25"]
+    assert 'class="time-tick">12 min 30 s</text>' in svg  # 25 epochs of 30 s
