@@ -23,7 +23,7 @@ from raplyrics.studio import next_step, pipeline_overview
 class StudioAdminSite(admin.AdminSite):
     site_header = "RapLyrics studio"
     site_title = "RapLyrics"
-    index_title = "Studio"
+    index_title = "Curate, train, serve"
 
     def index(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> Any:
         overview = pipeline_overview()

@@ -6,10 +6,6 @@ from django.urls import include, path
 
 from raplyrics import views
 
-admin.site.site_header = "RapLyrics studio"
-admin.site.site_title = "RapLyrics"
-admin.site.index_title = "Curate, train, serve"
-
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
