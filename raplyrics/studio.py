@@ -88,10 +88,12 @@ def pipeline_overview() -> PipelineOverview:
         .order_by("-created_at", "-id")
         .first()
     )
-    runs_by_status = {
+    counts = {
         row["status"]: row["count"]
         for row in TrainingRun.objects.order_by().values("status").annotate(count=Count("pk"))
     }
+    # In the order a run goes through them: queued, running, interrupted, failed, done.
+    runs_by_status = {status: counts[status] for status in TrainingRun.Status if status in counts}
     active = TrainingRun.objects.filter(status__in=TrainingRun.ACTIVE_STATUSES).order_by(
         "created_at", "id"
     )[:SHOWN_ACTIVE_RUNS]

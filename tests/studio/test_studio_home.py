@@ -101,6 +101,7 @@ def test_a_running_run_is_shown_with_its_progress(staff_client: Client, tmp_path
     page = _home(staff_client)
 
     assert f"Next: Training: run #{run.pk}" in page
+    assert "1 running</span>" in page
     progress = reverse("admin:generator_trainingrun_progress", args=[run.pk])
     assert f'data-training-progress="{progress}">epoch 2/4, batch 3/10, 1,625 windows/s' in page
     assert "js/training-progress.js" in page
