@@ -8,7 +8,9 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from generator.models import ModelVersion, TrainingRun
@@ -220,3 +222,16 @@ def test_a_version_page_cannot_be_saved(staff_client: Client) -> None:
 
     assert response.status_code == 403
     assert ModelVersion.objects.get(pk=version.pk).name == "run-1"
+
+
+def test_the_runs_list_does_not_grow_queries_with_runs(staff_client: Client) -> None:
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            _page(staff_client, reverse("admin:generator_trainingrun_changelist"))
+        return len(captured)
+
+    TrainingRun.objects.create(epochs=2, epoch_metrics=EPOCHS, status="done")
+    few = queries()
+    for _ in range(5):
+        TrainingRun.objects.create(epochs=2, epoch_metrics=EPOCHS, status="failed")
+    assert queries() == few
