@@ -111,7 +111,7 @@ def held_out_verses(version: ModelVersion) -> HeldOut:
     from generator.artifacts import ArtifactStoreError, store_from_settings
     from generator.training.corpus_text import split_corpus
     from generator.training.errors import TrainingRunError
-    from generator.training.runner import read_run_corpus
+    from generator.training.stored import read_run_corpus
 
     run: TrainingRun | None = version.training_run
     if run is None:

@@ -1,4 +1,5 @@
-"""RetryPolicy: exponential backoff with full jitter, bounded attempts."""
+"""RetryPolicy: exponential backoff with full or equal jitter, bounded attempts; and the S3
+store's call_with_retries that follows it."""
 
 from __future__ import annotations
 
@@ -6,14 +7,16 @@ import random
 
 import pytest
 
-from generator.artifacts import ArtifactStoreError, RetryPolicy
+from common.retry import RetryPolicy
+from generator.artifacts import ArtifactStoreError
 from generator.artifacts.retry import TransientError, call_with_retries
 
 
 def test_delays_grow_exponentially_within_the_cap() -> None:
-    policy = RetryPolicy(attempts=8, base_delay=1.0, max_delay=10.0, rng=random.Random(3))
+    policy = RetryPolicy(attempts=8, base_delay_s=1.0, max_delay_s=10.0)
+    rng = random.Random(3)
 
-    samples = {n: [policy.delay_before_retry(n) for _ in range(300)] for n in range(1, 7)}
+    samples = {n: [policy.delay_before_retry(n, rng=rng) for _ in range(300)] for n in range(1, 7)}
 
     for retry_number, ceiling in [(1, 1.0), (2, 2.0), (3, 4.0), (4, 8.0), (5, 10.0), (6, 10.0)]:
         assert all(0.0 <= delay <= ceiling for delay in samples[retry_number])
@@ -31,9 +34,12 @@ def test_it_sleeps_between_tries_and_returns_the_first_success() -> None:
             raise outcome
         return outcome
 
-    policy = RetryPolicy(attempts=5, base_delay=0.5, max_delay=1.0, sleep=slept.append)
+    policy = RetryPolicy(attempts=5, base_delay_s=0.5, max_delay_s=1.0)
 
-    assert call_with_retries(operation, policy=policy, describe="upload") == "stored"
+    assert (
+        call_with_retries(operation, policy=policy, describe="upload", sleep=slept.append)
+        == "stored"
+    )
     assert len(slept) == 2
 
 
@@ -44,12 +50,14 @@ def test_it_stops_after_the_last_attempt_with_the_last_reason() -> None:
         calls.append(1)
         raise TransientError(f"SlowDown #{len(calls)}")
 
-    policy = RetryPolicy(attempts=4, base_delay=0.0, sleep=lambda _: None)
+    policy = RetryPolicy(attempts=4, base_delay_s=0.0)
 
     with pytest.raises(
         ArtifactStoreError, match=r"^upload of x failed after 4 attempts: SlowDown #4$"
     ):
-        call_with_retries(always_throttled, policy=policy, describe="upload of x")
+        call_with_retries(
+            always_throttled, policy=policy, describe="upload of x", sleep=lambda _: None
+        )
     assert len(calls) == 4
 
 
@@ -61,10 +69,15 @@ def test_errors_that_are_not_transient_are_not_retried() -> None:
         raise ArtifactStoreError("S3 refused access")
 
     with pytest.raises(ArtifactStoreError, match="refused access"):
-        call_with_retries(refused, policy=RetryPolicy(sleep=lambda _: None), describe="upload")
+        call_with_retries(refused, policy=RetryPolicy(), describe="upload", sleep=lambda _: None)
     assert len(calls) == 1
 
 
 def test_it_refuses_a_policy_without_attempts() -> None:
     with pytest.raises(ValueError, match="at least 1"):
         RetryPolicy(attempts=0)
+
+
+def test_it_refuses_an_unknown_jitter() -> None:
+    with pytest.raises(ValueError, match="'full' or 'equal'"):
+        RetryPolicy(jitter="none")  # type: ignore[arg-type]
