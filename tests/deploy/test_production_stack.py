@@ -25,7 +25,8 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from deploy.stack import GENERATE_RATE_PER_MINUTE, Stack, loopback_session
+from common.processes import loopback_session
+from deploy.stack import GENERATE_RATE_PER_MINUTE, Stack
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
