@@ -101,7 +101,7 @@ def start_or_resume_run(
     if run.status == TrainingRun.Status.QUEUED:
         session = _start(run, store=store, work_dir=work_dir)
     else:
-        _refuse_to_resume(run, epochs=epochs, resume_failed=resume_failed)
+        _require_resumable(run, epochs=epochs, resume_failed=resume_failed)
         session = _resume(run, epochs=epochs, store=store, work_dir=work_dir, listener=listener)
     _configure_threads()
     with session as (state, text, warnings):
@@ -174,7 +174,7 @@ def _resume(
         yield state, text, warnings
 
 
-def _refuse_to_resume(run: TrainingRun, *, epochs: int | None, resume_failed: bool) -> None:
+def _require_resumable(run: TrainingRun, *, epochs: int | None, resume_failed: bool) -> None:
     if run.status == TrainingRun.Status.RUNNING and not run.is_silent:
         raise TrainingRequestError(
             f"run #{run.pk} is running on {run.host or 'another host'} (last heard from "

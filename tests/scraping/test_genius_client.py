@@ -6,6 +6,7 @@ import datetime as dt
 import email.utils
 import random
 from dataclasses import replace
+from typing import Any
 
 import pytest
 
@@ -209,3 +210,14 @@ def test_backoff_stays_within_its_ceiling() -> None:
 
     for wait, ceiling in zip(waits, (1, 2, 4, 8, 8, 8), strict=True):
         assert ceiling / 2 <= wait <= ceiling
+
+
+def test_the_retry_settings_count_retries_after_the_first_attempt(settings: Any) -> None:
+    settings.GENIUS_MAX_RETRIES = 2
+    settings.GENIUS_BACKOFF_BASE_MS = 250
+
+    retry = GeniusClientConfig.from_settings().retry
+
+    assert retry.attempts == 3  # the first try and 2 retries
+    assert retry.base_delay_s == 0.25
+    assert retry == replace(GENIUS_RETRY, attempts=3, base_delay_s=0.25)
