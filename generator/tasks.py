@@ -16,6 +16,7 @@ from celery import shared_task
 from celery.app.task import Task
 from django.conf import settings
 
+from generator.evaluation import EVALUATION_TASK
 from generator.ml.fit import StopFlag
 from generator.models import TrainingRun
 from generator.training import TrainingRequestError, TrainingRunError, start_or_resume_run
@@ -80,7 +81,7 @@ def send_training_task(run_id: int) -> None:
     train_model.apply_async(args=(run_id,), queue=TRAINING_QUEUE)
 
 
-@shared_task(name="generator.evaluate_model", acks_late=True, reject_on_worker_lost=True)
+@shared_task(name=EVALUATION_TASK, acks_late=True, reject_on_worker_lost=True)
 def evaluate_model(version_id: int) -> dict[str, Any]:
     """Evaluate model version `version_id`; the same service as `manage.py evaluate`."""
     from generator.evaluation import EvaluationError, evaluate_model_version, summary_line
@@ -93,10 +94,3 @@ def evaluate_model(version_id: int) -> dict[str, Any]:
     message = summary_line(evaluation)
     logger.info("model version %s evaluated: %s", version_id, message)
     return {"version_id": version_id, "evaluation_id": evaluation.pk, "message": message}
-
-
-def send_evaluation_task(version_id: int) -> None:
-    """Queue `evaluate_model` on the training queue, where the model stack is loaded."""
-    from generator.evaluation import EVALUATION_QUEUE
-
-    evaluate_model.apply_async(args=(version_id,), queue=EVALUATION_QUEUE)
