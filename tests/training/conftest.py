@@ -35,7 +35,7 @@ VERSES = [
 # `manage.py train` flags for a network of a few thousand parameters.
 TINY_FLAGS = ["--new", "--rnn-layers", "1", "--rnn-size", "16", "--max-length", "10"]
 TINY_FLAGS += ["--dim-embeddings", "8", "--batch-size", "16", "--validation-split", "0.2"]
-# The same network as create_training_run keyword arguments.
+# The same network as RunOptions fields (also a TRAINING_ADMIN_OPTIONS value).
 TINY_OPTIONS: dict[str, Any] = {
     "from_pretrained": False,
     "model_options": {"rnn_layers": 1, "rnn_size": 16, "max_length": 10, "dim_embeddings": 8},
