@@ -42,11 +42,14 @@ demo-model: venv
 
 ## test: lint, migrations check and the whole suite (real PostgreSQL/Redis when reachable)
 test: venv system-deps lint migrations-check
-	$(PY) -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+	@# loadgroup: tests marked with one xdist_group (the production stack's) share a worker.
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
+## lint: ruff (lint + format) and mypy (strict where pyproject.toml's [tool.mypy] says)
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 format: venv
 	$(VENV)/bin/ruff check --fix .
@@ -67,12 +70,14 @@ bench: venv
 	$(PY) -m bench
 
 ## deploy-check: production end to end on loopback: Apache (TLS, static, proxy) before gunicorn
+# The tests of tests/deploy/test_production_stack.py, which fail (not skip) when apache2, openssl
+# or PostgreSQL is missing; each passing test prints what it saw.
 deploy-check: venv system-deps
-	$(PY) -m deploy.check
+	DEPLOY_CHECK_REQUIRED=1 $(PY) -m pytest -p no:cacheprovider -v -rP tests/deploy/test_production_stack.py
 
 ## system-deps: Debian packages the tests drive for real (Chromium, Apache), when root and missing
 system-deps:
 	@bash scripts/system-packages.sh
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache test-output
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache test-output

@@ -66,7 +66,7 @@ def measure_training(
     classes: int,
 ) -> dict[str, Any]:
     from generator.ml.dataset import Windows
-    from generator.ml.training import (
+    from generator.ml.fit import (
         TrainingConfig,
         new_model,
         start_training,

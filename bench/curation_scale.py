@@ -192,8 +192,8 @@ def _as_before(rules: Sequence[Any]) -> list[Any]:
 def run_size(song_count: int, *, baseline: bool) -> list[tuple[str, float | None, float, str]]:
     from django.db import connection
 
-    from lyrics.cleaning.engine import RuleKind, RuleSpec
     from lyrics.cleaning.preview import preview_rule, rule_pair
+    from lyrics.cleaning.rule_types import RuleKind, RuleSpec
     from lyrics.cleaning.rules import load_enabled_rules
     from lyrics.cleaning.splitter import clean_song_text
     from lyrics.cleaning.verses import clean_lyrics

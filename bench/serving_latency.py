@@ -21,11 +21,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import signal
-import socket
 import statistics
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -34,14 +31,18 @@ from typing import Any
 
 import requests
 
+from common.processes import (
+    ServerFailed,
+    free_port,
+    migrate,
+    start_gunicorn,
+    stop_process,
+    wait_for_gunicorn_workers,
+    worker_pids,
+)
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 PREFIXES = ["Late night on the avenue", "I came up from the bottom", "", "Money talk", "Yeah"]
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _rss_mib(pid: int) -> float:
@@ -51,15 +52,10 @@ def _rss_mib(pid: int) -> float:
     return float("nan")
 
 
-def _worker_pids(master: int) -> list[int]:
-    children = Path(f"/proc/{master}/task/{master}/children")
-    return [int(pid) for pid in children.read_text().split()] if children.exists() else []
-
-
 def _start(
     data_dir: Path, log_path: Path, workers: int, engine: str
 ) -> tuple[subprocess.Popen[bytes], str]:
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "RAPLYRICS_SERVING_ENGINE": engine,
@@ -73,23 +69,13 @@ def _start(
         "RAPLYRICS_GENERATE_RATE": "100000/min",  # the bench measures speed, not the throttle
         "TF_CPP_MIN_LOG_LEVEL": "2",
     }
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
-        cwd=REPO_ROOT,
-        env=env,
-        check=True,
-    )
-    log = log_path.open("w")
-    server = subprocess.Popen(
-        [str(Path(sys.executable).with_name("gunicorn")), "-c", "gunicorn.conf.py",
-         "raplyrics.wsgi"],
-        cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    deadline = time.monotonic() + 300
-    while log_path.read_text().count("worker ready") < workers:
-        if server.poll() is not None or time.monotonic() > deadline:
-            raise SystemExit(f"gunicorn did not start:\n{log_path.read_text()[-3000:]}")
-        time.sleep(0.5)
+    migrate(env=env)
+    server = start_gunicorn(env=env, log_file=log_path)
+    try:
+        wait_for_gunicorn_workers(server, log_file=log_path, workers=workers, timeout_s=300)
+    except ServerFailed as failure:
+        stop_process(server, name="gunicorn")
+        raise SystemExit(f"gunicorn did not start: {failure}") from None
     return server, f"http://127.0.0.1:{port}"
 
 
@@ -262,11 +248,9 @@ def serve_and_measure(
                 base,
                 sequential=args.requests,
                 concurrent_clients=args.clients,
-                workers=_worker_pids(server.pid),
+                workers=worker_pids(server.pid),
             )
-            results["worker_rss_mib"] = [
-                round(_rss_mib(pid), 1) for pid in _worker_pids(server.pid)
-            ]
+            results["worker_rss_mib"] = [round(_rss_mib(pid), 1) for pid in worker_pids(server.pid)]
             results["model"] = active
             results["engine"] = engine
             if overload:
@@ -274,8 +258,7 @@ def serve_and_measure(
             results["workers"] = args.workers
             results["load_average"] = os.getloadavg()
         finally:
-            server.send_signal(signal.SIGTERM)
-            server.wait(timeout=60)
+            stop_process(server, name="gunicorn", grace_s=60)
     return results
 
 

@@ -104,15 +104,15 @@ def run_ours(
     max_seconds: float,
     stride: int | None = None,
 ) -> dict[str, Any]:
+    from generator.ml.backend import unroll_for_training
     from generator.ml.dataset import DatasetSplit
-    from generator.ml.training import (
+    from generator.ml.fit import (
         EpochReport,
         StopFlag,
         TrainingConfig,
         fit,
         start_training,
         training_windows,
-        unroll_for_training,
         validation_loss,
     )
     from generator.ml.weights import load_pretrained
@@ -287,7 +287,7 @@ def main() -> None:
     parser.add_argument("--chart", type=Path, default=CHART)
     args = parser.parse_args()
 
-    from generator.ml.training import configure_cpu_threads
+    from generator.ml.backend import configure_cpu_threads
 
     # The thread pools `manage.py train` uses (RAPLYRICS_TRAINING_* defaults).
     configure_cpu_threads(intra_op=1, inter_op=0)

@@ -47,14 +47,13 @@ def measure_ours(
 ) -> dict[str, Any]:
     import keras
 
+    from generator.ml.backend import configure_cpu_threads, unroll_for_training
     from generator.ml.dataset import build_dataset
-    from generator.ml.training import (
+    from generator.ml.fit import (
         TrainingConfig,
-        configure_cpu_threads,
         fit,
         resolved_jit_compile,
         start_training,
-        unroll_for_training,
     )
     from generator.ml.weights import load_pretrained
 

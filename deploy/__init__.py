@@ -1,1 +1,2 @@
-"""Production set-up: Apache site templates, systemd units, and the end-to-end deploy check."""
+"""Production set-up: Apache site templates, systemd units, and the loopback stack (stack.py) the
+deploy tests (tests/deploy/, `make deploy-check`) run against."""

@@ -11,11 +11,12 @@ check proves is what production runs. Usage on a server (docs/deploy.md):
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+
+from common.files import write_bytes_atomically
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "apache"
 # Template file name -> rendered site file name.
@@ -97,12 +98,7 @@ def write_sites(*, site: SiteValues, out_dir: Path) -> list[Path]:
     written = []
     for name, text in render_sites(site=site).items():
         target = out_dir / name
-        partial = target.with_name(target.name + ".part")
-        with partial.open("w") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        partial.replace(target)
+        write_bytes_atomically(target, text.encode("utf-8"))
         written.append(target)
     return written
 

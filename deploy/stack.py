@@ -14,7 +14,6 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -25,8 +24,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-import requests
-
+from common.processes import (
+    ServerFailed,
+    free_ports,
+    start_gunicorn,
+    start_logged,
+    stop_process,
+    wait_for_http,
+)
 from deploy.apache_sites import SiteValues, render_template, write_sites
 from raplyrics.env import redact_url
 
@@ -120,7 +125,7 @@ def running_stack(*, prerequisites: Prerequisites) -> Iterator[Stack]:
         for sub in ("logs", "run", "sites", "static", "data"):
             (work_dir / sub).mkdir()
 
-        http_port, https_port, gunicorn_port = _free_ports(3)
+        http_port, https_port, gunicorn_port = free_ports(3)
         database_name = f"raplyrics_deploy_check_{os.getpid()}"
         database_url = create_database(
             admin_url=prerequisites.postgres_url, database_name=database_name
@@ -141,10 +146,12 @@ def running_stack(*, prerequisites: Prerequisites) -> Iterator[Stack]:
         migrate(env=env, log_dir=log_dir)
         # gunicorn loads the model before it answers (tens of seconds): start it first and prepare
         # the rest meanwhile.
+        # gunicorn 27 opens a control socket, by default in ~/.gunicorn/ and shared by every
+        # gunicorn of the user: the check keeps its own.
         gunicorn = start_gunicorn(
             env=env,
             log_file=log_dir / "gunicorn.log",
-            control_socket=work_dir / "run" / "gunicorn.ctl",
+            extra_args=["--control-socket", str(work_dir / "run" / "gunicorn.ctl")],
         )
         # SIGQUIT: gunicorn's quick shutdown; nothing is in flight once the checks are done.
         cleanup.callback(stop_process, gunicorn, name="gunicorn", stop_signal=signal.SIGQUIT)
@@ -182,19 +189,22 @@ def running_stack(*, prerequisites: Prerequisites) -> Iterator[Stack]:
         cleanup.callback(stop_process, apache, name="apache2")
 
         gunicorn_url = f"http://127.0.0.1:{gunicorn_port}"
-        wait_until_answering(
-            url=f"{gunicorn_url}/healthz",
-            process=gunicorn,
-            log_file=log_dir / "gunicorn.log",
-            what="gunicorn",
-        )
-        wait_until_answering(
-            url=f"https://127.0.0.1:{https_port}/healthz",
-            process=apache,
-            log_file=log_dir / "error.log",
-            what="Apache",
-            verify=str(ca_file),
-        )
+        try:
+            wait_for_http(
+                f"{gunicorn_url}/healthz",
+                process=gunicorn,
+                log_file=log_dir / "gunicorn.log",
+                what="gunicorn",
+            )
+            wait_for_http(
+                f"https://127.0.0.1:{https_port}/healthz",
+                process=apache,
+                log_file=log_dir / "error.log",
+                what="Apache",
+                verify=str(ca_file),
+            )
+        except ServerFailed as failure:
+            raise StackFailed(str(failure)) from None
         yield Stack(
             work_dir=work_dir,
             http_url=f"http://127.0.0.1:{http_port}",
@@ -287,7 +297,7 @@ def production_env(
         # One worker: the check needs one model in memory, not two.
         "GUNICORN_WORKERS": "1",
         "GUNICORN_ACCESS_LOG": str(gunicorn_access_log),
-        # Low, so the check reaches the limit in a few requests (deploy.checks counts on 5).
+        # Low, so the check reaches the limit in a few requests (the deploy tests count on 5).
         "RAPLYRICS_GENERATE_RATE": f"{GENERATE_RATE_PER_MINUTE}/min",
         # The check never reaches the internet.
         "GENIUS_API_URL": "http://127.0.0.1:9",
@@ -342,93 +352,7 @@ def start_apache(
 ) -> subprocess.Popen[bytes]:
     command = [str(apache_binary), "-f", str(server_conf)]
     _run([*command, "-t"], step="apache2 -t (config test)", log_dir=log_dir)
-    with (log_dir / "apache2-foreground.log").open("ab") as log:
-        return subprocess.Popen([*command, "-DFOREGROUND"], stdout=log, stderr=log)
-
-
-def start_gunicorn(
-    *, env: dict[str, str], log_file: Path, control_socket: Path
-) -> subprocess.Popen[bytes]:
-    """gunicorn with the production config file, as the systemd unit starts it."""
-    command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"]
-    # gunicorn 27 opens a control socket, by default in ~/.gunicorn/ and shared by every gunicorn
-    # of the user: the check keeps its own.
-    command += ["--control-socket", str(control_socket), "raplyrics.wsgi"]
-    with log_file.open("ab") as log:
-        return subprocess.Popen(
-            command,
-            cwd=REPO,
-            env=env,
-            stdout=log,
-            stderr=log,
-        )
-
-
-def wait_until_answering(
-    *,
-    url: str,
-    process: subprocess.Popen[bytes],
-    log_file: Path,
-    what: str,
-    verify: str | bool = True,
-    timeout_s: float = 90.0,
-) -> None:
-    deadline = time.monotonic() + timeout_s
-    last_error = "no answer yet"
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise StackFailed(f"{what} exited with status {process.returncode}\n{_tail(log_file)}")
-        try:
-            response = loopback_session().get(url, timeout=5, verify=verify, allow_redirects=False)
-            if response.status_code == 200:
-                return
-            last_error = f"HTTP {response.status_code}"
-        except requests.RequestException as error:
-            last_error = type(error).__name__
-        time.sleep(0.2)
-    raise StackFailed(
-        f"{what} did not answer {url} in {timeout_s:.0f} s ({last_error})\n{_tail(log_file)}"
-    )
-
-
-def stop_process(
-    process: subprocess.Popen[bytes],
-    *,
-    name: str,
-    stop_signal: signal.Signals = signal.SIGTERM,
-    grace_s: float = 15.0,
-) -> None:
-    """A signal to the PID we started, SIGKILL if it lingers; never anything found by name."""
-    if process.poll() is not None:
-        return
-    process.send_signal(stop_signal)
-    try:
-        process.wait(timeout=grace_s)
-    except subprocess.TimeoutExpired:
-        print(f"deploy check: {name} (pid {process.pid}) ignored SIGTERM; killing", file=sys.stderr)
-        process.kill()
-        process.wait(timeout=5)
-
-
-def loopback_session() -> requests.Session:
-    session = requests.Session()
-    # Only loopback is spoken to: no proxy from the environment, and no CA bundle from it either
-    # (REQUESTS_CA_BUNDLE would silently replace a session's own `verify`).
-    session.trust_env = False
-    return session
-
-
-def _free_ports(count: int) -> list[int]:
-    sockets = []
-    try:
-        for _ in range(count):
-            s = socket.socket()
-            s.bind(("127.0.0.1", 0))
-            sockets.append(s)
-        return [s.getsockname()[1] for s in sockets]
-    finally:
-        for s in sockets:
-            s.close()
+    return start_logged([*command, "-DFOREGROUND"], log_file=log_dir / "apache2-foreground.log")
 
 
 def _run(
@@ -480,10 +404,3 @@ def _run_together(
             failures.append(f"{step} failed (exit {process.returncode})\n{tail}")
     if failures:
         raise StackFailed(failures[0])
-
-
-def _tail(path: Path, lines: int = 15) -> str:
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return f"(no log at {path})"

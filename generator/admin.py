@@ -10,7 +10,7 @@ Content-Security-Policy forbids it).
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import admin, messages
@@ -34,12 +34,21 @@ from django.utils.safestring import SafeString
 from generator import admin_reports
 from generator.charts import loss_chart_svg, quality_chart_svg
 from generator.formatting import MISSING, format_duration, format_loss, format_rate
-from generator.ml.config import DEFAULT_OBJECTIVE, OBJECTIVES
+from generator.ml.config import (
+    DEFAULT_BATCH_SIZES,
+    DEFAULT_EPOCHS,
+    DEFAULT_LEARNING_RATE,
+    DEFAULT_OBJECTIVE,
+    OBJECTIVES,
+)
 from generator.ml.evaluation.table import format_value, table_cells
 from generator.model_versions import activate_model_version, deactivate_model_versions
 from generator.models import ModelVersion, TrainingRun
 from generator.selectors import latest_evaluation, training_progress, with_latest_evaluation
 from lyrics.models import Corpus
+
+if TYPE_CHECKING:
+    from generator.training.requests import RunOptions
 
 # The versions the quality chart compares: the newest ones.
 CHART_VERSIONS = 12
@@ -53,7 +62,7 @@ MAX_PATIENCE = 100
 class TrainingOptionsForm(forms.Form):
     """The options of a run started from the admin; the rest are TRAINING_ADMIN_OPTIONS'."""
 
-    epochs = forms.IntegerField(min_value=1, max_value=MAX_EPOCHS, initial=25)
+    epochs = forms.IntegerField(min_value=1, max_value=MAX_EPOCHS, initial=DEFAULT_EPOCHS)
     objective = forms.ChoiceField(
         choices=[(objective, objective) for objective in OBJECTIVES],
         initial=DEFAULT_OBJECTIVE,
@@ -64,9 +73,11 @@ class TrainingOptionsForm(forms.Form):
         min_value=1,
         max_value=MAX_BATCH_SIZE,
         required=False,
-        help_text="Windows per batch; empty: 128 for last, 32 for all-positions.",
+        help_text="Windows per batch; empty: "
+        + ", ".join(f"{size} for {name}" for name, size in DEFAULT_BATCH_SIZES.items())
+        + ".",
     )
-    learning_rate = forms.FloatField(min_value=1e-6, max_value=1.0, initial=4e-3)
+    learning_rate = forms.FloatField(min_value=1e-6, max_value=1.0, initial=DEFAULT_LEARNING_RATE)
     patience = forms.IntegerField(
         min_value=1,
         max_value=MAX_PATIENCE,
@@ -80,10 +91,12 @@ class TrainingOptionsForm(forms.Form):
     )
     activate = forms.BooleanField(required=False, label="Serve the model when done")
 
-    def training_options(self) -> dict[str, Any]:
-        """create_training_run's keyword arguments."""
+    def training_options(self) -> RunOptions:
+        """The admin's run options (TRAINING_ADMIN_OPTIONS) changed by the form's choices."""
+        from generator.training.queueing import admin_run_options
+
         values = self.cleaned_data
-        options = {
+        options: dict[str, Any] = {
             "epochs": values["epochs"],
             "objective": values["objective"],
             "learning_rate": values["learning_rate"],
@@ -92,7 +105,7 @@ class TrainingOptionsForm(forms.Form):
         }
         if values["batch_size"] is not None:
             options["batch_size"] = values["batch_size"]
-        return options
+        return admin_run_options().replace(**options)
 
 
 def short_time(moment: datetime.datetime) -> str:
@@ -190,6 +203,7 @@ class TrainingRunAdmin(ReadOnlyReportMixin, admin.ModelAdmin):
 
     def start_view(self, request: HttpRequest, corpus_id: int) -> HttpResponse:
         """The form: train a model on a corpus with chosen options."""
+        from generator.tasks import send_training_task
         from generator.training import TrainingRequestError
         from generator.training.queueing import queue_training_run
 
@@ -201,6 +215,7 @@ class TrainingRunAdmin(ReadOnlyReportMixin, admin.ModelAdmin):
             try:
                 started = queue_training_run(
                     corpus_id=corpus.pk,
+                    hand_over=send_training_task,
                     options=form.training_options(),
                     activate=form.cleaned_data["activate"],
                 )

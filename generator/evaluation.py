@@ -14,6 +14,7 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from celery import current_app
 from django.conf import settings
 from django.db import transaction
 
@@ -33,6 +34,9 @@ logger = logging.getLogger(__name__)
 
 MAX_VERSES = 256
 EVALUATION_QUEUE = "training"  # where TensorFlow and the model files already are
+# The Celery task (generator/tasks.py) that runs `evaluate_model_version` on a worker; queued
+# by name, so that this service does not import its door.
+EVALUATION_TASK = "generator.evaluate_model"
 
 
 class EvaluationError(Exception):
@@ -111,7 +115,7 @@ def held_out_verses(version: ModelVersion) -> HeldOut:
     from generator.artifacts import ArtifactStoreError, store_from_settings
     from generator.training.corpus_text import split_corpus
     from generator.training.errors import TrainingRunError
-    from generator.training.runner import read_run_corpus
+    from generator.training.stored import read_run_corpus
 
     run: TrainingRun | None = version.training_run
     if run is None:
@@ -228,9 +232,11 @@ def evaluate_after_training(version: ModelVersion) -> str | None:
     if not settings.EVALUATE_AFTER_TRAINING:
         return None
     if not settings.CELERY_TASK_ALWAYS_EAGER:
-        from generator.tasks import send_evaluation_task
-
-        transaction.on_commit(lambda: send_evaluation_task(version.pk))
+        transaction.on_commit(
+            lambda: current_app.send_task(
+                EVALUATION_TASK, args=(version.pk,), queue=EVALUATION_QUEUE
+            )
+        )
         return f"evaluation of {version.name} queued on the {EVALUATION_QUEUE} queue"
     try:
         evaluation = evaluate_model_version(version_id=version.pk)

@@ -47,8 +47,8 @@ def register_model_version(
     committed: a failed upload leaves no version pointing at missing files, and the files of
     this attempt that did go up are deleted again (as far as the store lets us).
     """
+    from common.files import digest_file
     from generator.artifacts import ArtifactStoreError, store_from_settings
-    from generator.artifacts.files import digest_file
 
     if ModelVersion.objects.filter(name=name).exists():
         raise ModelVersionError(f"a model version named {name!r} already exists")

@@ -115,6 +115,118 @@ class TrainingRun(models.Model):
         machine vanished without a SIGTERM, and the run may be taken over (--resume)."""
         return self.status == self.Status.RUNNING and self.updated_at < self.silent_before()
 
+    # -- its status changes (generator/training/runner.py drives them) ---------------------
+
+    def claim(self, *, allowed: tuple[str, ...], or_silent: bool, host: str, device: str) -> bool:
+        """Mark the run running on `host` if its status is one of `allowed` (or it is running
+        but silent, with `or_silent`), in one UPDATE: two workers handed the same run cannot
+        both claim it. False when it could not be claimed; the row is re-read either way.
+        Raises IntegrityError when its corpus already has another active run."""
+        now = timezone.now()
+        claimable = Q(status__in=allowed)
+        if or_silent:
+            claimable |= Q(status=self.Status.RUNNING, updated_at__lt=self.silent_before())
+        claimed = TrainingRun.objects.filter(claimable, pk=self.pk).update(
+            status=self.Status.RUNNING,
+            host=host,
+            device=device,
+            started_at=now,
+            finished_at=None,
+            error="",
+            updated_at=now,
+        )
+        self.refresh_from_db()
+        return bool(claimed)
+
+    def continue_from(self, *, epochs: int, epochs_done: int, epoch_metrics: list[Any]) -> None:
+        """A resumed session's starting point (its checkpoint's); the earlier error and stop
+        request are spent."""
+        self.epochs, self.epochs_done, self.epoch_metrics = epochs, epochs_done, epoch_metrics
+        self.error = ""
+        self.stop_requested_at = None
+        self.save(
+            update_fields=[
+                "epochs",
+                "epochs_done",
+                "epoch_metrics",
+                "error",
+                "stop_requested_at",
+                "updated_at",
+            ]
+        )
+
+    def record_checkpoint(
+        self,
+        key: str,
+        *,
+        epochs_done: int,
+        wall_seconds: float,
+        metrics_row: dict[str, Any] | None,
+        windows_per_second: float | None,
+    ) -> None:
+        """A checkpoint is stored under `key`; `metrics_row` (None mid-epoch) replaces any
+        earlier row of its epoch."""
+        if key not in self.checkpoint_keys:
+            self.checkpoint_keys = [*self.checkpoint_keys, key]
+        self.epochs_done = epochs_done
+        self.wall_seconds = wall_seconds
+        fields = ["checkpoint_keys", "epochs_done", "wall_seconds", "updated_at"]
+        if metrics_row is not None:
+            rows = [row for row in self.epoch_metrics if row.get("epoch") != metrics_row["epoch"]]
+            self.epoch_metrics = [*rows, metrics_row]
+            self.windows_per_second = windows_per_second
+            fields += ["epoch_metrics", "windows_per_second"]
+        self.save(update_fields=fields)
+
+    def beat(self, progress: dict[str, Any]) -> datetime.datetime | None:
+        """The heartbeat: write the progress (and updated_at, see `is_silent`); return when a
+        stop was asked for from the admin, if it was."""
+        TrainingRun.objects.filter(pk=self.pk).update(updated_at=timezone.now(), progress=progress)
+        stop_requested_at: datetime.datetime | None = (
+            TrainingRun.objects.filter(pk=self.pk)
+            .values_list("stop_requested_at", flat=True)
+            .first()
+        )
+        return stop_requested_at
+
+    def mark_interrupted(self, *, wall_seconds: float, stop_reason: str) -> None:
+        self._finish(self.Status.INTERRUPTED, wall_seconds=wall_seconds, stop_reason=stop_reason)
+
+    def mark_done(self, *, wall_seconds: float, stop_reason: str, best_epoch: int) -> None:
+        self.best_epoch = best_epoch
+        self._finish(
+            self.Status.DONE,
+            wall_seconds=wall_seconds,
+            stop_reason=stop_reason,
+            also=["best_epoch"],
+        )
+
+    def mark_failed(self, reason: str) -> None:
+        self.status = self.Status.FAILED
+        self.error = reason
+        self.finished_at = timezone.now()
+        self.save(update_fields=["status", "error", "finished_at", "updated_at"])
+
+    def _finish(
+        self, status: str, *, wall_seconds: float, stop_reason: str, also: list[str] | None = None
+    ) -> None:
+        self.status = status
+        self.wall_seconds = wall_seconds
+        self.stop_reason = stop_reason
+        self.progress = {}
+        self.finished_at = timezone.now()
+        self.save(
+            update_fields=[
+                "status",
+                "wall_seconds",
+                "finished_at",
+                *(also or []),
+                "stop_reason",
+                "progress",
+                "updated_at",
+            ]
+        )
+
 
 class ModelVersionQuerySet(models.QuerySet["ModelVersion"]):
     def active(self) -> ModelVersion | None:

@@ -181,8 +181,8 @@ def fetch_model_files(version: ModelVersion) -> tuple[TextgenrnnFiles, Path | No
     against the recorded sha256, and a damaged copy is removed (the next load fetches it again)
     rather than served.
     """
+    from common.files import digest_file
     from generator.artifacts import ArtifactStoreError, store_from_settings
-    from generator.artifacts.files import digest_file
     from generator.ml.weight_files import TextgenrnnFiles
 
     folder = model_cache_dir(version)

@@ -10,23 +10,17 @@ Run training on its own queue, one run per worker process at a time:
 from __future__ import annotations
 
 import logging
-import signal
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from celery import shared_task
 from celery.app.task import Task
 from django.conf import settings
 
-from generator.ml.training import StopFlag
+from generator.evaluation import EVALUATION_TASK
+from generator.ml.fit import StopFlag
 from generator.models import TrainingRun
-from generator.training import (
-    TrainingRequestError,
-    TrainingRunError,
-    resume_training_run,
-    run_training,
-)
+from generator.training import TrainingRequestError, TrainingRunError, start_or_resume_run
+from generator.training.stopping import stop_on_signals
 
 logger = logging.getLogger(__name__)
 
@@ -56,11 +50,9 @@ def train_model(self: Task, run_id: int) -> dict[str, Any]:
     status = TrainingRun.objects.filter(pk=run_id).values_list("status", flat=True).first()
     stop = StopFlag()
     try:
-        with _stop_on_sigterm(stop):
-            if status in (TrainingRun.Status.INTERRUPTED, TrainingRun.Status.RUNNING):
-                outcome = resume_training_run(run_id, stop=stop)
-            else:
-                outcome = run_training(run_id, stop=stop)
+        with stop_on_signals(stop):
+            # A failed run waits for a person (manage.py train --resume, the admin).
+            outcome = start_or_resume_run(run_id, stop=stop, resume_failed=False)
     except TrainingRequestError as exc:
         logger.warning("train_model(%s) refused: %s", run_id, exc)
         if status == TrainingRun.Status.RUNNING and not self.request.is_eager:
@@ -89,21 +81,7 @@ def send_training_task(run_id: int) -> None:
     train_model.apply_async(args=(run_id,), queue=TRAINING_QUEUE)
 
 
-@contextmanager
-def _stop_on_sigterm(stop: StopFlag) -> Iterator[None]:
-    """SIGTERM requests a stop at the next batch, where a handler can be installed (main thread)."""
-    try:
-        previous = signal.signal(signal.SIGTERM, lambda *_: stop.request())
-    except ValueError:  # not the main thread (a threaded pool): no handler, no stop
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
-@shared_task(name="generator.evaluate_model", acks_late=True, reject_on_worker_lost=True)
+@shared_task(name=EVALUATION_TASK, acks_late=True, reject_on_worker_lost=True)
 def evaluate_model(version_id: int) -> dict[str, Any]:
     """Evaluate model version `version_id`; the same service as `manage.py evaluate`."""
     from generator.evaluation import EvaluationError, evaluate_model_version, summary_line
@@ -116,10 +94,3 @@ def evaluate_model(version_id: int) -> dict[str, Any]:
     message = summary_line(evaluation)
     logger.info("model version %s evaluated: %s", version_id, message)
     return {"version_id": version_id, "evaluation_id": evaluation.pk, "message": message}
-
-
-def send_evaluation_task(version_id: int) -> None:
-    """Queue `evaluate_model` on the training queue, where the model stack is loaded."""
-    from generator.evaluation import EVALUATION_QUEUE
-
-    evaluate_model.apply_async(args=(version_id,), queue=EVALUATION_QUEUE)

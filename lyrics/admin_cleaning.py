@@ -325,12 +325,13 @@ class CorpusAdmin(CorpusStudioMixin, admin.ModelAdmin):
     @admin.action(description="Train a model on this corpus", permissions=["start_training"])
     def train_model(self, request: HttpRequest, queryset: QuerySet[Corpus]) -> None:
         # The training service lives in generator; imported here so lyrics loads without it.
+        from generator.tasks import send_training_task
         from generator.training import TrainingRequestError
         from generator.training.queueing import queue_training_run
 
         for corpus in queryset.order_by("id"):
             try:
-                started = queue_training_run(corpus_id=corpus.pk)
+                started = queue_training_run(corpus_id=corpus.pk, hand_over=send_training_task)
             except TrainingRequestError as exc:
                 self.message_user(request, f"Not started: {exc}", messages.ERROR)
                 continue

@@ -14,9 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
 
-from generator.ml.checkpoint import atomic_output
+from common.files import sha256_of_file, write_bytes_atomically
 from lyrics.models import Artist, Corpus, Verse
 from lyrics.models.corpus import CORPUS_FORMAT_VERSION
 
@@ -142,13 +141,6 @@ def corpus_stats(verses: Sequence[CorpusVerse], text: str) -> CorpusStats:
     )
 
 
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write `path.part`, fsync, rename: readers never see half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_output(path) as part:
-        part.write_bytes(data)
-
-
 def build_corpus(
     *,
     output: Path | None = None,
@@ -182,10 +174,10 @@ def build_corpus(
     if path.is_dir():
         raise CorpusError(f"{path} is a folder; --output needs a file name")
     existing = Corpus.objects.filter(sha256=sha256, file_path=str(path)).first()
-    if existing is not None and _file_sha256(path) == sha256:
+    if existing is not None and sha256_of_file(path) == sha256:
         return CorpusBuild(text=text, sha256=sha256, stats=stats, corpus=existing, created=False)
     try:
-        write_atomically(path, data)
+        write_bytes_atomically(path, data)
     except OSError as error:
         raise CorpusError(f"cannot write {path}: {error.strerror or error}") from None
     corpus = _record(
@@ -201,14 +193,6 @@ def build_corpus(
     return CorpusBuild(text=text, sha256=sha256, stats=stats, corpus=corpus, created=True)
 
 
-def _file_sha256(path: Path) -> str | None:
-    try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError:
-        return None
-
-
-@transaction.atomic
 def _record(
     *,
     path: Path,

@@ -7,8 +7,8 @@ from collections.abc import Iterable
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from lyrics.cleaning.engine import RuleSpec
 from lyrics.cleaning.errors import CleaningError, InvalidRule
+from lyrics.cleaning.rule_types import RuleSpec
 from lyrics.models import CleaningRule, Verse
 from lyrics.models.catalog import normalise_line_endings
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from lyrics.cleaning.engine import RuleKind, RuleSpec
 from lyrics.cleaning.preview_jobs import compute_and_store
+from lyrics.cleaning.rule_types import RuleKind, RuleSpec
 from lyrics.cleaning.verses import clean_lyrics
 from lyrics.corpus_builder import build_corpus
 from lyrics.selectors import CorpusStats, corpus_stats

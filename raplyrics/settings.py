@@ -243,6 +243,9 @@ GENERATION_SLOTS = env_int("RAPLYRICS_GENERATION_SLOTS", 2, minimum=1)
 # Without a broker, a run started from the admin trains in a `manage.py train` process of its
 # own (True), not inside the web request (False: the tests, which call tasks in-process).
 TRAINING_LOCAL_PROCESS = env_bool("RAPLYRICS_TRAINING_LOCAL_PROCESS", True)
+# Runs started from the admin train with these options (generator.training.RunOptions' fields,
+# e.g. {"epochs": 5}) where the start form leaves them; empty: RunOptions' defaults.
+TRAINING_ADMIN_OPTIONS: dict[str, object] = {}
 
 # Evaluate every model version a training run registers (generator/evaluation.py): on the
 # training queue with a broker, in the training process without one.

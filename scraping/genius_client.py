@@ -13,7 +13,7 @@ import random
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import TracebackType
 from typing import Any, NoReturn
 from urllib.parse import urljoin
@@ -21,6 +21,7 @@ from urllib.parse import urljoin
 import requests
 from django.conf import settings
 
+from common.retry import RetryPolicy
 from scraping.errors import (
     GeniusAuthError,
     GeniusNotFoundError,
@@ -42,22 +43,8 @@ logger = logging.getLogger(__name__)
 USER_AGENT = "RapLyrics/0.1 (self-hosted lyrics dataset builder; python-requests)"
 TOKEN_HELP = "create or copy a client access token at https://genius.com/api-clients"
 SONGS_PER_PAGE = 50
-
-
-@dataclass(frozen=True, kw_only=True)
-class RetryPolicy:
-    """How often and how long to wait before giving up on a transient failure."""
-
-    max_retries: int = 4
-    backoff_base_s: float = 0.5
-    backoff_max_s: float = 30.0
-    # A Retry-After beyond this means "come back much later": fail rather than hang a worker.
-    retry_after_max_s: float = 120.0
-
-    def backoff_s(self, *, retry_number: int, rng: random.Random) -> float:
-        """Exponential backoff with "equal jitter": half fixed, half random, so clients spread."""
-        ceiling = min(self.backoff_max_s, self.backoff_base_s * (2 ** (retry_number - 1)))
-        return ceiling / 2 + rng.uniform(0, ceiling / 2)
+# Equal jitter (never retry at once); 5 attempts = GENIUS_MAX_RETRIES' default of 4 retries.
+GENIUS_RETRY = RetryPolicy(attempts=5, base_delay_s=0.5, max_delay_s=30.0, jitter="equal")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -67,7 +54,9 @@ class GeniusClientConfig:
     connect_timeout_s: float = 10.0
     read_timeout_s: float = 15.0
     request_delay_s: float = 0.25
-    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    retry: RetryPolicy = GENIUS_RETRY
+    # A Retry-After beyond this means "come back much later": fail rather than hang a worker.
+    retry_after_max_s: float = 120.0
     user_agent: str = USER_AGENT
 
     @classmethod
@@ -79,9 +68,10 @@ class GeniusClientConfig:
             connect_timeout_s=min(timeout_s, 10.0),
             read_timeout_s=timeout_s,
             request_delay_s=settings.GENIUS_REQUEST_DELAY_MS / 1000,
-            retry=RetryPolicy(
-                max_retries=int(getattr(settings, "GENIUS_MAX_RETRIES", 4)),
-                backoff_base_s=int(getattr(settings, "GENIUS_BACKOFF_BASE_MS", 500)) / 1000,
+            retry=replace(
+                GENIUS_RETRY,
+                attempts=settings.GENIUS_MAX_RETRIES + 1,
+                base_delay_s=settings.GENIUS_BACKOFF_BASE_MS / 1000,
             ),
         )
 
@@ -217,11 +207,11 @@ class GeniusClient:
                 reason = f"HTTP {status}"
                 if status == 429:
                     wait_s = self._retry_after_s(response, what=what)
-            if attempt > policy.max_retries:
+            if attempt >= policy.attempts:
                 raise GeniusUnavailableError(
                     f"{what}: gave up after {attempt} attempts (last: {reason})"
                 )
-            backoff_s = policy.backoff_s(retry_number=attempt, rng=self._rng)
+            backoff_s = policy.delay_before_retry(attempt, rng=self._rng)
             # Retry-After is a floor the server asked for; the backoff still applies above it.
             delay_s = max(wait_s, backoff_s) if wait_s is not None else backoff_s
             self.retries.by_reason[reason] += 1
@@ -244,7 +234,7 @@ class GeniusClient:
         seconds = parse_retry_after(raw)
         if seconds is None:
             return None
-        if seconds > self.config.retry.retry_after_max_s:
+        if seconds > self.config.retry_after_max_s:
             raise GeniusUnavailableError(
                 f"{what}: Genius is rate limiting and asks to wait {seconds:.0f} s; try again later"
             )

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import replace
 
 from django.db import IntegrityError, transaction
-from django.db.models import Model
+from django.db.models import Field, Model
 from django.utils import timezone
 
 from lyrics.models import Artist, Song
@@ -319,11 +319,17 @@ def _lyrics_state(value: str) -> str:
 
 def _fit(model: type[Model], field_name: str, text: str) -> str:
     """Text cut to the column's length: PostgreSQL refuses longer values, SQLite keeps them."""
-    max_length = model._meta.get_field(field_name).max_length
+    max_length = _max_length(model, field_name)
     return text[:max_length] if max_length else text
 
 
 def _url_that_fits(model: type[Model], url: str) -> str:
     # A cut URL would point nowhere; an empty one says "unknown".
-    max_length = model._meta.get_field("genius_url").max_length
+    max_length = _max_length(model, "genius_url")
     return url if max_length is None or len(url) <= max_length else ""
+
+
+def _max_length(model: type[Model], field_name: str) -> int | None:
+    field = model._meta.get_field(field_name)
+    assert isinstance(field, Field), f"{model.__name__}.{field_name} is a relation"
+    return field.max_length

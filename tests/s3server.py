@@ -24,11 +24,11 @@ from __future__ import annotations
 import functools
 import http.client
 import os
+import signal
 import socket
 import subprocess
 import sys
 import threading
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -39,6 +39,8 @@ from typing import Any, Literal
 import boto3
 import pytest
 from botocore.config import Config
+
+from common.processes import ServerFailed, free_port, start_logged, stop_process, wait_until
 
 DUMMY_AWS_ENVIRONMENT: dict[str, str] = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -89,42 +91,40 @@ class MotoS3Server:
         return sorted(entry["Key"] for entry in response.get("Contents", []))
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def start_moto_server(*, log_path: Path) -> MotoS3Server:
     """Start `python -m moto.server` on 127.0.0.1 at a free port; return once it answers."""
     last_problem = "not started"
     for _try in range(3):  # the free port can be taken between probing and binding
         port = free_port()
-        log_file = log_path.open("wb")
-        process = subprocess.Popen(
+        log_path.write_bytes(b"")
+        process = start_logged(
             [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
+            log_file=log_path,
             env={**os.environ, **DUMMY_AWS_ENVIRONMENT},
         )
-        log_file.close()
-        endpoint_url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + SERVER_START_TIMEOUT_S
-        while time.monotonic() < deadline and process.poll() is None:
-            if _answers_http(port):
-                return MotoS3Server(endpoint_url=endpoint_url, process=process, log_path=log_path)
-            time.sleep(0.05)
-        stop_process(process)
-        log_lines = log_path.read_text(errors="replace").strip().splitlines()
-        last_problem = log_lines[-1] if log_lines else "no output"
+        try:
+            wait_until(
+                lambda port=port: _answers_http(port),
+                process=process,
+                log_file=log_path,
+                what="moto_server",
+                timeout_s=SERVER_START_TIMEOUT_S,
+                poll_s=0.05,
+            )
+        except ServerFailed:
+            stop_moto_server(process)
+            log_lines = log_path.read_text(errors="replace").strip().splitlines()
+            last_problem = log_lines[-1] if log_lines else "no output"
+            continue
+        return MotoS3Server(
+            endpoint_url=f"http://127.0.0.1:{port}", process=process, log_path=log_path
+        )
     raise RuntimeError(f"moto_server did not start: {last_problem} (log: {log_path})")
 
 
-def stop_process(process: subprocess.Popen[bytes]) -> None:
+def stop_moto_server(process: subprocess.Popen[bytes]) -> None:
     # SIGKILL: the server holds nothing worth flushing, and a graceful stop costs ~0.7 s.
-    if process.poll() is None:
-        process.kill()
-        process.wait(timeout=10)
+    stop_process(process, name="moto_server", stop_signal=signal.SIGKILL, grace_s=10)
 
 
 def _answers_http(port: int) -> bool:
@@ -389,7 +389,7 @@ def moto_s3(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MotoS3Server]:
         try:
             yield server
         finally:
-            stop_process(server.process)
+            stop_moto_server(server.process)
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,6 @@ from __future__ import annotations
 from generator.artifacts.errors import ArtifactNotFound, ArtifactStoreError
 from generator.artifacts.factory import store_from_settings
 from generator.artifacts.local import LocalArtifactStore
-from generator.artifacts.retry import RetryPolicy
 from generator.artifacts.s3 import S3ArtifactStore
 from generator.artifacts.store import ArtifactStore
 
@@ -17,7 +16,6 @@ __all__ = [
     "ArtifactStore",
     "ArtifactStoreError",
     "LocalArtifactStore",
-    "RetryPolicy",
     "S3ArtifactStore",
     "store_from_settings",
 ]

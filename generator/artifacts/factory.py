@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from common.retry import RetryPolicy
 from generator.artifacts.local import LocalArtifactStore
-from generator.artifacts.retry import RetryPolicy
 from generator.artifacts.s3 import S3ArtifactStore
 from generator.artifacts.store import ArtifactStore
 

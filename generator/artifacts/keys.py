@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from common.files import PART_SUFFIX
 from generator.artifacts.errors import ArtifactStoreError
 
-# Temporary files end with this suffix; a key may not, so listings can skip unfinished writes.
-PART_SUFFIX = ".part"
+# Temporary files end with PART_SUFFIX; a key may not, so listings can skip unfinished writes.
 
 
 def validate_key(key: str) -> str:

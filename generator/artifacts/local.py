@@ -6,9 +6,9 @@ import contextlib
 import os
 from pathlib import Path
 
+from common.files import PART_SUFFIX, copy_atomically
 from generator.artifacts.errors import ArtifactNotFound, ArtifactStoreError
-from generator.artifacts.files import copy_atomically
-from generator.artifacts.keys import PART_SUFFIX, validate_key, validate_prefix
+from generator.artifacts.keys import validate_key, validate_prefix
 
 
 class LocalArtifactStore:

@@ -1,4 +1,4 @@
-"""Bounded retries with exponential backoff and full jitter for transient storage failures."""
+"""Bounded retries of transient storage failures, by a RetryPolicy (common/retry.py)."""
 
 from __future__ import annotations
 
@@ -6,14 +6,15 @@ import logging
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import TypeVar
 
+from common.retry import RetryPolicy
 from generator.artifacts.errors import ArtifactStoreError
 
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
+_RNG = random.Random()
 
 
 class TransientError(Exception):
@@ -24,36 +25,13 @@ class TransientError(Exception):
         self.reason = reason
 
 
-@dataclass(frozen=True)
-class RetryPolicy:
-    """How many times to try an operation and how long to wait between tries.
-
-    The wait before retry n (1-based) is uniform in [0, min(max_delay, base_delay * 2**(n-1))]:
-    "full jitter", so many workers failing together do not retry in lockstep.
-    """
-
-    attempts: int = 5
-    base_delay: float = 0.5
-    max_delay: float = 20.0
-    sleep: Callable[[float], None] = field(default=time.sleep, repr=False, compare=False)
-    rng: random.Random = field(default_factory=random.Random, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        if self.attempts < 1:
-            raise ValueError(f"attempts is {self.attempts}; it must be at least 1")
-        if self.base_delay < 0 or self.max_delay < 0:
-            raise ValueError("base_delay and max_delay must not be negative")
-
-    def delay_before_retry(self, retry_number: int) -> float:
-        ceiling = min(self.max_delay, self.base_delay * 2 ** (retry_number - 1))
-        return self.rng.uniform(0.0, ceiling)
-
-
 def call_with_retries(
     operation: Callable[[], T],
     *,
     policy: RetryPolicy,
     describe: str,
+    sleep: Callable[[float], None] = time.sleep,
+    rng: random.Random | None = None,
 ) -> T:
     """Run `operation`, retrying when it raises TransientError, at most `policy.attempts` times.
 
@@ -70,7 +48,7 @@ def call_with_retries(
                     f"{describe} failed after {attempt} attempt{'s' if attempt > 1 else ''}: "
                     f"{error.reason}"
                 ) from error
-            delay = policy.delay_before_retry(attempt)
+            delay = policy.delay_before_retry(attempt, rng=rng or _RNG)
             logger.warning(
                 "%s failed (attempt %d of %d): %s; retrying in %.2f s",
                 describe,
@@ -79,5 +57,5 @@ def call_with_retries(
                 error.reason,
                 delay,
             )
-            policy.sleep(delay)
+            sleep(delay)
     raise AssertionError("unreachable: the loop returns or raises")  # pragma: no cover

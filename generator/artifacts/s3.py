@@ -31,10 +31,11 @@ from botocore.exceptions import (
 )
 from botocore.loaders import Loader, create_loader
 
+from common.files import CHUNK_BYTES, atomic_write, digest_file
+from common.retry import RetryPolicy
 from generator.artifacts.errors import ArtifactNotFound, ArtifactStoreError
-from generator.artifacts.files import CHUNK_BYTES, atomic_destination, digest_file
 from generator.artifacts.keys import validate_key, validate_prefix
-from generator.artifacts.retry import RetryPolicy, TransientError, call_with_retries
+from generator.artifacts.retry import TransientError, call_with_retries
 
 T = TypeVar("T")
 
@@ -212,7 +213,7 @@ class S3ArtifactStore:
             body = response["Body"]
             sha256 = hashlib.sha256()
             try:
-                with atomic_destination(destination) as destination_file:
+                with atomic_write(destination) as destination_file:
                     for chunk in body.iter_chunks(CHUNK_BYTES):
                         sha256.update(chunk)
                         destination_file.write(chunk)

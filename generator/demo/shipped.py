@@ -14,13 +14,13 @@ is not registered: the caller trains anew.
 from __future__ import annotations
 
 import json
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from django.db import transaction
 
+from common.files import copy_atomically, write_bytes_atomically
 from generator.demo import DEMO_CORPUS
 from generator.model_versions import ModelFiles, register_model_version
 from generator.models import ModelVersion, TrainingRun
@@ -113,6 +113,8 @@ def export_demo_model(version: ModelVersion, directory: Path = SHIPPED_DIR) -> P
     files, index_path = fetch_model_files(version)
     if index_path is None:
         raise ShippedModelError(f"model version {version.pk} has no corpus line index")
+    if files.config is None:
+        raise ShippedModelError(f"model version {version.pk} has no config file")
     directory.mkdir(parents=True, exist_ok=True)
     sources = {
         "weights": files.weights,
@@ -122,9 +124,7 @@ def export_demo_model(version: ModelVersion, directory: Path = SHIPPED_DIR) -> P
     }
     for role, source in sources.items():
         target = directory / FILE_NAMES[role]
-        partial = target.with_name(target.name + ".part")
-        shutil.copyfile(source, partial)
-        partial.replace(target)
+        copy_atomically(source=Path(source), destination=target)
     record = {
         "format": TRAINING_FORMAT,
         "corpus_sha256": run.corpus_sha256,
@@ -140,7 +140,6 @@ def export_demo_model(version: ModelVersion, directory: Path = SHIPPED_DIR) -> P
         "stop_reason": run.stop_reason,
         "metrics": version.metrics,
     }
-    partial = directory / (TRAINING_FILE + ".part")
-    partial.write_text(json.dumps(record, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-    partial.replace(directory / TRAINING_FILE)
+    text = json.dumps(record, indent=1, sort_keys=True) + "\n"
+    write_bytes_atomically(directory / TRAINING_FILE, text.encode("utf-8"))
     return directory

@@ -14,7 +14,7 @@ from django.core.management.base import OutputWrapper
 from tqdm import tqdm
 
 if TYPE_CHECKING:
-    from generator.training.runner import CheckpointStored, SessionStarted, TrainingListener
+    from generator.training.listener import CheckpointStored, SessionStarted, TrainingListener
 
 
 class TrainingProgress:
@@ -28,7 +28,7 @@ class TrainingProgress:
         self.postfix: dict[str, str] = {}
 
     def listener(self) -> TrainingListener:
-        from generator.training.runner import TrainingListener
+        from generator.training.listener import TrainingListener
 
         return TrainingListener(
             on_start=self.on_start,

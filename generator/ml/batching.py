@@ -22,6 +22,7 @@ import threading
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import cast
 
 from generator.ml.config import MLError
 from generator.ml.engine import Engine, StreamBatch
@@ -221,7 +222,7 @@ class StreamScheduler:
                 finished = batch.step(self._listen)
                 self.steps += 1
                 for key, output in finished:
-                    job, index = key  # type: ignore[misc]
+                    job, index = cast("tuple[Job, int]", key)
                     job.outputs[index] = output
                     job.remaining -= 1
                     if job.remaining == 0:
@@ -235,7 +236,7 @@ class StreamScheduler:
 
     @staticmethod
     def _listen(key: object, token: int) -> None:
-        job, index = key  # type: ignore[misc]
+        job, index = cast("tuple[Job, int]", key)
         if job.on_token is not None and not job.cancelled:
             try:
                 job.on_token(index, token)

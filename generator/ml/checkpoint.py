@@ -9,26 +9,25 @@ The length detects truncation and the digest any other corruption before anythin
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import io
 import json
-import os
+import re
 import struct
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from common.files import atomic_write
 from generator.ml.config import MLError, ModelConfig
 from generator.ml.vocab import Vocabulary
 
 MAGIC = b"RAPLYRICS-CKPT\n\x00"
 FORMAT_VERSION = 1
 _HEADER = struct.Struct("<16sIQ32s")
-_READ_CHUNK = 1 << 20
+_NAME_RE = re.compile(r"epoch-(\d{4,})(?:-batch-(\d{6,}))?\.ckpt$")
 
 
 class CheckpointError(MLError):
@@ -60,30 +59,6 @@ class Checkpoint:
     optimizer_variable_paths: list[str] = field(default_factory=list)
 
 
-@contextlib.contextmanager
-def atomic_output(path: Path) -> Iterator[Path]:
-    """Yield `path.part` to write; on success fsync it and rename it over `path`.
-
-    On an exception the partial file is removed and `path` is untouched.
-    """
-    path = Path(path)
-    part = path.with_name(path.name + ".part")
-    try:
-        yield part
-        with open(part, "rb+") as written:
-            os.fsync(written.fileno())
-        os.replace(part, path)
-    except BaseException:
-        part.unlink(missing_ok=True)
-        raise
-    # The rename itself must reach the disk before we report the file as saved.
-    directory = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(directory)
-    finally:
-        os.close(directory)
-
-
 def save_checkpoint(checkpoint: Checkpoint, path: Path) -> str:
     """Write the checkpoint atomically; return the payload's sha256 (hex)."""
     meta = {
@@ -109,11 +84,12 @@ def save_checkpoint(checkpoint: Checkpoint, path: Path) -> str:
     for index, array in enumerate(checkpoint.optimizer_variables):
         arrays[f"optimizer/{index:03d}"] = np.asarray(array)
     buffer = io.BytesIO()
-    np.savez(buffer, **arrays)
+    # numpy's stubs read a key of **arrays as possibly its `allow_pickle` flag; none is.
+    np.savez(buffer, **arrays)  # type: ignore[arg-type]
     payload = buffer.getvalue()
     digest = hashlib.sha256(payload).digest()
     header = _HEADER.pack(MAGIC, FORMAT_VERSION, len(payload), digest)
-    with atomic_output(Path(path)) as part, open(part, "wb") as handle:
+    with atomic_write(Path(path)) as handle:
         handle.write(header)
         handle.write(payload)
     return digest.hex()
@@ -188,10 +164,21 @@ def load_checkpoint(path: Path) -> Checkpoint:
         raise CheckpointError(f"checkpoint {name} is malformed: {exc}") from None
 
 
-def file_sha256(path: Path) -> str:
-    """sha256 of a whole file (hex), e.g. to compare a local copy with an uploaded one."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(_READ_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
+def checkpoint_filename(epoch: int, batches_done: int = 0) -> str:
+    """Sortable names: `epoch-0003.ckpt`, or `epoch-0003-batch-000017.ckpt` mid-epoch 4."""
+    if batches_done:
+        return f"epoch-{epoch:04d}-batch-{batches_done:06d}.ckpt"
+    return f"epoch-{epoch:04d}.ckpt"
+
+
+def checkpoint_position(name: str) -> tuple[int, int] | None:
+    """(completed epochs, batches of the next epoch) of a checkpoint name or key (the last
+    `/`-separated part counts), None if it is not one of `checkpoint_filename`'s names.
+
+    `epoch-0002-batch-000017.ckpt` is newer than `epoch-0002.ckpt` though it sorts before it
+    as a string, so names are ordered by this instead.
+    """
+    match = _NAME_RE.search(name.rsplit("/", 1)[-1])
+    if match is None:
+        return None
+    return int(match.group(1)), int(match.group(2) or 0)

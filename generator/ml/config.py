@@ -5,12 +5,22 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields
 from typing import Any, Literal
 
-# Training objectives (generator/ml/training.py); here, free of Keras, so the admin's form and
+# Training objectives (generator/ml/fit.py); here, free of Keras, so the admin's form and
 # the command's flags can name them in a web worker that never imports TensorFlow.
 Objective = Literal["last", "all-positions"]
 OBJECTIVES: tuple[Objective, ...] = ("last", "all-positions")
 # What a new run trains with when no objective is asked for (see README: time to quality).
 DEFAULT_OBJECTIVE: Objective = "all-positions"
+# How to train when nothing else is asked for: textgenrnn's defaults, the one place they live
+# (TrainingConfig's fields, and the options of a run whichever door starts it).
+DEFAULT_EPOCHS = 25
+DEFAULT_LEARNING_RATE = 4e-3
+DEFAULT_DROPOUT = 0.0
+DEFAULT_VALIDATION_SPLIT = 0.1
+DEFAULT_SEED = 0
+# Windows per batch when none is asked for: textgenrnn's 128 for "last"; for "all-positions",
+# 32 windows of up to `stride` targets each (bench/time_to_quality.py).
+DEFAULT_BATCH_SIZES: dict[str, int] = {"last": 128, "all-positions": 32}
 
 
 class MLError(Exception):

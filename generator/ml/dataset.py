@@ -24,7 +24,6 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
@@ -63,17 +62,6 @@ class Windows:
 class DatasetSplit:
     train: Windows
     validation: Windows
-
-
-def texts_from_file(path: Path, *, header: bool = False, delimiter: str = "\n") -> list[str]:
-    """One text per line, like textgenrnn_texts_from_file (which skips a header by default)."""
-    try:
-        with open(path, encoding="utf8", errors="ignore") as handle:
-            if header:
-                handle.readline()
-            return [line.rstrip(delimiter) for line in handle]
-    except OSError as exc:
-        raise DatasetError(f"cannot read corpus file {path}: {exc.strerror}") from None
 
 
 def _encode_with_unknowns(
@@ -273,6 +261,25 @@ def build_dataset(
     train_texts, validation_texts = split_texts(
         non_empty, validation_split=validation_split, seed=seed
     )
+    return windows_of_split(
+        train_texts,
+        validation_texts,
+        vocabulary=vocabulary,
+        config=config,
+        sequence_stride=sequence_stride,
+    )
+
+
+def windows_of_split(
+    train_texts: Sequence[str],
+    validation_texts: Sequence[str],
+    *,
+    vocabulary: Vocabulary,
+    config: ModelConfig,
+    sequence_stride: int | None = None,
+) -> DatasetSplit:
+    """Training and validation windows of texts already split (as `build_dataset` splits them,
+    or by whole verses: generator/training/corpus_text.py); see `build_dataset`."""
     if sequence_stride is None:
         train = make_windows(train_texts, vocabulary=vocabulary, config=config)
     else:

@@ -286,7 +286,7 @@ class Stepper:
         net = self.network
         rows = states.full_rows()
         averaged = states.att_num[rows] / (states.att_den[rows] + _ATTENTION_EPSILON)[:, None]
-        logits = averaged @ net.output_kernel
+        logits: np.ndarray = averaged @ net.output_kernel
         logits += net.output_bias
         logits -= logits.max(axis=-1, keepdims=True)
         np.exp(logits, out=logits)
@@ -391,7 +391,8 @@ def draw_tokens(
     cdf = np.cumsum(weights, axis=-1, dtype=np.float32)
     target = uniforms.astype(np.float32) * cdf[:, -1]
     position = (cdf <= target[:, None]).sum(axis=-1)
-    return np.minimum(position, last_kept).astype(np.int64)
+    chosen: np.ndarray = np.minimum(position, last_kept).astype(np.int64)
+    return chosen
 
 
 # -- streams --------------------------------------------------------------------------------------

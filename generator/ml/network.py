@@ -26,7 +26,7 @@ _ATTENTION_EPSILON = 1e-7
 
 
 @keras.saving.register_keras_serializable(package="raplyrics")
-class AttentionWeightedAverage(keras.layers.Layer):
+class AttentionWeightedAverage(keras.layers.Layer):  # type: ignore[misc]  # Keras is untyped
     """textgenrnn's attention: softmax over time of x @ W, then the weighted sum of x over time.
 
     Computed exactly as textgenrnn does (max trick, then `/ (sum + epsilon)`) so that
@@ -45,9 +45,11 @@ class AttentionWeightedAverage(keras.layers.Layer):
         self.input_spec = keras.layers.InputSpec(ndim=3)
 
     def build(self, input_shape: tuple[int | None, ...]) -> None:
+        features = input_shape[2]
+        assert features is not None  # InputSpec(ndim=3) with a known feature size
         # Keras 2's 'uniform' initializer: U(-0.05, 0.05).
         self.W = self.add_weight(
-            shape=(int(input_shape[2]), 1),
+            shape=(int(features), 1),
             name=f"{self.name}_W",
             initializer=keras.initializers.RandomUniform(-0.05, 0.05),
             trainable=True,

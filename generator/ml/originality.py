@@ -10,7 +10,6 @@ the index can be saved next to a model version and loaded without the corpus.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import unicodedata
 import zipfile
@@ -20,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from common.files import atomic_write
 from generator.ml.config import MLError
 
 INDEX_FORMAT_VERSION = 1
@@ -77,14 +77,9 @@ class CorpusLineIndex:
         return position < len(self) and self.digests[position] == key
 
     def save(self, path: Path) -> None:
-        """Write the index atomically (`path.part`, fsync, rename)."""
-        path = Path(path)
-        partial = path.with_name(path.name + ".part")
-        with open(partial, "wb") as handle:
+        """Write the index atomically (common/files.py)."""
+        with atomic_write(Path(path)) as handle:
             np.savez(handle, format=np.array(_FORMAT_TAG), digests=self.digests)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(partial, path)
 
     @classmethod
     def load(cls, path: Path) -> CorpusLineIndex:

@@ -244,3 +244,7 @@ class StreamSampler(Protocol):
     end_id: int
 
     def generate_streams(self, requests: Sequence[StreamRequest]) -> list[StreamOutput]: ...
+
+    def warm_up(self, *, streams: Sequence[int] = (1,), max_chars: int = 120) -> int:
+        """Run these batch shapes once so that a first request pays no first-call costs."""
+        ...

@@ -19,7 +19,7 @@ import h5py
 import keras
 import numpy as np
 
-from generator.ml.checkpoint import atomic_output
+from common.files import atomic_path, write_bytes_atomically
 from generator.ml.config import ModelConfig
 from generator.ml.network import build_model
 from generator.ml.vocab import Vocabulary, VocabularyError
@@ -167,15 +167,14 @@ def save_textgenrnn(
 
 
 def _write_json(path: Path, values: dict[str, Any]) -> None:
-    with atomic_output(path) as part:
-        # ensure_ascii=False: textgenrnn writes its vocab/config this way.
-        part.write_text(json.dumps(values, ensure_ascii=False), encoding="utf-8")
+    # ensure_ascii=False: textgenrnn writes its vocab/config this way.
+    write_bytes_atomically(path, json.dumps(values, ensure_ascii=False).encode("utf-8"))
 
 
 def save_textgenrnn_weights(model: keras.Model, path: Path) -> None:
     """Keras 2 `save_weights` layout with standard (non-CuDNN) LSTM arrays, written atomically."""
     layers = [layer for layer in model.layers if layer.name != "dropout"]
-    with atomic_output(Path(path)) as part, h5py.File(part, "w") as handle:
+    with atomic_path(Path(path)) as part, h5py.File(part, "w") as handle:
         handle.attrs["backend"] = b"tensorflow"
         handle.attrs["keras_version"] = KERAS2_VERSION.encode()
         handle.attrs["layer_names"] = np.array([layer.name.encode() for layer in layers])

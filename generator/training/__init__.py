@@ -1,26 +1,23 @@
-"""Training runs as a service: create a run, train or resume it, import textgenrnn files.
+"""Training runs as a service: ask for a run, train or resume it, import textgenrnn files.
 
-`manage.py train`, the Celery task `train_model` and the corpus admin action are thin doors into
-these functions; the ML core they drive (generator/ml) knows nothing of Django.
+`manage.py train`, `manage.py prepare_demo_model`, the Celery task `train_model` and the admin
+are thin doors into these functions; the ML core they drive (generator/ml) knows nothing of
+Django.
 """
 
 from __future__ import annotations
 
 from generator.training.errors import TrainingRequestError, TrainingRunError
-from generator.training.requests import create_training_run
-from generator.training.runner import (
-    RunOutcome,
-    TrainingListener,
-    resume_training_run,
-    run_training,
-)
+from generator.training.listener import RunOutcome, TrainingListener
+from generator.training.requests import RunOptions, create_training_run
+from generator.training.runner import start_or_resume_run
 
 __all__ = [
+    "RunOptions",
     "RunOutcome",
     "TrainingListener",
     "TrainingRequestError",
     "TrainingRunError",
     "create_training_run",
-    "resume_training_run",
-    "run_training",
+    "start_or_resume_run",
 ]

@@ -1,8 +1,9 @@
 """Starting a run in the background (the corpus admin action): create it, hand it to a worker;
 and asking a run to stop (the runs admin's Stop action).
 
-With a Celery broker the `train_model` task goes to the `training` queue. Without one (the
-embedded defaults of `make run`), Celery would run the task inside the web request, which
+With a Celery broker the door hands the run to the `train_model` task (the admin passes
+generator.tasks.send_training_task as `hand_over`: a service never imports a door). Without one
+(the embedded defaults of `make run`), Celery would run the task inside the web request, which
 gunicorn kills after its timeout, leaving the run "running" forever; the run is trained by a
 `manage.py train --resume ID` process of its own instead, which the request only starts.
 
@@ -19,10 +20,9 @@ import os
 import subprocess
 import sys
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -30,7 +30,7 @@ from django.utils import timezone
 
 from generator.models import TrainingRun
 from generator.training.errors import TrainingRequestError
-from generator.training.requests import create_training_run
+from generator.training.requests import RunOptions, create_training_run
 
 LOG_NAME = "train.log"
 
@@ -45,34 +45,34 @@ def local_training_log(run: TrainingRun) -> Path:
     return run.work_dir / LOG_NAME
 
 
-def admin_training_options() -> dict[str, Any]:
-    """Options of runs started from the admin: textgenrnn's defaults (a pretrained fine-tune,
-    25 epochs), overridable with the TRAINING_ADMIN_OPTIONS setting (create_training_run's
-    keyword arguments)."""
-    return dict(getattr(settings, "TRAINING_ADMIN_OPTIONS", None) or {})
+def admin_run_options() -> RunOptions:
+    """Options of runs started from the admin: RunOptions' defaults (a pretrained fine-tune,
+    textgenrnn's epochs), changed by the TRAINING_ADMIN_OPTIONS setting."""
+    return RunOptions.from_mapping(settings.TRAINING_ADMIN_OPTIONS)
 
 
 def queue_training_run(
-    *, corpus_id: int, options: Mapping[str, Any] | None = None, activate: bool = False
+    *,
+    corpus_id: int,
+    hand_over: Callable[[int], None],
+    options: RunOptions | None = None,
+    activate: bool = False,
 ) -> StartedRun:
     """A queued run on the corpus, handed to a worker once the row is committed (a worker must
-    see it). `options` (create_training_run's keyword arguments, e.g. from the admin's form)
-    override `admin_training_options()`; `activate` serves the model version once the run is
-    done. Raises TrainingRequestError (one line) when the corpus cannot be trained on now."""
-    from generator.tasks import send_training_task
-
+    see it): `hand_over(run_id)` queues the Celery task, unless the run trains in a local
+    process (module docstring). `options` default to `admin_run_options()`; `activate` serves
+    the model version once the run is done. Raises TrainingRequestError (one line) when the
+    corpus cannot be trained on now."""
     local = settings.CELERY_TASK_ALWAYS_EAGER and settings.TRAINING_LOCAL_PROCESS
     with transaction.atomic():
-        run = create_training_run(
-            corpus_id=corpus_id, **{**admin_training_options(), **(options or {})}
-        )
+        run = create_training_run(corpus_id=corpus_id, options=options or admin_run_options())
         if activate:
             run.activate_when_done = True
             run.save(update_fields=["activate_when_done"])
         if local:
             transaction.on_commit(lambda: start_local_training(run))
         else:
-            transaction.on_commit(lambda: send_training_task(run.pk))
+            transaction.on_commit(lambda: hand_over(run.pk))
     if local:
         log = local_training_log(run)
         where = f"in a process of its own on this machine (no Celery broker; log: {log})"

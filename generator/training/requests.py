@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from django.db import IntegrityError, transaction
 
-from generator.ml.config import DEFAULT_OBJECTIVE, MLError, ModelConfig, Objective
-from generator.ml.training import DEFAULT_BATCH_SIZES, TrainingConfig
+from generator.ml.config import (
+    DEFAULT_BATCH_SIZES,
+    DEFAULT_DROPOUT,
+    DEFAULT_EPOCHS,
+    DEFAULT_LEARNING_RATE,
+    DEFAULT_OBJECTIVE,
+    DEFAULT_SEED,
+    DEFAULT_VALIDATION_SPLIT,
+    MLError,
+    ModelConfig,
+    Objective,
+)
+from generator.ml.fit import TrainingConfig
 from generator.models import TrainingRun
 from generator.training.corpus_text import CorpusTextError, read_corpus
 from generator.training.errors import TrainingRequestError
@@ -19,6 +32,44 @@ from lyrics.models import Corpus
 # (max_length can: the weights do not depend on the window length.)
 PRETRAINED_SHAPE = ("rnn_layers", "rnn_size", "rnn_bidirectional", "dim_embeddings", "word_level")
 MODEL_OPTIONS = (*PRETRAINED_SHAPE, "max_length", "max_words")
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """What a new run trains, whichever door asks (`manage.py train`, the admin's form, the
+    demo model): the network (textgenrnn's pretrained one, or a new one changed by
+    `model_options`, see MODEL_OPTIONS) and how to train it. The defaults are the ML core's
+    (generator/ml/config.py); `batch_size=None` is the objective's default batch."""
+
+    from_pretrained: bool = True
+    model_options: Mapping[str, Any] = field(default_factory=dict)
+    epochs: int = DEFAULT_EPOCHS
+    batch_size: int | None = None
+    learning_rate: float = DEFAULT_LEARNING_RATE
+    dropout: float = DEFAULT_DROPOUT
+    validation_split: float = DEFAULT_VALIDATION_SPLIT
+    seed: int = DEFAULT_SEED
+    objective: Objective = DEFAULT_OBJECTIVE
+    stride: int | None = None
+    patience: int | None = None
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, Any]) -> RunOptions:
+        """Options from keyword values (a setting's dict); an unknown name is refused."""
+        known = {option.name for option in dataclasses.fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise TrainingRequestError(f"unknown training option(s): {', '.join(unknown)}")
+        return cls(**values)
+
+    def replace(self, **changes: Any) -> RunOptions:
+        return dataclasses.replace(self, **changes)
+
+    @property
+    def batch_size_or_default(self) -> int:
+        return (
+            self.batch_size if self.batch_size is not None else DEFAULT_BATCH_SIZES[self.objective]
+        )
 
 
 def model_config_for(*, from_pretrained: bool, options: Mapping[str, Any]) -> ModelConfig:
@@ -45,49 +96,45 @@ def model_config_for(*, from_pretrained: bool, options: Mapping[str, Any]) -> Mo
     return config
 
 
-def training_config_for(**values: Any) -> TrainingConfig:
+def training_config_for(options: RunOptions) -> dict[str, Any]:
+    """The run's TrainingConfig, validated, as stored in its hyperparameters."""
     try:
-        return TrainingConfig(**values)
+        training = TrainingConfig(
+            epochs=options.epochs,
+            batch_size=options.batch_size_or_default,
+            learning_rate=options.learning_rate,
+            dropout=options.dropout,
+            validation_split=options.validation_split,
+            seed=options.seed,
+            objective=options.objective,
+            stride=options.stride,
+            patience=options.patience,
+        )
     except MLError as exc:
         raise TrainingRequestError(str(exc)) from None
+    return training.to_dict()
 
 
 def create_training_run(
     *,
     corpus_id: int | None = None,
     corpus_file: Path | str | None = None,
-    from_pretrained: bool = True,
-    model_options: Mapping[str, Any] | None = None,
-    epochs: int = 25,
-    batch_size: int | None = None,
-    learning_rate: float = 4e-3,
-    dropout: float = 0.0,
-    validation_split: float = 0.1,
-    seed: int = 0,
-    objective: Objective = DEFAULT_OBJECTIVE,
-    stride: int | None = None,
-    patience: int | None = None,
+    options: RunOptions | None = None,
 ) -> TrainingRun:
-    """A queued run, or TrainingRequestError (one line) with nothing written.
+    """A queued run trained with `options` (default: RunOptions()), or TrainingRequestError
+    (one line) with nothing written.
 
     A second queued/running run on the same corpus is refused; the database's partial unique
     constraint settles a race between two requests that both passed the first check.
     """
-    config = model_config_for(from_pretrained=from_pretrained, options=model_options or {})
-    training = training_config_for(
-        epochs=epochs,
-        batch_size=batch_size if batch_size is not None else DEFAULT_BATCH_SIZES[objective],
-        learning_rate=learning_rate,
-        dropout=dropout,
-        validation_split=validation_split,
-        seed=seed,
-        objective=objective,
-        stride=stride,
-        patience=patience,
+    options = options or RunOptions()
+    config = model_config_for(
+        from_pretrained=options.from_pretrained, options=options.model_options
     )
-    if stride is not None and stride > config.max_length:
+    training = training_config_for(options)
+    if options.stride is not None and options.stride > config.max_length:
         raise TrainingRequestError(
-            f"stride must be at most max_length ({config.max_length}), got {stride}"
+            f"stride must be at most max_length ({config.max_length}), got {options.stride}"
         )
     corpus, path = _corpus_and_path(corpus_id=corpus_id, corpus_file=corpus_file)
     try:
@@ -105,10 +152,10 @@ def create_training_run(
                 corpus=corpus,
                 corpus_file=str(path),
                 corpus_sha256=text.sha256,
-                from_pretrained=from_pretrained,
-                hyperparameters={"model": config.to_dict(), "training": training.to_dict()},
-                seed=seed,
-                epochs=epochs,
+                from_pretrained=options.from_pretrained,
+                hyperparameters={"model": config.to_dict(), "training": training},
+                seed=options.seed,
+                epochs=options.epochs,
             )
     except IntegrityError:
         # Another request created its run between our check and our insert.

@@ -11,7 +11,7 @@ new list and a new data migration, so that old migrations keep doing what they d
 
 from __future__ import annotations
 
-from lyrics.cleaning.engine import RuleKind, RuleSpec
+from lyrics.cleaning.rule_types import RuleKind, RuleSpec
 from lyrics.cleaning.spelling import spelling_rule_specs
 
 _REGEX_RULES_BEFORE_SPELLING: list[RuleSpec] = [

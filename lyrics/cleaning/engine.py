@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from enum import StrEnum
-from typing import Protocol, overload
+from typing import overload
 
 from lyrics.cleaning.errors import InvalidRule
+from lyrics.cleaning.rule_types import CompiledRule, RuleKind, RuleSpec, RuleStep
+from lyrics.cleaning.spelling import compile_spelling_rule, fuse_spelling_rules
 
 # Enough for any sane rule set to settle; a set that still changes text after this many passes
 # has two rules undoing each other, and the outcome says so instead of looping forever.
@@ -35,70 +36,10 @@ FLAG_LETTERS: dict[str, re.RegexFlag] = {
 }
 
 
-class RuleKind(StrEnum):
-    REGEX = "regex"
-    SPELLING = "spelling"
-
-
-@dataclass(frozen=True)
-class RuleSpec:
-    """A rule as staff write it: plain strings, as stored in the database."""
-
-    name: str
-    pattern: str
-    replacement: str = ""
-    flags: str = ""
-    kind: RuleKind = RuleKind.REGEX
-    description: str = ""
-
-
-@dataclass(frozen=True)
-class SpellingWords:
-    """What a spelling rule replaces (whole words, any case) and the one spelling it keeps."""
-
-    variants: tuple[str, ...]
-    canonical: str
-
-
-@dataclass(frozen=True)
-class CompiledRule:
-    name: str
-    regex: re.Pattern[str]
-    replace: str | Callable[[re.Match[str]], str]
-    spelling: SpellingWords | None = None
-    # Text every match contains ("Embed" for r"\d*\s*Embed\s*\Z"): where it is absent, the rule
-    # cannot match, and a substring test is much cheaper than the regex's search.
-    required_text: str = ""
-
-    def apply(self, text: str) -> tuple[str, int]:
-        """The text with every match replaced, and how many matches there were."""
-        if self.required_text and self.required_text not in text:
-            return text, 0
-        return self.regex.subn(self.replace, text)
-
-    def run(self, text: str, match_counts: Counter[str]) -> str:
-        if self.required_text and self.required_text not in text:
-            return text
-        cleaned, count = self.regex.subn(self.replace, text)
-        # A match replaced by itself is not a change worth counting.
-        if count and cleaned != text:
-            match_counts[self.name] += count
-        return cleaned
-
-
-class RuleStep(Protocol):
-    """One step of a pass: a rule, or several spelling rules run as one."""
-
-    def run(self, text: str, match_counts: Counter[str]) -> str: ...
-
-
 class RuleSet(Sequence[CompiledRule]):
     """Compiled rules in order, with the steps that apply them (spelling stretches fused)."""
 
     def __init__(self, rules: Iterable[CompiledRule]) -> None:
-        # Imported here: spelling builds on this module's types.
-        from lyrics.cleaning.spelling import fuse_spelling_rules
-
         self._rules = tuple(rules)
         self.steps: tuple[RuleStep, ...] = tuple(fuse_spelling_rules(self._rules))
 
@@ -136,9 +77,6 @@ def parse_flags(flags: str) -> re.RegexFlag:
 def compile_rule(spec: RuleSpec) -> CompiledRule:
     """Compile a rule or raise InvalidRule with the reason in one line."""
     if spec.kind == RuleKind.SPELLING:
-        # Imported here: spelling builds on this module's types.
-        from lyrics.cleaning.spelling import compile_spelling_rule
-
         return compile_spelling_rule(spec)
     if spec.kind != RuleKind.REGEX:
         raise InvalidRule(f"unknown rule kind {spec.kind!r}")

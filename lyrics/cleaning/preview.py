@@ -20,7 +20,8 @@ import time
 from dataclasses import dataclass, field, replace
 from itertools import zip_longest
 
-from lyrics.cleaning.engine import RuleSet, RuleSpec, compile_rule
+from lyrics.cleaning.engine import RuleSet, compile_rule
+from lyrics.cleaning.rule_types import RuleSpec
 from lyrics.cleaning.rules import OrderedSpec, compile_ordered, enabled_specs
 from lyrics.cleaning.splitter import clean_song_text
 from lyrics.models import Song

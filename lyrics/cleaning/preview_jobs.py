@@ -21,8 +21,8 @@ from django.core.cache import cache
 from django.db.models import Count, Max
 
 from lyrics.background import runs_in_own_process, start_manage_command
-from lyrics.cleaning.engine import RuleSpec
 from lyrics.cleaning.preview import RulePreview, preview_rule
+from lyrics.cleaning.rule_types import RuleSpec
 from lyrics.models import CleaningRule, Song
 
 logger = logging.getLogger(__name__)

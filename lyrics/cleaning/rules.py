@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from lyrics.cleaning.engine import RuleSet, RuleSpec, compile_rules
+from lyrics.cleaning.engine import RuleSet, compile_rules
+from lyrics.cleaning.rule_types import RuleSpec
 from lyrics.models import CleaningRule
 
 

@@ -19,8 +19,8 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
-from lyrics.cleaning.engine import CompiledRule, RuleKind, RuleSpec, RuleStep, SpellingWords
 from lyrics.cleaning.errors import InvalidRule
+from lyrics.cleaning.rule_types import CompiledRule, RuleKind, RuleSpec, RuleStep, SpellingWords
 
 # A word character or an apostrophe continues a word: "gettin'" must not match inside "gettin'em".
 _WORD_EDGE = r"\w'"

@@ -8,7 +8,8 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from lyrics.cleaning.engine import CleaningOutcome, CompiledRule, apply_rules
+from lyrics.cleaning.engine import CleaningOutcome, apply_rules
+from lyrics.cleaning.rule_types import CompiledRule
 
 SECTION_WORDS = (
     r"verse|chorus|pre-?chorus|post-?chorus|hook|pre-?hook|post-?hook|bridge|intro|outro"

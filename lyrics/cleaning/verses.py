@@ -19,8 +19,8 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from lyrics.cleaning.engine import CompiledRule
 from lyrics.cleaning.errors import CleaningError
+from lyrics.cleaning.rule_types import CompiledRule
 from lyrics.cleaning.rules import load_enabled_rules
 from lyrics.cleaning.splitter import CleanVerse, SongCleaning, clean_song_text
 from lyrics.models import Song, Verse

@@ -6,8 +6,9 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
-from lyrics.cleaning.engine import CompiledRule, RuleKind, RuleSpec, compile_rule
+from lyrics.cleaning.engine import compile_rule
 from lyrics.cleaning.errors import InvalidRule
+from lyrics.cleaning.rule_types import CompiledRule, RuleKind, RuleSpec
 
 
 class CleaningRuleQuerySet(models.QuerySet["CleaningRule"]):

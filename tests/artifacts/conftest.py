@@ -6,11 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from generator.artifacts import LocalArtifactStore, RetryPolicy, S3ArtifactStore
+from common.retry import RetryPolicy
+from generator.artifacts import LocalArtifactStore, S3ArtifactStore
 from tests.s3server import FlakyS3Proxy, MotoS3Server
 
 # Real backoff shape, tiny delays: three tries cost milliseconds.
-FAST_RETRY = RetryPolicy(attempts=3, base_delay=0.001, max_delay=0.005)
+FAST_RETRY = RetryPolicy(attempts=3, base_delay_s=0.001, max_delay_s=0.005)
 
 
 @pytest.fixture

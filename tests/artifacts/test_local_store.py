@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from common.files import atomic_write
 from generator.artifacts import LocalArtifactStore
-from generator.artifacts.files import atomic_destination
 from tests.artifacts.conftest import write_file
 
 
@@ -19,7 +19,7 @@ class InterruptedWrite(Exception):
 def test_an_interrupted_write_leaves_the_old_file_and_no_part(tmp_path: Path) -> None:
     target = write_file(tmp_path / "epoch-0001.ckpt", b"complete old checkpoint")
 
-    with pytest.raises(InterruptedWrite), atomic_destination(target) as part_file:
+    with pytest.raises(InterruptedWrite), atomic_write(target) as part_file:
         part_file.write(b"half of the new one")
         assert target.read_bytes() == b"complete old checkpoint"  # readers never see a part
         raise InterruptedWrite
@@ -31,7 +31,7 @@ def test_an_interrupted_write_leaves_the_old_file_and_no_part(tmp_path: Path) ->
 def test_writes_go_through_a_part_file_in_the_same_folder(tmp_path: Path) -> None:
     target = tmp_path / "runs" / "1" / "epoch-0001.ckpt"
 
-    with atomic_destination(target) as part_file:
+    with atomic_write(target) as part_file:
         part_file.write(b"new")
         (part_name,) = os.listdir(target.parent)
         assert part_name.startswith("epoch-0001.ckpt.") and part_name.endswith(".part")

@@ -7,7 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lyrics.cleaning.defaults import DEFAULT_RULES, default_rule_rows
-from lyrics.cleaning.engine import CompiledRule, apply_rules, compile_rules
+from lyrics.cleaning.engine import apply_rules, compile_rules
+from lyrics.cleaning.rule_types import CompiledRule
 from lyrics.cleaning.splitter import clean_song_text
 from lyrics.models import CleaningRule
 from tests.cleaning.lyrics_fixtures import CLEAN_VERSES, CLUTTERED_SONG

@@ -4,15 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from lyrics.cleaning.engine import (
-    MAX_PASSES,
-    RuleKind,
-    RuleSpec,
-    apply_rules,
-    compile_rule,
-    compile_rules,
-)
+from lyrics.cleaning.engine import MAX_PASSES, apply_rules, compile_rule, compile_rules
 from lyrics.cleaning.errors import InvalidRule
+from lyrics.cleaning.rule_types import RuleKind, RuleSpec
 
 
 def test_rules_apply_in_order_so_swapping_two_changes_the_result() -> None:

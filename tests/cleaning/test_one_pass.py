@@ -9,14 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lyrics.cleaning.defaults import DEFAULT_RULES
-from lyrics.cleaning.engine import (
-    CompiledRule,
-    RuleKind,
-    RuleSpec,
-    apply_rules,
-    compile_rule,
-    compile_rules,
-)
+from lyrics.cleaning.engine import apply_rules, compile_rule, compile_rules
+from lyrics.cleaning.rule_types import CompiledRule, RuleKind, RuleSpec
 from lyrics.cleaning.spelling import SpellingPass, default_spelling_map
 from lyrics.cleaning.splitter import clean_song_text
 from tests.cleaning.lyrics_fixtures import CLUTTERED_SONG, HEADERLESS_SONG

@@ -14,9 +14,9 @@ from django.test import Client
 from django.urls import reverse
 from pytest_django.fixtures import Settings
 
-from lyrics.cleaning.engine import RuleKind, RuleSpec
 from lyrics.cleaning.preview import preview_rule, rule_pair, spread_order
 from lyrics.cleaning.preview_jobs import preview_key, stored_preview
+from lyrics.cleaning.rule_types import RuleKind, RuleSpec
 from lyrics.cleaning.splitter import clean_song_text
 from lyrics.models import CleaningRule, Song
 from tests.cleaning.lyrics_fixtures import CLUTTERED_SONG, HEADERLESS_SONG

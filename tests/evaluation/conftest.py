@@ -23,10 +23,10 @@ __all__ = [
 
 def train_tiny_version(corpus_file: Path) -> ModelVersion:
     """One epoch of a tiny network on the file: a registered version, in seconds."""
-    from generator.training import create_training_run, run_training
+    from generator.training import RunOptions, create_training_run, start_or_resume_run
 
-    run = create_training_run(corpus_file=corpus_file, epochs=1, **TINY_OPTIONS)
-    outcome = run_training(run.pk)
+    run = create_training_run(corpus_file=corpus_file, options=RunOptions(epochs=1, **TINY_OPTIONS))
+    outcome = start_or_resume_run(run.pk)
     assert outcome.version is not None, outcome.message
     return outcome.version
 

@@ -13,7 +13,7 @@ from celery.contrib.testing.worker import start_worker
 
 from generator.ml.evaluation.report import DEFAULT_FIRST_SEED, DEFAULT_VERSES
 from generator.models import ModelEvaluation
-from generator.training import create_training_run, run_training
+from generator.training import RunOptions, create_training_run, start_or_resume_run
 from raplyrics.celery import app
 from tests.evaluation.conftest import train_tiny_version
 from tests.training.conftest import TINY_OPTIONS
@@ -30,8 +30,8 @@ def test_training_registers_a_version_and_its_evaluation_is_stored(
     db: None, work_dirs: Path, corpus_file: Path, settings: Any
 ) -> None:
     settings.EVALUATE_AFTER_TRAINING = True
-    run = create_training_run(corpus_file=corpus_file, epochs=1, **TINY_OPTIONS)
-    outcome = run_training(run.pk)
+    run = create_training_run(corpus_file=corpus_file, options=RunOptions(epochs=1, **TINY_OPTIONS))
+    outcome = start_or_resume_run(run.pk)
     assert outcome.version is not None
 
     evaluation = ModelEvaluation.objects.get(version=outcome.version)
@@ -62,8 +62,8 @@ def test_a_failed_evaluation_never_fails_the_run(
 ) -> None:
     settings.EVALUATE_AFTER_TRAINING = True
     options = {**TINY_OPTIONS, "validation_split": 0.0}  # nothing held out: nothing to compare
-    run = create_training_run(corpus_file=corpus_file, epochs=1, **options)
-    outcome = run_training(run.pk)
+    run = create_training_run(corpus_file=corpus_file, options=RunOptions(epochs=1, **options))
+    outcome = start_or_resume_run(run.pk)
 
     assert outcome.status == "done"
     assert outcome.version is not None
@@ -84,8 +84,10 @@ def test_with_a_broker_a_worker_on_the_training_queue_evaluates_the_new_version(
         with start_worker(
             app, pool="solo", perform_ping_check=False, shutdown_timeout=60, queues=["training"]
         ):
-            run = create_training_run(corpus_file=corpus_file, epochs=1, **TINY_OPTIONS)
-            outcome = run_training(run.pk)
+            run = create_training_run(
+                corpus_file=corpus_file, options=RunOptions(epochs=1, **TINY_OPTIONS)
+            )
+            outcome = start_or_resume_run(run.pk)
             assert outcome.version is not None
             assert "evaluation of run-" in outcome.message
             assert "queued on the training queue" in outcome.message

@@ -8,8 +8,8 @@ import pytest
 
 from generator.ml.dataset import make_windows
 from generator.ml.evaluation.loss import held_out_loss
+from generator.ml.fit import evaluate
 from generator.ml.sampling import Sampler
-from generator.ml.training import evaluate
 
 # Not in the tiny corpus the model memorised (written for this test).
 HELD_OUT = ["Quiet river in the morning", "Steady lights along the corner"]

@@ -11,9 +11,9 @@ import pytest
 
 from generator.ml.config import ModelConfig
 from generator.ml.dataset import DatasetError, build_dataset, make_sequence_windows, make_windows
+from generator.ml.fit import TrainingConfig, fit, new_model, start_training
 from generator.ml.network import build_model, copy_weights, is_all_positions
 from generator.ml.sampling import Sampler, SamplingControls
-from generator.ml.training import TrainingConfig, fit, new_model, start_training
 from generator.ml.vocab import END_TOKEN, Vocabulary
 from generator.ml.weights import LoadedModel, load_textgenrnn, save_textgenrnn
 from tests.ml.conftest import TINY

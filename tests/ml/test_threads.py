@@ -8,7 +8,7 @@ import sys
 import keras
 import pytest
 
-from generator.ml.training import TrainingError, configure_cpu_threads
+from generator.ml.backend import BackendError, configure_cpu_threads
 from tests.ml.conftest import REPO_ROOT
 
 pytestmark = pytest.mark.skipif(
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.skipif(
 
 FRESH_PROCESS = """
 import tensorflow as tf
-from generator.ml.training import configure_cpu_threads
+from generator.ml.backend import configure_cpu_threads
 print(configure_cpu_threads(intra_op=1, inter_op=2))
 tf.constant([1.0]) + 1.0  # TensorFlow starts here, with the pools set above
 print(tf.config.threading.get_intra_op_parallelism_threads(),
@@ -49,5 +49,5 @@ def test_a_process_where_tensorflow_already_runs_keeps_its_pools() -> None:
 
 
 def test_negative_thread_counts_are_refused() -> None:
-    with pytest.raises(TrainingError, match="cannot be negative"):
+    with pytest.raises(BackendError, match="cannot be negative"):
         configure_cpu_threads(intra_op=-1, inter_op=0)

@@ -7,7 +7,8 @@ from collections.abc import Iterator
 import pytest
 from pytest_django.fixtures import Settings
 
-from scraping.genius_client import GeniusClient, GeniusClientConfig, RetryPolicy
+from common.retry import RetryPolicy
+from scraping.genius_client import GeniusClient, GeniusClientConfig
 from tests.fakegenius.catalog import default_catalog
 from tests.fakegenius.server import FakeGenius
 
@@ -46,7 +47,7 @@ def client_config(fake_genius: FakeGenius) -> GeniusClientConfig:
         connect_timeout_s=2.0,
         read_timeout_s=2.0,
         request_delay_s=0.0,
-        retry=RetryPolicy(max_retries=3, backoff_base_s=0.5, backoff_max_s=4.0),
+        retry=RetryPolicy(attempts=4, base_delay_s=0.5, max_delay_s=4.0, jitter="equal"),
     )
 
 

@@ -6,6 +6,7 @@ import datetime as dt
 import email.utils
 import random
 from dataclasses import replace
+from typing import Any
 
 import pytest
 
@@ -15,7 +16,12 @@ from scraping.errors import (
     GeniusUnavailableError,
     MissingTokenError,
 )
-from scraping.genius_client import GeniusClient, GeniusClientConfig, RetryPolicy, parse_retry_after
+from scraping.genius_client import (
+    GENIUS_RETRY,
+    GeniusClient,
+    GeniusClientConfig,
+    parse_retry_after,
+)
 from tests.fakegenius.catalog import NOVA_QUILL_SONGS, nova_quill_song_id
 from tests.fakegenius.server import FakeGenius, Fault
 from tests.scraping.conftest import RecordingSleep
@@ -197,10 +203,21 @@ def test_retry_after_reads_seconds_and_http_dates() -> None:
 
 
 def test_backoff_stays_within_its_ceiling() -> None:
-    policy = RetryPolicy(backoff_base_s=1.0, backoff_max_s=8.0)
+    policy = replace(GENIUS_RETRY, base_delay_s=1.0, max_delay_s=8.0)
     rng = random.Random(3)
 
-    waits = [policy.backoff_s(retry_number=n, rng=rng) for n in range(1, 7)]
+    waits = [policy.delay_before_retry(n, rng=rng) for n in range(1, 7)]
 
     for wait, ceiling in zip(waits, (1, 2, 4, 8, 8, 8), strict=True):
         assert ceiling / 2 <= wait <= ceiling
+
+
+def test_the_retry_settings_count_retries_after_the_first_attempt(settings: Any) -> None:
+    settings.GENIUS_MAX_RETRIES = 2
+    settings.GENIUS_BACKOFF_BASE_MS = 250
+
+    retry = GeniusClientConfig.from_settings().retry
+
+    assert retry.attempts == 3  # the first try and 2 retries
+    assert retry.base_delay_s == 0.25
+    assert retry == replace(GENIUS_RETRY, attempts=3, base_delay_s=0.25)

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from generator.models import TrainingRun
-from generator.training.runner import CheckpointStored
+from generator.training.listener import CheckpointStored
 from lyrics.models import Corpus
 from tests.s3server import FlakyS3Proxy, MotoS3Server
 
@@ -35,7 +35,7 @@ VERSES = [
 # `manage.py train` flags for a network of a few thousand parameters.
 TINY_FLAGS = ["--new", "--rnn-layers", "1", "--rnn-size", "16", "--max-length", "10"]
 TINY_FLAGS += ["--dim-embeddings", "8", "--batch-size", "16", "--validation-split", "0.2"]
-# The same network as create_training_run keyword arguments.
+# The same network as RunOptions fields (also a TRAINING_ADMIN_OPTIONS value).
 TINY_OPTIONS: dict[str, Any] = {
     "from_pretrained": False,
     "model_options": {"rnn_layers": 1, "rnn_size": 16, "max_length": 10, "dim_embeddings": 8},
@@ -65,11 +65,17 @@ def interrupted_run(
     corpus_file: Path, *, epochs: int, stop_after_epoch: int, objective: str = "last"
 ) -> TrainingRun:
     """A run of a tiny network stopped (as by SIGTERM) once epoch `stop_after_epoch` is stored."""
-    from generator.ml.training import StopFlag
-    from generator.training import TrainingListener, create_training_run, run_training
+    from generator.ml.fit import StopFlag
+    from generator.training import (
+        RunOptions,
+        TrainingListener,
+        create_training_run,
+        start_or_resume_run,
+    )
 
     run = create_training_run(
-        corpus_file=corpus_file, epochs=epochs, objective=objective, **TINY_OPTIONS
+        corpus_file=corpus_file,
+        options=RunOptions(epochs=epochs, objective=objective, **TINY_OPTIONS),
     )
     stop = StopFlag()
 
@@ -77,7 +83,7 @@ def interrupted_run(
         if stored.epoch == stop_after_epoch:
             stop.request()
 
-    outcome = run_training(
+    outcome = start_or_resume_run(
         run.pk, stop=stop, listener=TrainingListener(on_checkpoint=stop_once_stored)
     )
     assert outcome.status == TrainingRun.Status.INTERRUPTED

@@ -15,10 +15,10 @@ from django.urls import reverse
 
 from generator.models import ModelVersion, TrainingRun
 from generator.training import (
+    RunOptions,
     TrainingListener,
     create_training_run,
-    resume_training_run,
-    run_training,
+    start_or_resume_run,
 )
 from lyrics.models import Corpus
 from tests.factories import UserFactory
@@ -111,7 +111,7 @@ def test_out_of_range_values_are_refused_with_the_field_named(
 def test_the_form_says_why_a_corpus_cannot_be_trained_now(
     work_dirs: Path, corpus: Corpus, staff_client: Client
 ) -> None:
-    active = create_training_run(corpus_id=corpus.pk, epochs=1, **TINY_OPTIONS)
+    active = create_training_run(corpus_id=corpus.pk, options=RunOptions(epochs=1, **TINY_OPTIONS))
 
     response = staff_client.post(_start_url(corpus), VALID)
 
@@ -125,10 +125,10 @@ def test_the_form_says_why_a_corpus_cannot_be_trained_now(
 def test_stop_checkpoints_the_run_which_resumes_to_the_end(
     work_dirs: Path, corpus_file: Path, staff_client: Client
 ) -> None:
-    run = create_training_run(corpus_file=corpus_file, epochs=2, **TINY_OPTIONS)
+    run = create_training_run(corpus_file=corpus_file, options=RunOptions(epochs=2, **TINY_OPTIONS))
 
     messages = _stop(staff_client, run)
-    outcome = run_training(run.pk)  # the worker meets the request at its first batch
+    outcome = start_or_resume_run(run.pk)  # the worker meets the request at its first batch
 
     assert messages[0].startswith(f"Run #{run.pk} asked to stop")
     run.refresh_from_db()
@@ -137,7 +137,7 @@ def test_stop_checkpoints_the_run_which_resumes_to_the_end(
     assert run.checkpoint_keys == [f"runs/{run.pk}/epoch-0000-batch-000001.ckpt"]
     assert "resume it on any machine" in outcome.message
 
-    resumed = resume_training_run(run.pk)
+    resumed = start_or_resume_run(run.pk)
 
     assert resumed.status == TrainingRun.Status.DONE
     run.refresh_from_db()
@@ -158,7 +158,7 @@ def test_the_progress_view_follows_a_running_run(
     work_dirs: Path, corpus_file: Path, staff_client: Client, settings: Any
 ) -> None:
     settings.TRAINING_HEARTBEAT_S = 1
-    run = create_training_run(corpus_file=corpus_file, epochs=2, **TINY_OPTIONS)
+    run = create_training_run(corpus_file=corpus_file, options=RunOptions(epochs=2, **TINY_OPTIONS))
     url = reverse("admin:generator_trainingrun_progress", args=[run.pk])
     seen: list[dict[str, Any]] = []
 
@@ -168,7 +168,7 @@ def test_the_progress_view_follows_a_running_run(
         if done == 3:
             seen.append(staff_client.get(url).json())
 
-    run_training(run.pk, listener=TrainingListener(on_batch=on_batch))
+    start_or_resume_run(run.pk, listener=TrainingListener(on_batch=on_batch))
 
     progress = seen[0]
     assert progress["status"] == "running"
@@ -190,7 +190,7 @@ def test_staff_without_the_permissions_can_neither_start_nor_stop(
     )
     client = Client()
     client.force_login(viewer)
-    run = create_training_run(corpus_id=corpus.pk, epochs=1, **TINY_OPTIONS)
+    run = create_training_run(corpus_id=corpus.pk, options=RunOptions(epochs=1, **TINY_OPTIONS))
 
     assert client.get(_start_url(corpus)).status_code == 403
     assert client.post(_start_url(corpus), VALID).status_code == 403

@@ -12,9 +12,14 @@ from django.conf import settings as django_settings
 
 from generator.artifacts import store_from_settings
 from generator.ml.checkpoint import load_checkpoint
-from generator.ml.training import resume_training
+from generator.ml.fit import resume_training
 from generator.models import ModelVersion, TrainingRun
-from generator.training import TrainingRequestError, create_training_run, run_training
+from generator.training import (
+    RunOptions,
+    TrainingRequestError,
+    create_training_run,
+    start_or_resume_run,
+)
 from tests.training.conftest import TINY_OPTIONS
 
 pytestmark = pytest.mark.django_db
@@ -26,9 +31,11 @@ OVERFITTING = {**TINY_OPTIONS, "learning_rate": 0.1, "epochs": 12, "patience": 2
 def test_it_stops_after_patience_epochs_without_improvement_and_keeps_the_best_epoch(
     corpus_file: Path, work_dirs: Path, tmp_path: Path, objective: str
 ) -> None:
-    run = create_training_run(corpus_file=corpus_file, objective=objective, **OVERFITTING)
+    run = create_training_run(
+        corpus_file=corpus_file, options=RunOptions(objective=objective, **OVERFITTING)
+    )
 
-    outcome = run_training(run.pk)
+    outcome = start_or_resume_run(run.pk)
 
     run.refresh_from_db()
     held_out = [row["val_loss"] for row in run.epoch_metrics]
@@ -60,9 +67,9 @@ def test_a_run_without_patience_trains_every_epoch_and_keeps_the_best(
     corpus_file: Path, work_dirs: Path
 ) -> None:
     options = {**OVERFITTING, "epochs": 4, "patience": None}
-    run = create_training_run(corpus_file=corpus_file, **options)
+    run = create_training_run(corpus_file=corpus_file, options=RunOptions(**options))
 
-    run_training(run.pk)
+    start_or_resume_run(run.pk)
 
     run.refresh_from_db()
     held_out = [row["val_loss"] for row in run.epoch_metrics]
@@ -73,5 +80,7 @@ def test_a_run_without_patience_trains_every_epoch_and_keeps_the_best(
 
 def test_patience_without_a_held_out_split_is_refused(corpus_file: Path, work_dirs: Path) -> None:
     with pytest.raises(TrainingRequestError, match="patience needs a validation split above 0"):
-        create_training_run(corpus_file=corpus_file, **{**OVERFITTING, "validation_split": 0.0})
+        create_training_run(
+            corpus_file=corpus_file, options=RunOptions(**{**OVERFITTING, "validation_split": 0.0})
+        )
     assert not TrainingRun.objects.exists()

@@ -13,7 +13,7 @@ from generator.ml.network import build_model
 from generator.ml.vocab import Vocabulary
 from generator.ml.weights import pretrained_files, save_textgenrnn
 from generator.models import ModelVersion, TrainingRun
-from generator.training import TrainingRequestError, create_training_run
+from generator.training import RunOptions, TrainingRequestError, create_training_run
 from lyrics.models import Corpus
 from tests.training.conftest import TINY_FLAGS, corpus_row, write_corpus
 
@@ -57,13 +57,13 @@ def test_it_refuses_to_reshape_the_pretrained_network(work_dirs: Path, corpus_fi
 
 
 def test_it_refuses_a_second_active_run_on_a_corpus(work_dirs: Path, corpus: Corpus) -> None:
-    first = create_training_run(corpus_id=corpus.pk, epochs=1)
+    first = create_training_run(corpus_id=corpus.pk, options=RunOptions(epochs=1))
     with pytest.raises(TrainingRequestError, match=rf"already has run #{first.pk} queued"):
-        create_training_run(corpus_id=corpus.pk, epochs=1)
+        create_training_run(corpus_id=corpus.pk, options=RunOptions(epochs=1))
     assert TrainingRun.objects.count() == 1
     # Once the first is over, the corpus can be trained on again.
     TrainingRun.objects.filter(pk=first.pk).update(status=TrainingRun.Status.DONE)
-    assert create_training_run(corpus_id=corpus.pk, epochs=1).pk != first.pk
+    assert create_training_run(corpus_id=corpus.pk, options=RunOptions(epochs=1)).pk != first.pk
 
 
 def test_import_refuses_a_vocabulary_that_does_not_fit_the_weights(

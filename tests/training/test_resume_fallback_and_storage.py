@@ -13,11 +13,11 @@ from generator.artifacts import store_from_settings
 from generator.ml.checkpoint import load_checkpoint
 from generator.models import ModelVersion, TrainingRun
 from generator.training import (
+    RunOptions,
     TrainingListener,
     TrainingRunError,
     create_training_run,
-    resume_training_run,
-    run_training,
+    start_or_resume_run,
 )
 from tests.s3server import FlakyS3Proxy
 from tests.training.conftest import TINY_OPTIONS, interrupted_run
@@ -41,7 +41,7 @@ def test_it_resumes_from_the_previous_checkpoint_when_the_newest_is_damaged(
     warnings: list[str] = []
     settings.DATA_DIR = tmp_path / "machine-b"
 
-    outcome = resume_training_run(run.pk, listener=TrainingListener(on_warning=warnings.append))
+    outcome = start_or_resume_run(run.pk, listener=TrainingListener(on_warning=warnings.append))
 
     assert len(warnings) == 1
     assert f"runs/{run.pk}/epoch-0002.ckpt" in warnings[0]
@@ -60,11 +60,11 @@ def test_uploads_refused_for_a_while_are_retried_and_the_run_completes(
     corpus_file: Path, flaky_artifacts: FlakyS3Proxy, s3_artifacts: str, objective: str
 ) -> None:
     run = create_training_run(
-        corpus_file=corpus_file, epochs=2, objective=objective, **TINY_OPTIONS
+        corpus_file=corpus_file, options=RunOptions(epochs=2, objective=objective, **TINY_OPTIONS)
     )
     flaky_artifacts.fail_next(2, method="PUT")
 
-    outcome = run_training(run.pk)
+    outcome = start_or_resume_run(run.pk)
 
     assert outcome.status == TrainingRun.Status.DONE
     refused = [r for r in flaky_artifacts.requests("PUT") if r.status == 503]
@@ -79,12 +79,12 @@ def test_a_checkpoint_that_cannot_be_stored_fails_the_run_and_stays_on_disk(
     corpus_file: Path, flaky_artifacts: FlakyS3Proxy, settings: Any
 ) -> None:
     settings.ARTIFACTS_S3_MAX_ATTEMPTS = 2
-    run = create_training_run(corpus_file=corpus_file, epochs=2, **TINY_OPTIONS)
+    run = create_training_run(corpus_file=corpus_file, options=RunOptions(epochs=2, **TINY_OPTIONS))
     # The corpus copy goes up first; from the first checkpoint on, storage refuses everything.
     refuse_all = TrainingListener(on_start=lambda _: flaky_artifacts.fail_next(100))
 
     with pytest.raises(TrainingRunError) as failure:
-        run_training(run.pk, listener=refuse_all)
+        start_or_resume_run(run.pk, listener=refuse_all)
 
     message = str(failure.value)
     assert "\n" not in message

@@ -20,11 +20,11 @@ from django.utils import timezone
 from generator.models import ModelVersion, TrainingRun
 from generator.tasks import train_model
 from generator.training import (
+    RunOptions,
     TrainingListener,
     TrainingRequestError,
     create_training_run,
-    resume_training_run,
-    run_training,
+    start_or_resume_run,
 )
 from lyrics.models import Corpus
 from tests.training.conftest import TINY_OPTIONS, interrupted_run
@@ -49,7 +49,7 @@ def test_a_silent_run_is_resumed_from_its_newest_checkpoint(
 ) -> None:
     run = _vanished_after_one_epoch(corpus_file, silent_for_s=settings.TRAINING_SILENT_AFTER_S + 5)
 
-    outcome = resume_training_run(run.pk)
+    outcome = start_or_resume_run(run.pk)
 
     assert outcome.status == TrainingRun.Status.DONE
     assert [row["epoch"] for row in outcome.run.epoch_metrics] == [1, 2]
@@ -62,7 +62,7 @@ def test_a_run_heard_from_recently_is_not_trained_twice(
     run = _vanished_after_one_epoch(corpus_file, silent_for_s=settings.TRAINING_SILENT_AFTER_S - 60)
 
     with pytest.raises(TrainingRequestError) as refused:
-        resume_training_run(run.pk)
+        start_or_resume_run(run.pk)
 
     message = str(refused.value)
     assert "\n" not in message
@@ -89,7 +89,7 @@ def test_a_training_process_keeps_its_heartbeat_fresh(
     corpus_file: Path, work_dirs: Path, settings: Any
 ) -> None:
     settings.TRAINING_HEARTBEAT_S = 1
-    run = create_training_run(corpus_file=corpus_file, epochs=1, **TINY_OPTIONS)
+    run = create_training_run(corpus_file=corpus_file, options=RunOptions(epochs=1, **TINY_OPTIONS))
     heard: list[datetime.datetime] = []
 
     def on_batch(done: int, total: int) -> None:
@@ -98,7 +98,7 @@ def test_a_training_process_keeps_its_heartbeat_fresh(
         if done == 1:
             time.sleep(1.1)  # past the heartbeat interval: the next batch refreshes it
 
-    run_training(run.pk, listener=TrainingListener(on_batch=on_batch))
+    start_or_resume_run(run.pk, listener=TrainingListener(on_batch=on_batch))
 
     assert len(heard) == 2 and heard[1] > heard[0]
 
@@ -125,14 +125,14 @@ def test_the_runs_list_says_which_running_run_has_gone_silent(
 def test_a_new_run_on_a_corpus_whose_run_went_silent_points_at_resuming_it(
     corpus: Corpus, work_dirs: Path, settings: Any
 ) -> None:
-    gone = create_training_run(corpus_id=corpus.pk, epochs=1, **TINY_OPTIONS)
+    gone = create_training_run(corpus_id=corpus.pk, options=RunOptions(epochs=1, **TINY_OPTIONS))
     long_ago = timezone.now() - datetime.timedelta(seconds=settings.TRAINING_SILENT_AFTER_S + 5)
     TrainingRun.objects.filter(pk=gone.pk).update(
         status=TrainingRun.Status.RUNNING, updated_at=long_ago
     )
 
     with pytest.raises(TrainingRequestError) as refused:
-        create_training_run(corpus_id=corpus.pk, epochs=1, **TINY_OPTIONS)
+        create_training_run(corpus_id=corpus.pk, options=RunOptions(epochs=1, **TINY_OPTIONS))
 
     assert str(refused.value) == (
         f"corpus #{corpus.pk} already has run #{gone.pk}, running but silent (its machine is "

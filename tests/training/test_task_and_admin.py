@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from generator.models import ModelVersion, TrainingRun
 from generator.tasks import TRAINING_QUEUE, train_model
-from generator.training import create_training_run
+from generator.training import RunOptions, create_training_run
 from lyrics.models import Corpus
 from tests.training.conftest import TINY_OPTIONS
 
@@ -26,7 +26,7 @@ def test_the_task_is_acknowledged_late_so_a_lost_worker_means_a_redelivery() -> 
 
 
 def test_the_task_trains_a_queued_run(work_dirs: Path, corpus: Corpus) -> None:
-    run = create_training_run(corpus_id=corpus.pk, epochs=1, **TINY_OPTIONS)
+    run = create_training_run(corpus_id=corpus.pk, options=RunOptions(epochs=1, **TINY_OPTIONS))
 
     result = train_model.delay(run.pk).get()
 
@@ -77,7 +77,7 @@ def test_the_admin_action_queues_a_run_on_the_corpus(
 def test_the_admin_action_reports_a_run_already_active(
     work_dirs: Path, corpus: Corpus, staff_client: Client
 ) -> None:
-    active = create_training_run(corpus_id=corpus.pk, epochs=1)
+    active = create_training_run(corpus_id=corpus.pk, options=RunOptions(epochs=1))
     TrainingRun.objects.filter(pk=active.pk).update(status=TrainingRun.Status.RUNNING)
 
     messages = _train_action(staff_client, corpus)

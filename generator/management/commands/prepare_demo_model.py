@@ -17,14 +17,18 @@ from __future__ import annotations
 import os
 import signal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from generator.demo import DEMO_CORPUS
 from generator.management.progress import TrainingProgress
-from generator.management.stopping import stop_on_signals
 from generator.models import ModelVersion, TrainingRun
+
+if TYPE_CHECKING:  # imported for real only when training: TensorFlow takes seconds to load
+    from generator.ml.config import Objective
+    from generator.ml.fit import StopFlag
+    from generator.training import RunOutcome
 
 DEMO_VERSION_NAME = "demo"
 # Trained to its best held-out loss: textgenrnn's objective (measured on this corpus: held-out
@@ -33,7 +37,7 @@ DEMO_VERSION_NAME = "demo"
 # the first epoch that does not improve; at most DEMO_EPOCHS (about 3 minutes each on 2 cores).
 DEMO_EPOCHS = 6
 DEMO_PATIENCE = 1
-DEMO_OBJECTIVE = "last"
+DEMO_OBJECTIVE: Objective = "last"
 SKIP_VARIABLE = "RAPLYRICS_SKIP_DEMO"
 
 
@@ -70,8 +74,9 @@ class Command(BaseCommand):
         if not options["retrain"] and self._register_shipped(options):
             return
         # Imported here: TensorFlow takes seconds to load, and "ready" must be instant.
-        from generator.ml.training import StopFlag
+        from generator.ml.fit import StopFlag
         from generator.training import TrainingRequestError, TrainingRunError
+        from generator.training.stopping import STOP_SIGNALS, stop_on_signals
 
         verbosity = int(options["verbosity"])
         if verbosity >= 1:
@@ -82,7 +87,7 @@ class Command(BaseCommand):
         stop = StopFlag()
         progress = TrainingProgress(stdout=self.stdout, stderr=self.stderr, verbosity=verbosity)
         try:
-            with stop_on_signals(stop, progress):
+            with stop_on_signals(stop, signals=STOP_SIGNALS, announce=progress.warn):
                 outcome = self._prepare(options, stop=stop, progress=progress)
         except (TrainingRequestError, TrainingRunError) as exc:
             raise CommandError(f"the demo model could not be prepared: {exc}") from None
@@ -130,8 +135,10 @@ class Command(BaseCommand):
         )
         return True
 
-    def _prepare(self, options: dict[str, Any], *, stop: Any, progress: TrainingProgress) -> Any:
-        from generator.training import create_training_run, resume_training_run, run_training
+    def _prepare(
+        self, options: dict[str, Any], *, stop: StopFlag, progress: TrainingProgress
+    ) -> RunOutcome:
+        from generator.training import RunOptions, create_training_run, start_or_resume_run
 
         corpus_file = Path(options["corpus_file"]).resolve()
         unfinished = (
@@ -144,21 +151,16 @@ class Command(BaseCommand):
             .first()
         )
         if unfinished is not None:
-            return resume_training_run(
-                unfinished.pk,
-                stop=stop,
-                listener=progress.listener(),
-                activate=True,
-                version_name=DEMO_VERSION_NAME,
-            )
-        run = create_training_run(
-            corpus_file=corpus_file,
-            epochs=options["epochs"],
-            objective=DEMO_OBJECTIVE,
-            patience=DEMO_PATIENCE,
-        )
-        return run_training(
-            run.pk,
+            run_id = unfinished.pk  # an earlier preparation stopped: it resumes
+        else:
+            run_id = create_training_run(
+                corpus_file=corpus_file,
+                options=RunOptions(
+                    epochs=options["epochs"], objective=DEMO_OBJECTIVE, patience=DEMO_PATIENCE
+                ),
+            ).pk
+        return start_or_resume_run(
+            run_id,
             stop=stop,
             listener=progress.listener(),
             activate=True,

@@ -13,18 +13,20 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from generator.management.progress import TrainingProgress
-from generator.management.stopping import stop_on_signals
-from generator.ml.config import DEFAULT_OBJECTIVE, OBJECTIVES
-from generator.ml.training import StopFlag
+from generator.ml.config import DEFAULT_BATCH_SIZES, OBJECTIVES
+from generator.ml.fit import StopFlag
 from generator.training import (
+    RunOptions,
     RunOutcome,
     TrainingRequestError,
     TrainingRunError,
     create_training_run,
-    resume_training_run,
-    run_training,
+    start_or_resume_run,
 )
 from generator.training.requests import MODEL_OPTIONS
+from generator.training.stopping import STOP_SIGNALS, stop_on_signals
+
+DEFAULTS = RunOptions()
 
 
 class Command(BaseCommand):
@@ -68,31 +70,35 @@ class Command(BaseCommand):
             "--epochs",
             type=int,
             metavar="N",
-            help="Epochs (default 25; with --resume, a new total to extend the run).",
+            help=f"Epochs (default {DEFAULTS.epochs}; with --resume, a new total extends the run).",
         )
         training.add_argument(
             "--batch-size",
             type=int,
             metavar="N",
-            help="Windows per batch (default 128 for last, 32 for all-positions).",
+            help="Windows per batch (default "
+            + ", ".join(f"{size} for {name}" for name, size in DEFAULT_BATCH_SIZES.items())
+            + ").",
         )
-        training.add_argument("--learning-rate", type=float, default=4e-3, metavar="LR")
-        training.add_argument("--dropout", type=float, default=0.0, metavar="P")
+        training.add_argument(
+            "--learning-rate", type=float, default=DEFAULTS.learning_rate, metavar="LR"
+        )
+        training.add_argument("--dropout", type=float, default=DEFAULTS.dropout, metavar="P")
         training.add_argument(
             "--validation-split",
             type=float,
-            default=0.1,
+            default=DEFAULTS.validation_split,
             metavar="F",
-            help="Share of whole verses held out for validation (0.1).",
+            help=f"Share of whole verses held out for validation ({DEFAULTS.validation_split}).",
         )
-        training.add_argument("--seed", type=int, default=0, metavar="N")
+        training.add_argument("--seed", type=int, default=DEFAULTS.seed, metavar="N")
         training.add_argument(
             "--objective",
             choices=OBJECTIVES,
-            default=DEFAULT_OBJECTIVE,
+            default=DEFAULTS.objective,
             help=(
                 "last: each window teaches its last next token (textgenrnn's); all-positions: "
-                f"every position of a window is a target (default {DEFAULT_OBJECTIVE})."
+                f"every position of a window is a target (default {DEFAULTS.objective})."
             ),
         )
         training.add_argument(
@@ -122,7 +128,7 @@ class Command(BaseCommand):
         stop = StopFlag()
         progress = TrainingProgress(stdout=self.stdout, stderr=self.stderr, verbosity=verbosity)
         try:
-            with stop_on_signals(stop, progress):
+            with stop_on_signals(stop, signals=STOP_SIGNALS, announce=progress.warn):
                 outcome = self._train(options, stop=stop, progress=progress)
         except (TrainingRequestError, TrainingRunError) as exc:
             raise CommandError(str(exc)) from None
@@ -138,31 +144,34 @@ class Command(BaseCommand):
             for flag in ("corpus", "corpus_file"):
                 if options[flag] is not None:
                     raise CommandError("--resume takes its corpus from the run")
-            return resume_training_run(
-                options["resume"],
-                epochs=options["epochs"],
-                stop=stop,
-                listener=progress.listener(),
-                activate=options["activate"],
-            )
-        run = create_training_run(
-            corpus_id=options["corpus"],
-            corpus_file=options["corpus_file"],
-            from_pretrained=not options["new"],
-            model_options={key: options[key] for key in MODEL_OPTIONS},
-            epochs=options["epochs"] if options["epochs"] is not None else 25,
-            batch_size=options["batch_size"],
-            learning_rate=options["learning_rate"],
-            dropout=options["dropout"],
-            validation_split=options["validation_split"],
-            seed=options["seed"],
-            objective=options["objective"],
-            stride=options["stride"],
-            patience=options["patience"],
-        )
-        return run_training(
-            run.pk,
+            run_id = options["resume"]
+        else:
+            run_id = create_training_run(
+                corpus_id=options["corpus"],
+                corpus_file=options["corpus_file"],
+                options=run_options(options),
+            ).pk
+        return start_or_resume_run(
+            run_id,
+            epochs=options["epochs"] if options["resume"] is not None else None,
             stop=stop,
             listener=progress.listener(),
             activate=options["activate"],
         )
+
+
+def run_options(flags: dict[str, Any]) -> RunOptions:
+    """The run's options from the command's flags (a flag left out keeps RunOptions' default)."""
+    return RunOptions(
+        from_pretrained=not flags["new"],
+        model_options={key: flags[key] for key in MODEL_OPTIONS},
+        epochs=flags["epochs"] if flags["epochs"] is not None else DEFAULTS.epochs,
+        batch_size=flags["batch_size"],
+        learning_rate=flags["learning_rate"],
+        dropout=flags["dropout"],
+        validation_split=flags["validation_split"],
+        seed=flags["seed"],
+        objective=flags["objective"],
+        stride=flags["stride"],
+        patience=flags["patience"],
+    )

@@ -7,10 +7,10 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from lyrics.cleaning.engine import RuleKind, RuleSpec
 from lyrics.cleaning.errors import InvalidRule
 from lyrics.cleaning.preview import preview_rule
 from lyrics.cleaning.preview_jobs import compute_and_store
+from lyrics.cleaning.rule_types import RuleKind, RuleSpec
 from lyrics.models import CleaningRule
 
 

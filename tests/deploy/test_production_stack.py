@@ -1,8 +1,9 @@
-"""The deploy check's HTTP checks against a running stack (deploy.stack).
+"""`make deploy-check` and `make test`: the production path, end to end, on loopback.
 
-Each check is a plain function that takes the stack, makes real requests to it and either returns
-a one-line account of what it saw or raises CheckFailed saying what was wrong. `run_checks` runs
-them all — a failure does not hide the next one — and returns one outcome per check.
+Each test takes the running stack (tests/deploy/conftest.py: Apache with TLS in front of
+gunicorn in production mode, a fresh PostgreSQL database; built once, tens of seconds), makes
+real requests to it, and fails saying what production must not do. A passing test prints a
+one-line account of what it saw (`make deploy-check` shows them).
 """
 
 from __future__ import annotations
@@ -15,16 +16,17 @@ import socket
 import ssl
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
 from html.parser import HTMLParser
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+import pytest
 import requests
 
-from deploy.stack import GENERATE_RATE_PER_MINUTE, Stack, loopback_session
+from common.processes import loopback_session
+from deploy.stack import GENERATE_RATE_PER_MINUTE, Stack
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -41,15 +43,13 @@ ALWAYS_COLLECTED = "admin/css/base.css"
 CHROMIUM_CANDIDATES = ("chromium", "chromium-browser", "google-chrome")
 
 
-class CheckFailed(Exception):
-    """What a check saw that production must not do; one line."""
+# One stack for the module, so its tests stay on one worker, in this order (the throttle's
+# test, last, spends the generation quota): `make test` distributes by xdist group.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("production-stack")]
 
 
-@dataclass(frozen=True)
-class CheckOutcome:
-    name: str
-    passed: bool
-    detail: str
+class CheckFailed(AssertionError):
+    """What a test saw that production must not do; one line."""
 
 
 # --- helpers --------------------------------------------------------------------------------------
@@ -100,7 +100,7 @@ class _AssetLinks(HTMLParser):
 # --- the checks -----------------------------------------------------------------------------------
 
 
-def check_http_redirects_to_https(stack: Stack) -> str:
+def test_plain_http_redirects_permanently_to_https_keeping_host_and_path(stack: Stack) -> None:
     https_port = urlsplit(stack.https_url).port
     http_port = urlsplit(stack.http_url).port
     cases = [
@@ -121,10 +121,10 @@ def check_http_redirects_to_https(stack: Stack) -> str:
             raise CheckFailed(
                 f"http://{host}{path} redirects to {response.headers.get('Location')}, not {wanted}"
             )
-    return f"{len(cases)} URLs: 301 to https, same host, path and query"
+    print(f"{len(cases)} URLs: 301 to https, same host, path and query")
 
 
-def check_acme_challenge_over_http(stack: Stack) -> str:
+def test_certbot_challenges_are_answered_over_plain_http(stack: Stack) -> None:
     token = secrets.token_urlsafe(24)
     challenge_dir = stack.acme_webroot / ".well-known" / "acme-challenge"
     (challenge_dir / token).write_text(f"{token}.key-authorization")
@@ -139,10 +139,10 @@ def check_acme_challenge_over_http(stack: Stack) -> str:
     _expect_status(response, 200, "certbot's challenge over plain HTTP")
     if response.text != f"{token}.key-authorization":
         raise CheckFailed("certbot's challenge answered with other content")
-    return "a certbot --webroot token is served over plain HTTP, not redirected"
+    print("a certbot --webroot token is served over plain HTTP, not redirected")
 
 
-def check_tls(stack: Stack) -> str:
+def test_tls_verifies_with_the_lets_encrypt_layout_and_offers_http2(stack: Stack) -> None:
     """The certificate from the Let's Encrypt layout verifies, and HTTP/2 is offered."""
     parts = urlsplit(stack.https_url)
     context = ssl.create_default_context(cafile=str(stack.ca_file))
@@ -156,10 +156,10 @@ def check_tls(stack: Stack) -> str:
         raise CheckFailed(f"negotiated {version}; only TLS 1.2 and 1.3 are acceptable")
     if protocol != "h2":
         raise CheckFailed(f"ALPN chose {protocol!r}, not h2 (is mod_http2 enabled?)")
-    return f"certificate verifies, {version}, ALPN h2"
+    print(f"certificate verifies, {version}, ALPN h2")
 
 
-def check_static_served_by_apache(stack: Stack) -> str:
+def test_static_files_are_served_by_apache_not_django(stack: Stack) -> None:
     session = _session(stack)
     home = session.get(f"{stack.https_url}/", timeout=REQUEST_TIMEOUT_S)
     _expect_status(home, 200, "the home page")
@@ -190,10 +190,10 @@ def check_static_served_by_apache(stack: Stack) -> str:
         timeout=REQUEST_TIMEOUT_S,
     )
     _expect_status(direct, 404, "a static file asked of gunicorn directly")
-    return f"{len(paths)} files from the collected folder; gunicorn logged none, answers 404"
+    print(f"{len(paths)} files from the collected folder; gunicorn logged none, answers 404")
 
 
-def check_admin_login_over_https(stack: Stack) -> str:
+def test_the_admin_login_page_loads_over_https(stack: Stack) -> None:
     response = _session(stack).get(f"{stack.https_url}/admin/login/", timeout=REQUEST_TIMEOUT_S)
     _expect_status(response, 200, "the admin login page")
     if 'name="csrfmiddlewaretoken"' not in response.text:
@@ -201,10 +201,10 @@ def check_admin_login_over_https(stack: Stack) -> str:
     cookie = next((c for c in response.cookies if c.name == "csrftoken"), None)
     if cookie is None or not cookie.secure:
         raise CheckFailed("the CSRF cookie is missing or not marked Secure")
-    return "200 with its form; the CSRF cookie is Secure"
+    print("200 with its form; the CSRF cookie is Secure")
 
 
-def check_django_sees_https(stack: Stack) -> str:
+def test_django_sees_proxied_requests_as_secure(stack: Stack) -> None:
     host = urlsplit(stack.https_url).netloc
     # Control: asked over plain HTTP (no proxy header), Django redirects to its own https URL ...
     direct = _session(stack).get(
@@ -254,10 +254,10 @@ def check_django_sees_https(stack: Stack) -> str:
         f"{stack.https_url}/admin/", allow_redirects=False, timeout=REQUEST_TIMEOUT_S
     )
     _expect_status(index, 200, "the admin index after logging in")
-    return "plain HTTP is sent to https; via Apache the https login passes CSRF (forged: 403)"
+    print("plain HTTP is sent to https; via Apache the https login passes CSRF (forged: 403)")
 
 
-def check_security_headers(stack: Stack) -> str:
+def test_security_headers_are_sent_once_on_every_response(stack: Stack) -> None:
     session = _session(stack)
     paths = ["/", "/admin/login/", f"/static/{ALWAYS_COLLECTED}", "/api/models", "/no-such-page"]
     for path in paths:
@@ -286,7 +286,7 @@ def check_security_headers(stack: Stack) -> str:
         csp = headers["Content-Security-Policy"][0]
         if "default-src 'self'" not in csp or "frame-ancestors 'none'" not in csp:
             raise CheckFailed(f"{path}: the Content-Security-Policy {csp!r} is not strict")
-    return f"HSTS, nosniff, Referrer-Policy, CSP, X-Frame-Options once each on {len(paths)} URLs"
+    print(f"HSTS, nosniff, Referrer-Policy, CSP, X-Frame-Options once each on {len(paths)} URLs")
 
 
 @contextmanager
@@ -328,7 +328,7 @@ def _browser_page(*, problems: list[str]) -> Iterator[Page]:
             browser.close()
 
 
-def check_pages_satisfy_the_csp(stack: Stack) -> str:
+def _pages_satisfy_the_csp(stack: Stack) -> str:
     """A real Chromium loads the site and the admin under the policy and reports no violation."""
     pages = [
         "/",
@@ -353,7 +353,7 @@ def check_pages_satisfy_the_csp(stack: Stack) -> str:
     return f"{len(pages)} pages (site, API docs, admin) load in Chromium with no CSP violation"
 
 
-def check_a_visitor_writes_a_verse(stack: Stack) -> str:
+def _a_visitor_writes_a_verse(stack: Stack) -> str:
     """The home page's form, in Chromium, through Apache and gunicorn to the model and back.
 
     Relies on the page's ids (templates/home.html): #prefix, #lines inside #options,
@@ -381,7 +381,7 @@ def check_a_visitor_writes_a_verse(stack: Stack) -> str:
     return f"the form wrote {len(verse)} characters with no CSP violation or failed request"
 
 
-def check_api_generate(stack: Stack) -> str:
+def test_post_api_generate_answers_through_the_proxy(stack: Stack) -> None:
     started = time.monotonic()
     response = _session(stack).post(
         f"{stack.https_url}/api/generate",
@@ -392,10 +392,10 @@ def check_api_generate(stack: Stack) -> str:
     lyrics = response.json().get("lyrics")
     if not isinstance(lyrics, str) or not lyrics.strip():
         raise CheckFailed(f"POST /api/generate answered without lyrics: {response.text[:200]}")
-    return f"200 with {len(lyrics)} characters of lyrics in {time.monotonic() - started:.1f} s"
+    print(f"200 with {len(lyrics)} characters of lyrics in {time.monotonic() - started:.1f} s")
 
 
-def check_stream_arrives_line_by_line(stack: Stack) -> str:
+def test_the_verse_streams_through_the_proxy_line_by_line(stack: Stack) -> None:
     """The page shows line 1 while the later lines are written: through Apache, each line of the
     NDJSON stream must reach the client when gunicorn sends it, not when the response ends."""
     started = time.monotonic()
@@ -418,13 +418,13 @@ def check_stream_arrives_line_by_line(stack: Stack) -> str:
             f"all {len(arrivals)} events arrived within {1000 * (done_at - first_at):.0f} ms of "
             "each other: the proxy held the stream back"
         )
-    return (
+    print(
         f"line 1 after {1000 * first_at:.0f} ms, the whole verse after {1000 * done_at:.0f} ms "
         f"({len(arrivals) - 1} lines)"
     )
 
 
-def check_legacy_api_us(stack: Stack) -> str:
+def test_post_api_us_legacy_answers_through_the_proxy(stack: Stack) -> None:
     response = _session(stack).post(
         f"{stack.https_url}/apiUS",
         data={"input": "Late night on the block"},
@@ -434,41 +434,16 @@ def check_legacy_api_us(stack: Stack) -> str:
     output = response.json().get("output")
     if not isinstance(output, str) or not output.strip():
         raise CheckFailed(f"POST /apiUS answered without output: {response.text[:200]}")
-    return f"200 with {len(output)} characters of output"
+    print(f"200 with {len(output)} characters of output")
 
 
-def check_api_models(stack: Stack) -> str:
+def test_get_api_models_answers_through_the_proxy(stack: Stack) -> None:
     response = _session(stack).get(f"{stack.https_url}/api/models", timeout=REQUEST_TIMEOUT_S)
     _expect_status(response, 200, "GET /api/models")
     if "application/json" not in response.headers.get("Content-Type", ""):
         raise CheckFailed(f"GET /api/models is {response.headers.get('Content-Type')}, not JSON")
     response.json()
-    return "200 JSON"
-
-
-def check_throttle_counts_the_client(stack: Stack) -> str:
-    """Generation is rate-limited per client: a forged X-Forwarded-For must not buy a new quota.
-
-    Apache appends the real client address to any X-Forwarded-For the client sent, so Django
-    must count the last entry (RAPLYRICS_NUM_PROXIES = 1), not the whole header. The requests ask
-    for 0 lines: DRF counts a request against the quota before it validates it, so each one costs
-    a 400, not a generation.
-    """
-    session = _session(stack)
-    for attempt in range(1, GENERATE_RATE_PER_MINUTE + 2):
-        response = session.post(
-            f"{stack.https_url}/api/generate",
-            json={"prefix": "Late night on the block", "lines": 0},
-            headers={"X-Forwarded-For": f"203.0.113.{attempt}"},
-            timeout=REQUEST_TIMEOUT_S,
-        )
-        if response.status_code == 429:
-            return f"429 at request {attempt}, each with another forged X-Forwarded-For"
-        _expect_status(response, 400, f"request {attempt} for 0 lines")
-    raise CheckFailed(
-        f"{GENERATE_RATE_PER_MINUTE + 1} requests at {GENERATE_RATE_PER_MINUTE}/min, none "
-        "refused: a forged X-Forwarded-For escapes the rate limit"
-    )
+    print("200 JSON")
 
 
 # Apache's RequestReadTimeout gives a body 20 s (more while bytes keep coming); a little slack.
@@ -489,7 +464,7 @@ def _stalled_post(stack: Stack) -> ssl.SSLSocket:
     return tls
 
 
-def check_slow_bodies_are_cut_off(stack: Stack) -> str:
+def test_clients_stalling_mid_body_are_cut_off_while_the_site_keeps_answering(stack: Stack) -> None:
     """Clients that promise a body and never send it are ended by Apache (mod_reqtimeout), and
     meanwhile the site keeps answering: the health check stays quick."""
     stalled = [_stalled_post(stack) for _ in range(STALLED_CLIENTS)]
@@ -522,62 +497,49 @@ def check_slow_bodies_are_cut_off(stack: Stack) -> str:
     refused = [answer for answer in answers if not answer or " 408 " in answer.split("\r\n")[0]]
     if len(refused) != len(answers):
         raise CheckFailed(f"a stalled body got {answers[0].splitlines()[0]!r}, not 408")
-    return (
+    print(
         f"{STALLED_CLIENTS} stalled bodies cut off within {waited:.0f} s; health checks "
         f"meanwhile took at most {slowest:.2f} s"
     )
 
 
-# Names read as what production does; the test suite uses them as test ids.
-CHECKS: dict[str, Callable[[Stack], str]] = {
-    "plain HTTP redirects permanently to HTTPS keeping host and path": (
-        check_http_redirects_to_https
-    ),
-    "certbot challenges are answered over plain HTTP": check_acme_challenge_over_http,
-    "TLS verifies with the Let's Encrypt layout and offers HTTP/2": check_tls,
-    "static files are served by Apache, not Django": check_static_served_by_apache,
-    "the admin login page loads over HTTPS": check_admin_login_over_https,
-    "Django sees proxied requests as secure": check_django_sees_https,
-    "security headers are sent once on every response": check_security_headers,
-    "the site, the API docs and the admin satisfy the Content-Security-Policy": (
-        check_pages_satisfy_the_csp
-    ),
-    "POST /api/generate answers through the proxy": check_api_generate,
-    "the verse streams through the proxy line by line": check_stream_arrives_line_by_line,
-    "POST /apiUS (legacy) answers through the proxy": check_legacy_api_us,
-    "GET /api/models answers through the proxy": check_api_models,
-    "a visitor's browser writes a verse on the home page": check_a_visitor_writes_a_verse,
-    "clients that stall mid-body are cut off while the site keeps answering": (
-        check_slow_bodies_are_cut_off
-    ),
-    # Last: it spends what is left of the generation quota.
-    "the generation rate limit counts clients, not forged X-Forwarded-For": (
-        check_throttle_counts_the_client
-    ),
-}
+def test_the_site_the_api_docs_and_the_admin_satisfy_the_csp(stack: Stack) -> None:
+    print(_in_own_thread(_pages_satisfy_the_csp, stack))
 
 
-def run_checks(*, stack: Stack, only: list[str] | None = None) -> list[CheckOutcome]:
-    outcomes = []
-    for name, check in CHECKS.items():
-        if only is not None and name not in only:
-            continue
-        try:
-            outcomes.append(CheckOutcome(name=name, passed=True, detail=check(stack)))
-        except CheckFailed as failure:
-            outcomes.append(CheckOutcome(name=name, passed=False, detail=str(failure)))
-        except Exception as error:  # a crash of one check is that check's failure, not the run's
-            outcomes.append(
-                CheckOutcome(name=name, passed=False, detail=f"{type(error).__name__}: {error}")
-            )
-    return outcomes
+def test_a_visitors_browser_writes_a_verse_on_the_home_page(stack: Stack) -> None:
+    print(_in_own_thread(_a_visitor_writes_a_verse, stack))
 
 
-def log_tails(*, stack: Stack, lines: int = 20) -> dict[str, str]:
-    """The end of each log of the stack, for a failed run's report."""
-    tails = {}
-    for path in sorted(Path(stack.apache_log_dir).glob("*.log")):
-        text = path.read_text(errors="replace").splitlines()[-lines:]
-        if text:
-            tails[path.name] = "\n".join(text)
-    return tails
+def _in_own_thread(check: Callable[[Stack], str], stack: Stack) -> str:
+    """Playwright's sync API refuses to start where an asyncio loop runs (a test process whose
+    browser tests ran first has one): the browser checks run in a thread of their own."""
+    with ThreadPoolExecutor(max_workers=1) as runner:
+        return runner.submit(check, stack).result()
+
+
+# Last: it spends what is left of the generation quota.
+def test_the_generation_rate_limit_counts_clients_not_forged_x_forwarded_for(stack: Stack) -> None:
+    """Generation is rate-limited per client: a forged X-Forwarded-For must not buy a new quota.
+
+    Apache appends the real client address to any X-Forwarded-For the client sent, so Django
+    must count the last entry (RAPLYRICS_NUM_PROXIES = 1), not the whole header. The requests ask
+    for 0 lines: DRF counts a request against the quota before it validates it, so each one costs
+    a 400, not a generation.
+    """
+    session = _session(stack)
+    for attempt in range(1, GENERATE_RATE_PER_MINUTE + 2):
+        response = session.post(
+            f"{stack.https_url}/api/generate",
+            json={"prefix": "Late night on the block", "lines": 0},
+            headers={"X-Forwarded-For": f"203.0.113.{attempt}"},
+            timeout=REQUEST_TIMEOUT_S,
+        )
+        if response.status_code == 429:
+            print(f"429 at request {attempt}, each with another forged X-Forwarded-For")
+            return
+        _expect_status(response, 400, f"request {attempt} for 0 lines")
+    raise CheckFailed(
+        f"{GENERATE_RATE_PER_MINUTE + 1} requests at {GENERATE_RATE_PER_MINUTE}/min, none "
+        "refused: a forged X-Forwarded-For escapes the rate limit"
+    )

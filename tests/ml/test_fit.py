@@ -9,8 +9,7 @@ import numpy as np
 import pytest
 
 from generator.ml.dataset import DatasetSplit, build_dataset
-from generator.ml.network import build_model, copy_weights
-from generator.ml.training import (
+from generator.ml.fit import (
     EpochReport,
     StopFlag,
     TrainingConfig,
@@ -20,6 +19,7 @@ from generator.ml.training import (
     resume_from_file,
     start_training,
 )
+from generator.ml.network import build_model, copy_weights
 from generator.ml.vocab import Vocabulary
 from tests.ml.conftest import TINY
 

@@ -34,16 +34,38 @@ from typing import Any, Literal
 import keras
 import numpy as np
 
-from generator.ml.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
-from generator.ml.config import DEFAULT_OBJECTIVE, OBJECTIVES, MLError, ModelConfig, Objective
-from generator.ml.dataset import DatasetSplit, Windows, make_sequence_windows, make_windows
+from generator.ml.backend import backend_name, unroll_for_training
+from generator.ml.checkpoint import (
+    Checkpoint,
+    checkpoint_filename,
+    load_checkpoint,
+    save_checkpoint,
+)
+from generator.ml.config import (
+    DEFAULT_BATCH_SIZES,
+    DEFAULT_DROPOUT,
+    DEFAULT_EPOCHS,
+    DEFAULT_LEARNING_RATE,
+    DEFAULT_OBJECTIVE,
+    DEFAULT_SEED,
+    DEFAULT_VALIDATION_SPLIT,
+    OBJECTIVES,
+    MLError,
+    ModelConfig,
+    Objective,
+)
+from generator.ml.dataset import (
+    DatasetSplit,
+    Windows,
+    make_sequence_windows,
+    make_windows,
+    windows_of_split,
+)
 from generator.ml.network import build_model, copy_weights, is_all_positions
 from generator.ml.vocab import Vocabulary
+from generator.ml.weights import load_pretrained
 
 FitStatus = Literal["done", "interrupted"]
-# Windows per batch when none is asked for: textgenrnn's 128 for "last"; for "all-positions",
-# 32 windows of up to `stride` targets each (bench/time_to_quality.py).
-DEFAULT_BATCH_SIZES: dict[str, int] = {"last": 128, "all-positions": 32}
 # Validation has no gradients, so a larger batch is simply faster.
 _EVALUATION_BATCH = 1024
 
@@ -56,12 +78,12 @@ class TrainingError(MLError):
 class TrainingConfig:
     """How to train (the model's shape is ModelConfig); defaults are textgenrnn's."""
 
-    epochs: int = 25
-    batch_size: int = 128
-    learning_rate: float = 4e-3
-    dropout: float = 0.0
-    validation_split: float = 0.1
-    seed: int = 0
+    epochs: int = DEFAULT_EPOCHS
+    batch_size: int = DEFAULT_BATCH_SIZES["last"]
+    learning_rate: float = DEFAULT_LEARNING_RATE
+    dropout: float = DEFAULT_DROPOUT
+    validation_split: float = DEFAULT_VALIDATION_SPLIT
+    seed: int = DEFAULT_SEED
     # "auto": XLA on JAX (where un-jitted steps are very slow) but not on TensorFlow, where
     # XLA made this model's LSTM training 2-3x slower on CPU (measured, Keras 3.15/TF 2.21).
     jit_compile: bool | Literal["auto"] = "auto"
@@ -220,7 +242,7 @@ class FitResult:
 
 def resolved_jit_compile(training: TrainingConfig) -> bool:
     if training.jit_compile == "auto":
-        return keras.backend.backend() == "jax"
+        return backend_name() == "jax"
     return bool(training.jit_compile)
 
 
@@ -280,15 +302,67 @@ def _build_for_training(
     )
 
 
+def initial_state(
+    config: ModelConfig,
+    training: TrainingConfig,
+    *,
+    from_pretrained: bool,
+    texts: Sequence[str],
+) -> TrainingState:
+    """Epoch 0 of a run: textgenrnn's pretrained network (its vocabulary and shape, with
+    `config.max_length`), or a new network of `config` over the vocabulary of `texts`."""
+    if from_pretrained:
+        loaded = load_pretrained(
+            dropout=training.dropout, seed=training.seed, unroll=unroll_for_training()
+        )
+        # The pretrained weights fit any window length; only max_length may differ.
+        pretrained_config = ModelConfig.from_dict(
+            {**loaded.config.to_dict(), "max_length": config.max_length}
+        )
+        model = loaded.model
+        if pretrained_config.max_length != loaded.config.max_length:
+            model = build_model(
+                pretrained_config,
+                loaded.vocabulary.num_classes,
+                dropout=training.dropout,
+                seed=training.seed,
+                unroll=unroll_for_training(),
+            )
+            copy_weights(loaded.model, model)
+        return start_training(
+            model, vocabulary=loaded.vocabulary, config=pretrained_config, training=training
+        )
+    vocabulary = Vocabulary.build(texts, word_level=config.word_level, max_words=config.max_words)
+    model = new_model(config, vocabulary, training=training)
+    return start_training(model, vocabulary=vocabulary, config=config, training=training)
+
+
+def _sequence_stride(training: TrainingConfig, config: ModelConfig) -> int | None:
+    """The all-positions windows' stride, None for textgenrnn's last-position windows."""
+    return training.stride_for(config) if training.all_positions else None
+
+
 def training_windows(
     texts: Sequence[str], *, vocabulary: Vocabulary, config: ModelConfig, training: TrainingConfig
 ) -> Windows:
     """The windows `training.objective` trains on (validation windows are `make_windows`')."""
-    if training.all_positions:
-        return make_sequence_windows(
-            texts, vocabulary=vocabulary, config=config, stride=training.stride_for(config)
-        )
+    stride = _sequence_stride(training, config)
+    if stride is not None:
+        return make_sequence_windows(texts, vocabulary=vocabulary, config=config, stride=stride)
     return make_windows(texts, vocabulary=vocabulary, config=config)
+
+
+def training_dataset(
+    train_texts: Sequence[str], validation_texts: Sequence[str], *, state: TrainingState
+) -> DatasetSplit:
+    """The windows of a split: those the objective trains on, textgenrnn's for validation."""
+    return windows_of_split(
+        train_texts,
+        validation_texts,
+        vocabulary=state.vocabulary,
+        config=state.config,
+        sequence_stride=_sequence_stride(state.training, state.config),
+    )
 
 
 def serving_model(state: TrainingState) -> keras.Model:
@@ -303,48 +377,6 @@ def serving_model(state: TrainingState) -> keras.Model:
         )
     copy_weights(state.model, state.evaluation_model)
     return state.evaluation_model
-
-
-def unroll_for_training() -> bool:
-    """Whether to unroll the LSTMs' fixed-length loop for training.
-
-    On TensorFlow, unrolling the `max_length` steps trained about 20% more windows/s on CPU than
-    TensorFlow's while-loop (measured with bench/train_throughput.py); on JAX, XLA compiles the
-    scan itself. The weights are the same either way, so serving builds the rolled model.
-    """
-    return keras.backend.backend() == "tensorflow"
-
-
-def configure_cpu_threads(*, intra_op: int, inter_op: int) -> bool:
-    """Set TensorFlow's CPU thread pools for this process; True if they were set.
-
-    Must run before TensorFlow's first op; afterwards the pools are fixed and this returns
-    False (the process keeps TensorFlow's defaults). 0 means TensorFlow's own choice. The
-    unrolled training graph is thousands of small ops that can run side by side (the two LSTMs
-    work as a wavefront), so on 2 cores one thread per op and two ops at a time (1, 2) trained
-    about 10% more windows/s than TensorFlow's default (2, 2), with the same weights bit for
-    bit (bench/train_throughput.py). Other backends manage their own threads: no-op there.
-    """
-    if intra_op < 0 or inter_op < 0:
-        raise TrainingError(f"thread counts cannot be negative, got {intra_op}, {inter_op}")
-    if keras.backend.backend() != "tensorflow":
-        return False
-    import tensorflow as tf
-
-    threading_config = tf.config.threading
-    wanted = (intra_op, inter_op)
-    current = (
-        threading_config.get_intra_op_parallelism_threads(),
-        threading_config.get_inter_op_parallelism_threads(),
-    )
-    if current == wanted:
-        return True
-    try:
-        threading_config.set_intra_op_parallelism_threads(intra_op)
-        threading_config.set_inter_op_parallelism_threads(inter_op)
-    except RuntimeError:  # TensorFlow already ran an op in this process
-        return False
-    return True
 
 
 def new_model(
@@ -435,7 +467,7 @@ def batches_per_epoch(num_windows: int, batch_size: int) -> int:
     return max(num_windows // batch_size, 1)
 
 
-class _BatchWatcher(keras.callbacks.Callback):
+class _BatchWatcher(keras.callbacks.Callback):  # type: ignore[misc]  # Keras is untyped
     """Counts finished batches and stops fit at the next boundary once a stop is requested."""
 
     def __init__(
@@ -509,7 +541,7 @@ def _batches(inputs: np.ndarray, targets: np.ndarray, batch_size: int) -> dict[s
     here (20.5 s epochs of 14.9 s of batches; Keras 3.15, TF 2.21). Other backends take the
     arrays (a GPU host running JAX need not have TensorFlow).
     """
-    if keras.backend.backend() != "tensorflow":
+    if backend_name() != "tensorflow":
         return {"x": inputs, "y": targets, "batch_size": batch_size}
     import tensorflow as tf
 
@@ -517,13 +549,6 @@ def _batches(inputs: np.ndarray, targets: np.ndarray, batch_size: int) -> dict[s
     options.autotune.enabled = False
     dataset = tf.data.Dataset.from_tensor_slices((inputs, targets)).batch(batch_size)
     return {"x": dataset.with_options(options)}
-
-
-def checkpoint_filename(epoch: int, batches_done: int = 0) -> str:
-    """Sortable names: `epoch-0003.ckpt`, or `epoch-0003-batch-000017.ckpt` mid-epoch 4."""
-    if batches_done:
-        return f"epoch-{epoch:04d}-batch-{batches_done:06d}.ckpt"
-    return f"epoch-{epoch:04d}.ckpt"
 
 
 def save_state(state: TrainingState, directory: Path) -> Path:
