@@ -123,3 +123,13 @@ def send_evaluation_task(version_id: int) -> None:
     from generator.evaluation import EVALUATION_QUEUE
 
     evaluate_model.apply_async(args=(version_id,), queue=EVALUATION_QUEUE)
+
+
+@shared_task(name="generator.purge_drafts")
+def purge_drafts() -> int:
+    """Delete expired, unstarred drafts (daily, CELERY_BEAT_SCHEDULE); `manage.py purge_drafts`."""
+    from generator.drafts import purge_expired_drafts
+
+    deleted = purge_expired_drafts()
+    logger.info("purged %s expired draft(s)", deleted)
+    return deleted

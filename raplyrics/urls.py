@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.contrib.staticfiles.urls import staticfiles_urlpatterns
 from django.urls import include, path
 
+from generator import draft_pages
 from raplyrics import views
 
 admin.site.site_header = "RapLyrics studio"
@@ -13,6 +14,8 @@ admin.site.index_title = "Curate, train, serve"
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("drafts/<str:key>.txt", draft_pages.draft_text, name="draft-text"),
+    path("drafts/<str:key>", draft_pages.draft_page, name="draft-page"),
     path("admin/", admin.site.urls),
     path("", include("generator.api.urls")),
 ]

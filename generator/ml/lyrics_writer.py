@@ -848,3 +848,53 @@ def _describe_fixes(fixes: Sequence[PrefixFix]) -> str:
         for fix in fixes
     ]
     return "prefix characters the model does not know: " + ", ".join(parts)
+
+
+# -- one typed request --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LyricsRequest:
+    """What a caller asks of the writer, as one object (the API builds it once, after validating
+    its input against this module's constants; `write_request` hands it to `write_lyrics`, which
+    checks it)."""
+
+    prefix: str = ""
+    lines: int = 5
+    temperature: tuple[float, ...] = DEFAULT_TEMPERATURES
+    top_k: int | None = None
+    top_p: float | None = None
+    candidates: int = DEFAULT_CANDIDATES
+    rhyme_scheme: RhymeScheme = DEFAULT_RHYME_SCHEME
+    syllables: SyllableRange | None = None
+    seed: int | None = None
+    max_line_chars: int = DEFAULT_MAX_LINE_CHARS
+
+
+def write_request(
+    sampler: StreamSampler,
+    request: LyricsRequest,
+    *,
+    corpus_index: CorpusLineIndex | None = None,
+    line_shape: LineShape | None = None,
+    deadline: float | None = None,
+    on_line: Callable[[LineChoice, tuple[str, ...]], None] | None = None,
+) -> LyricsResult:
+    """`write_lyrics` for one `LyricsRequest` and what the served model brings."""
+    return write_lyrics(
+        sampler=sampler,
+        prefix=request.prefix,
+        lines=request.lines,
+        temperature=request.temperature,
+        top_k=request.top_k,
+        top_p=request.top_p,
+        candidates=request.candidates,
+        seed=request.seed,
+        rhyme_scheme=request.rhyme_scheme,
+        syllable_range=request.syllables,
+        max_line_chars=request.max_line_chars,
+        corpus_index=corpus_index,
+        line_shape=line_shape,
+        deadline=deadline,
+        on_line=on_line,
+    )
