@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
+from generator.admin_drafts import writers_kept_panel  # also registers the drafts' admin
 from generator.charts import loss_chart_svg, quality_chart_svg
 from generator.ml.config import DEFAULT_OBJECTIVE, OBJECTIVES
 from generator.ml.evaluation.table import format_value, table_cells
@@ -261,6 +262,7 @@ class ModelVersionAdmin(admin.ModelAdmin):
     list_select_related = ["corpus", "training_run"]
     readonly_fields = [
         "quality",
+        "writers_kept",
         "source",
         "training_run",
         "corpus",
@@ -324,6 +326,10 @@ class ModelVersionAdmin(admin.ModelAdmin):
     @admin.display(description="words/line")
     def words_per_line(self, version: ModelVersion) -> str:
         return self._latest(version, "words_per_line")
+
+    @admin.display(description="what writers kept (saved co-written drafts)")
+    def writers_kept(self, version: ModelVersion) -> SafeString:
+        return writers_kept_panel(version)
 
     @admin.display(description="quality (latest evaluation beside its corpus)")
     def quality(self, version: ModelVersion) -> SafeString:

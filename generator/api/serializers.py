@@ -244,6 +244,20 @@ class EvaluationSummaryOutput(serializers.Serializer):
     corpus = QualitySummary(help_text="The verses its training run held out, measured alike.")
 
 
+class WritersKeptOutput(serializers.Serializer):
+    drafts = serializers.IntegerField(help_text="Co-written drafts saved.")
+    model_lines = serializers.IntegerField(help_text="Lines it wrote, in those drafts.")
+    alternative_picks = serializers.IntegerField(
+        help_text="Of those, lines where the writer picked another take than its first."
+    )
+    first_take_share = serializers.FloatField(
+        allow_null=True, help_text="Share of its saved lines where its own first take was kept."
+    )
+    person_lines = serializers.IntegerField(help_text="Lines a person wrote in those drafts.")
+    good = serializers.IntegerField(help_text="Drafts staff marked good.")
+    bad = serializers.IntegerField(help_text="Drafts staff marked bad.")
+
+
 class ModelVersionOutput(serializers.Serializer):
     id = serializers.IntegerField(allow_null=True)
     name = serializers.CharField()
@@ -254,6 +268,11 @@ class ModelVersionOutput(serializers.Serializer):
     metrics = serializers.DictField()
     evaluation = EvaluationSummaryOutput(
         allow_null=True, help_text="The latest evaluation (manage.py evaluate); null if none."
+    )
+    writers = WritersKeptOutput(
+        allow_null=True,
+        help_text="What writers kept of its co-written verses (saved drafts); null for the "
+        "pretrained model.",
     )
 
 
