@@ -54,7 +54,7 @@ def main() -> None:
         corpus_index=CorpusLineIndex.load(shipped / "demo_line_index.npz"),
     )
     opening = [DraftLine(text="we keep it moving through the night", locked=True)]
-    modes: list[tuple[str, float | None]] = [("without the term", None)]
+    modes: list[tuple[str, float | None]] = [("no range asked (length term)", None)]
     modes += [(f"with it, weight {w:g}", w) for w in args.weights]
     modes.insert(1, (f"with it, weight {DEFAULT_WEIGHTS.syllables:g} (default)", -1.0))
     print("| range | chooser | lines in range | mean miss (syllables) | s/line |")

@@ -7,8 +7,8 @@ than a library caller may (the prefix's length, the seed's range).
 
 from __future__ import annotations
 
+from generator.ml.cowrite import MAX_KEPT_LINE_CHARS, TEMPERATURE_SAFE, TEMPERATURE_WILD
 from generator.ml.cowrite import TEMPERATURE_DEFAULT as COWRITE_TEMPERATURE_DEFAULT
-from generator.ml.cowrite import TEMPERATURE_SAFE, TEMPERATURE_WILD
 from generator.ml.lyrics_writer import (
     DEFAULT_CANDIDATES,
     DEFAULT_MAX_LINE_CHARS,
@@ -34,6 +34,9 @@ COWRITE_TEMPERATURE = COWRITE_TEMPERATURE_DEFAULT
 # Seeds a person can type and read back (the core takes up to 2**63-1).
 SEED_MAX = 2**31 - 1
 LINE_MAX_CHARS = DEFAULT_MAX_LINE_CHARS
+# A line of a verse being co-written or saved: a written opening and the model's continuation.
+VERSE_LINE_MAX_CHARS = MAX_KEPT_LINE_CHARS
+assert PREFIX_MAX_CHARS + LINE_MAX_CHARS <= VERSE_LINE_MAX_CHARS
 # Which lines rhyme: AABB (couplets), ABAB (alternate), free (no rhyme aimed at).
 RHYME_SCHEMES = WRITER_RHYME_SCHEMES
 RHYME_SCHEME_DEFAULT = DEFAULT_RHYME_SCHEME

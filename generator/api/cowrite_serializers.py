@@ -54,9 +54,9 @@ class LineInput(StrictObject):
     text = serializers.CharField(
         allow_blank=True,
         trim_whitespace=False,
-        max_length=limits.LINE_MAX_CHARS,
+        max_length=limits.VERSE_LINE_MAX_CHARS,
         error_messages={
-            "max_length": f"is too long; the limit is {limits.LINE_MAX_CHARS} characters"
+            "max_length": f"is too long; the limit is {limits.VERSE_LINE_MAX_CHARS} characters"
         },
     )
     locked = StrictBooleanField(required=False, default=False, help_text="Kept by every move.")
@@ -215,15 +215,15 @@ class CowriteOutput(serializers.Serializer):
 class SavedLineInput(StrictObject):
     text = serializers.CharField(
         trim_whitespace=False,
-        max_length=limits.LINE_MAX_CHARS,
+        max_length=limits.VERSE_LINE_MAX_CHARS,
         error_messages={
-            "max_length": f"is too long; the limit is {limits.LINE_MAX_CHARS} characters",
+            "max_length": f"is too long; the limit is {limits.VERSE_LINE_MAX_CHARS} characters",
             "blank": "is empty; remove the line or write it",
         },
     )
     by_person = StrictBooleanField(required=False, default=False)
     takes = serializers.ListField(
-        child=serializers.CharField(max_length=limits.LINE_MAX_CHARS, trim_whitespace=False),
+        child=serializers.CharField(max_length=limits.VERSE_LINE_MAX_CHARS, trim_whitespace=False),
         required=False,
         default=list,
         max_length=TAKES_MAX,

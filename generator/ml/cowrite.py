@@ -71,6 +71,9 @@ from generator.ml.tidy import tidy_line
 # The "safe — wild" control's ends and middle.
 TEMPERATURE_SAFE, TEMPERATURE_WILD, TEMPERATURE_DEFAULT = 0.1, 2.0, 0.6
 ROUNDS = 3
+# A line kept in a verse may be longer than one the model writes: the first line of a verse is
+# the writer's opening (up to 500 characters at the API) and the model's continuation of it.
+MAX_KEPT_LINE_CHARS = 600
 
 Move = Literal["rewrite", "line", "continue"]
 
@@ -328,7 +331,7 @@ def _write_positions(
 ) -> CowriteResult:
     """Write the lines at `positions` (ascending) in order; every other line stays."""
     started = time.perf_counter()
-    _check_verse(lines, max_line_chars=aids.max_line_chars)
+    _check_verse(lines, max_line_chars=MAX_KEPT_LINE_CHARS)
     move_seed = _check_seed(seed)
     texts: list[str] = [tidy_line(line.text) if line.text.strip() else "" for line in lines]
     settled = [index not in set(positions) for index in range(len(lines))]

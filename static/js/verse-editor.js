@@ -151,7 +151,7 @@ export function createVerseEditor({
     const input = element("input", "input verse-line__input");
     input.id = id;
     input.type = "text";
-    input.maxLength = 100;
+    input.maxLength = 600; // limits.VERSE_LINE_MAX_CHARS
     input.autocomplete = "off";
     input.value = initial;
     input.placeholder = "Type your line, Enter to keep it, Escape to cancel";

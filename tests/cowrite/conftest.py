@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,7 +10,6 @@ from generator.ml.cowrite import ModelAids
 from generator.ml.engine import Engine
 from generator.ml.originality import CorpusLineIndex
 from generator.ml.weight_files import TextgenrnnFiles
-from generator.models import ModelVersion
 
 SHIPPED = Path(__file__).resolve().parents[2] / "generator" / "demo" / "model"
 # Short lines keep each test to a fraction of a second on CPU.
@@ -30,14 +28,3 @@ def demo_aids() -> ModelAids:
         corpus_index=CorpusLineIndex.load(SHIPPED / "demo_line_index.npz"),
         max_line_chars=SHORT_LINE_CHARS,
     )
-
-
-@pytest.fixture
-def demo_version(db: None) -> Iterator[ModelVersion]:
-    """The shipped demo model registered as the active version (as `make run` does)."""
-    from generator import serving
-    from generator.demo.shipped import register_shipped_demo_model, shipped_model
-
-    serving.clear_cache()
-    yield register_shipped_demo_model(shipped_model(), name="demo")
-    serving.clear_cache()

@@ -81,7 +81,7 @@ def test_the_expiry_comes_from_settings(client: Client, settings: Any) -> None:
         ({"lines": []}, "lines", "at least 1"),
         ({"lines": [{"text": ""}]}, "lines", "is empty"),
         ({"lines": [{"text": "x", "takes": ["x"], "picked": 1}]}, "lines", "out of range"),
-        ({"lines": [{"text": "x" * 101}]}, "lines", "the limit is 100"),
+        ({"lines": [{"text": "x" * 601}]}, "lines", "the limit is 600"),
         ({"model": 999999}, "model", "there is no model version 999999"),
         ({"rhyme_scheme": "ABBA"}, "rhyme_scheme", "ABBA"),
     ],
