@@ -168,3 +168,13 @@ def test_the_human_signal_counts_picks_persons_lines_and_marks() -> None:
     assert (signal.person_lines, signal.good, signal.bad) == (3, 2, 1)
     assert signal.first_take_share == 0.5
     assert human_signal(_version("unused", active=False)).first_take_share is None
+
+
+def test_an_expired_permalink_is_the_sites_404_page(client: Client, settings: Any) -> None:
+    settings.DEBUG = False  # production: the site's own 404 page, not Django's debug page
+    key = _save(client).json()["id"]
+    Draft.objects.filter(key=key).update(expires_at=timezone.now() - datetime.timedelta(days=1))
+
+    page = client.get(f"/drafts/{key}")
+    assert page.status_code == 404
+    assert "A shared verse may have expired" in page.content.decode()
