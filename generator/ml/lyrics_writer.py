@@ -531,11 +531,10 @@ def write_lyrics(
     _check_request(lines, candidates, rounds, seed, rhyme_scheme)
     scheme: RhymeScheme = rhyme_scheme  # type: ignore[assignment]  # checked just above
     shape = line_shape if line_shape is not None else FALLBACK_LINE_SHAPE
-    temperatures = SamplingControls.of(temperature=temperature).temperature
-    # Validates top_k, top_p and max_line_chars once, before any generation.
-    SamplingControls.of(
-        temperature=temperatures, top_k=top_k, top_p=top_p, max_chars=max_line_chars
-    )
+    # Validates the temperatures, top_k, top_p and max_line_chars once, before any generation.
+    temperatures = SamplingControls.of(
+        temperature=temperature, top_k=top_k, top_p=top_p, max_chars=max_line_chars
+    ).temperature
     request_seed = secrets.randbits(63) if seed is None else seed
 
     vocabulary = sampler.vocabulary
