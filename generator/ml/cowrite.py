@@ -371,10 +371,14 @@ def _write_positions(
             continue
         texts[position] = choice.text
         written[position] = takes_of(choice)
+    # Lines the move did not write come back exactly as sent (the tidied form was context only).
+    final_texts = [
+        texts[index] if index in written else line.text for index, line in enumerate(lines)
+    ]
     result_lines = tuple(
         WrittenLine(
-            text=texts[index],
-            syllables=line_syllables(texts[index]),
+            text=final_texts[index],
+            syllables=line_syllables(final_texts[index]),
             locked=line.locked,
             by_person=line.by_person and index not in written,
             written=index in written,

@@ -178,3 +178,12 @@ def test_an_expired_permalink_is_the_sites_404_page(client: Client, settings: An
     page = client.get(f"/drafts/{key}")
     assert page.status_code == 404
     assert "A shared verse may have expired" in page.content.decode()
+
+
+def test_the_daily_task_purges_through_the_same_service(client: Client) -> None:
+    from generator.tasks import purge_drafts
+
+    key = _save(client).json()["id"]
+    Draft.objects.filter(key=key).update(expires_at=timezone.now() - datetime.timedelta(days=1))
+    assert purge_drafts() == 1
+    assert not Draft.objects.filter(key=key).exists()

@@ -122,3 +122,9 @@ def test_an_asked_syllable_range_is_met_by_the_lines_written(demo_aids: ModelAid
     # Without the range the same seed writes the demo corpus's longer lines.
     free = continue_verse(demo_aids, lines=VERSE[:1], count=3, controls=FEW, seed=4)
     assert any(line.syllables > 7 for line in free.lines[1:])
+
+
+def test_a_locked_line_comes_back_exactly_as_sent(demo_aids: ModelAids) -> None:
+    untidy = DraftLine("  we keep it MOVING ,yo  ", locked=True, by_person=True)
+    result = rewrite_unlocked(demo_aids, lines=[untidy, DraftLine("")], controls=FEW, seed=1)
+    assert result.lines[0].text == untidy.text
