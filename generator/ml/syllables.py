@@ -87,7 +87,7 @@ def word_syllables(word: str) -> int:
     for form in _forms(word):
         phones = pronouncing.phones_for_word(form)
         if phones:
-            return max(1, pronouncing.syllable_count(phones[0]))
+            return max(1, int(pronouncing.syllable_count(phones[0])))
     return spelling_estimate(word)
 
 
