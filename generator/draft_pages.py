@@ -58,7 +58,7 @@ def draft_page(request: HttpRequest, key: str) -> HttpResponse:
         {
             "draft": draft,
             "rows": _how_made(draft),
-            "model_retired": version is None or not version.is_active,
+            "model_retired": not drafts.model_still_served(draft),
             "model_deleted": version is None and draft.model_name != PRETRAINED_NAME,
         },
     )

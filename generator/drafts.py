@@ -98,6 +98,16 @@ def live_draft(key: str, *, now: datetime.datetime | None = None) -> Draft:
     return draft
 
 
+def model_still_served(draft: Draft) -> bool:
+    """Whether the model that wrote the draft is the one served now (the pretrained model is
+    served when no version is active)."""
+    if draft.model_version is not None:
+        return draft.model_version.is_active
+    if draft.model_name == PRETRAINED_NAME:
+        return not ModelVersion.objects.filter(is_active=True).exists()
+    return False  # its version was deleted
+
+
 def purge_expired_drafts(*, now: datetime.datetime | None = None, dry_run: bool = False) -> int:
     """Delete the drafts past their expiry that no one starred; how many (would be) deleted."""
     expired = Draft.objects.expired(now=now)

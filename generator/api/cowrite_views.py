@@ -117,14 +117,13 @@ class ContinueView(_MoveView):
 
 def draft_body(draft: Draft) -> dict[str, Any]:
     """A saved draft as the API and the permalink page show it."""
-    version = draft.model_version
     return {
         "id": draft.key,
         "url": reverse("draft-page", args=[draft.key]),
         "lines": draft.lines,
         "lyrics": draft.lyrics,
         "model": {"id": draft.model_version_id, "name": draft.model_name},
-        "model_active": version.is_active if version is not None else False,
+        "model_active": drafts.model_still_served(draft),
         "seed": draft.seed,
         "settings": draft.settings,
         "created_at": draft.created_at,

@@ -68,6 +68,18 @@ def test_a_signed_in_writers_draft_is_kept(client: Client) -> None:
     assert body["expires_at"] is None and body["model"]["name"] == PRETRAINED_NAME
 
 
+def test_a_draft_by_the_pretrained_model_is_served_until_a_version_is_activated(
+    client: Client,
+) -> None:
+    key = _save(client).json()["id"]
+    assert client.get(f"/api/drafts/{key}").json()["model_active"] is True
+    assert "no longer served" not in client.get(f"/drafts/{key}").content.decode()
+
+    _version("now-served")
+    assert client.get(f"/api/drafts/{key}").json()["model_active"] is False
+    assert "no longer served" in client.get(f"/drafts/{key}").content.decode()
+
+
 def test_the_expiry_comes_from_settings(client: Client, settings: Any) -> None:
     settings.DRAFT_EXPIRY_DAYS = 2
     draft = Draft.objects.get(key=_save(client).json()["id"])
