@@ -188,40 +188,48 @@ def test_a_saved_verse_opens_from_its_link_in_a_fresh_browser(
 
 
 def test_the_whole_co_write_works_from_the_keyboard(visit: Visit) -> None:
+    """No mouse, no programmatic focus: Tab, Enter, Space, an arrow key and typing only."""
     visit.open()
     page = visit.page
-    _options(page, lines="2", candidates="2")
-    page.focus("#prefix")
-    page.keyboard.type("keys only")
-    page.keyboard.press("Enter")
-    before = _settled(page, 2)
 
     def tab_to(selector: str) -> None:
-        for _ in range(60):
+        for _ in range(120):
             page.keyboard.press("Tab")
             if page.evaluate(f"document.activeElement.matches({selector!r})"):
                 return
         raise AssertionError(f"Tab never reached {selector}")
 
-    page.focus("#result-title")
+    tab_to("#prefix")
+    page.keyboard.type("keys only")
+    tab_to("#options summary")
+    page.keyboard.press("Enter")
+    tab_to("#seed")
+    page.keyboard.type("7")
+    page.keyboard.press("Enter")  # submits the form; the other options as they are: 5 lines
+    before = _settled(page, 5)
+
     tab_to("#lyrics li[data-index='0'] [data-action='lock']")
     page.keyboard.press("Space")
     expect(_line(page, 0).get_by_role("button", name="Locked")).to_be_focused()
+    tab_to("#lyrics li[data-index='1'] select")
+    page.keyboard.press("ArrowDown")  # a closed select changes its take on an arrow key
+    expect(page.locator("#take-1")).to_be_focused()
+    assert page.locator("#take-1").input_value() == "1"
+
     tab_to("#rewrite-button")
     with page.expect_response("**/api/cowrite/rewrite", timeout=MOVE_TIMEOUT_MS):
         page.keyboard.press("Enter")
-    after = _settled(page, 2)
+    after = _settled(page, 5)
     assert after[0] == before[0]
     expect(page.locator("#rewrite-button")).to_be_focused()
 
     tab_to("#own-line-button")
     page.keyboard.press("Enter")
-    expect(page.locator("#own-line-2")).to_be_focused()
+    expect(page.locator("#own-line-5")).to_be_focused()
     page.keyboard.type("typed without a mouse")
     page.keyboard.press("Enter")
-    expect(_line(page, 2).locator(".lyrics__line")).to_have_text("typed without a mouse")
+    expect(_line(page, 5).locator(".lyrics__line")).to_have_text("typed without a mouse")
 
-    page.focus("#result-title")
     tab_to("#save-button")
     page.keyboard.press("Enter")
     expect(page.locator("#share-link")).to_be_focused(timeout=MOVE_TIMEOUT_MS)
