@@ -737,54 +737,14 @@ def _aimed_endings(
 
 
 # A line cut to fit a syllable range never ends on one of these (it would read as broken off).
-_DANGLING_WORDS = frozenset(
-    [
-        "a",
-        "an",
-        "the",
-        "and",
-        "or",
-        "but",
-        "so",
-        "to",
-        "of",
-        "in",
-        "on",
-        "at",
-        "by",
-        "for",
-        "from",
-        "with",
-        "my",
-        "your",
-        "his",
-        "her",
-        "our",
-        "their",
-        "its",
-        "i",
-        "you",
-        "we",
-        "they",
-        "he",
-        "she",
-        "it",
-        "is",
-        "are",
-        "was",
-        "were",
-        "be",
-        "been",
-        "am",
-        "i'm",
-        "like",
-        "that",
-        "this",
-        "as",
-        "if",
-        "when",
-    ]
-)
+# fmt: off
+_DANGLING_WORDS = frozenset((
+    "a", "an", "the", "and", "or", "but", "so", "to", "of", "in", "on", "at", "by", "for",
+    "from", "with", "my", "your", "his", "her", "our", "their", "its", "i", "you", "we",
+    "they", "he", "she", "it", "is", "are", "was", "were", "be", "been", "am", "i'm",
+    "like", "that", "this", "as", "if", "when",
+))
+# fmt: on
 
 
 def fitted_cuts(drawn: Sequence[_Drawn], *, scorer: _LineScorer) -> list[_Drawn]:
