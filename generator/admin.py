@@ -32,6 +32,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from generator import admin_reports
+from generator.admin_drafts import writers_kept_panel  # also registers the drafts' admin
 from generator.charts import loss_chart_svg, quality_chart_svg
 from generator.formatting import MISSING, format_duration, format_loss, format_rate
 from generator.ml.config import (
@@ -370,7 +371,7 @@ class ModelVersionAdmin(ReadOnlyReportMixin, admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["name", "is_active", "activated_at", "source", "created_at"]}),
         ("Training", {"fields": ["training_run", "corpus", "training_facts"]}),
-        ("Quality", {"fields": ["quality"]}),
+        ("Quality", {"fields": ["quality", "writers_kept"]}),
         (
             "Files",
             {
@@ -494,6 +495,10 @@ class ModelVersionAdmin(ReadOnlyReportMixin, admin.ModelAdmin):
     @admin.display(description="words/line")
     def words_per_line(self, version: ModelVersion) -> str:
         return self._latest(version, "words_per_line")
+
+    @admin.display(description="what writers kept (saved co-written drafts)")
+    def writers_kept(self, version: ModelVersion) -> SafeString:
+        return writers_kept_panel(version)
 
     @admin.display(description="quality (latest evaluation beside its corpus)")
     def quality(self, version: ModelVersion) -> SafeString:

@@ -1,8 +1,10 @@
 """The generation service: one request for lyrics in, tidy lines and their audit trail out.
 
-The API, the legacy route and the benchmarks call `generate_lyrics`; it picks the served model
-(generator.serving), runs the "better lyrics" writer (generator.ml.lyrics_writer) under a time
-limit, and shapes the result.
+The API, the legacy route and the benchmarks call `generate_lyrics` with one typed request (the
+model core's `LyricsRequest`, built once by the API after validating its input); it picks the
+served model (generator.serving), runs the "better lyrics" writer (generator.ml.lyrics_writer)
+under a time limit, and shapes the result: the lines, each line's syllables and its takes (the
+other acceptable candidates, best first) for co-writing (generator.cowriting).
 """
 
 from __future__ import annotations
@@ -12,13 +14,17 @@ import random
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 
 from generator import limits, serving
 from generator.admission import Arrival
+from generator.ml.lyrics_writer import LyricsRequest
+
+if TYPE_CHECKING:
+    from generator.ml.cowrite import Take
 
 
 class GenerationError(Exception):
@@ -46,19 +52,6 @@ class GenerationBusy(GenerationUnavailable):
 
 
 @dataclass(frozen=True)
-class LyricsParams:
-    prefix: str = ""
-    lines: int = limits.LINES_DEFAULT
-    temperatures: tuple[float, ...] = limits.TEMPERATURE_DEFAULT
-    top_k: int | None = None
-    top_p: float | None = None
-    candidates: int = limits.CANDIDATES_DEFAULT
-    rhyme_scheme: str = limits.RHYME_SCHEME_DEFAULT
-    seed: int | None = None
-    debug: bool = False
-
-
-@dataclass(frozen=True)
 class LyricsResult:
     lyrics: str
     lines: tuple[str, ...]
@@ -68,15 +61,31 @@ class LyricsResult:
     elapsed_ms: int
     prefix_notes: tuple[str, ...]
     candidates: list[dict[str, Any]] = field(default_factory=list)
+    syllables: tuple[int, ...] = ()  # per line
+    takes: tuple[tuple[Take, ...], ...] = ()  # per line, best first; () for the prefix's lines
 
 
 def time_limit_s() -> float:
-    return float(getattr(settings, "GENERATION_TIME_LIMIT_S", 20.0))
+    return float(settings.GENERATION_TIME_LIMIT_S)
+
+
+def served(version_id: int | None) -> serving.ServedModel:
+    """The served model (the given version, else the active one), or the generation error that
+    says why not."""
+    from generator.ml.config import MLError
+
+    try:
+        return serving.served_model(version_id=version_id)
+    except serving.UnknownModelVersion as error:
+        raise UnknownModel(str(error)) from None
+    except (serving.ModelUnavailable, MLError) as error:  # MLError: a malformed config file
+        raise GenerationUnavailable(str(error)) from None
 
 
 def generate_lyrics(
     *,
-    params: LyricsParams,
+    params: LyricsRequest,
+    debug: bool = False,
     version_id: int | None = None,
     arrival: Arrival | None = None,
     on_lines: Callable[[tuple[str, ...]], None] | None = None,
@@ -86,41 +95,30 @@ def generate_lyrics(
     The time limit counts from the request's `arrival` (generator.admission: time spent waiting
     counts, and the writing stops if the client leaves); loading a model does not count.
     `on_lines(lines)` hears the verse's lines so far each time a line is chosen; an exception
-    it raises (the page's reader went away) stops the writing and propagates.
+    it raises (the page's reader went away) stops the writing and propagates. `debug` keeps
+    every candidate's score breakdown in the result.
     """
     # Importing the model core (TensorFlow, the first time) and loading a model do not count.
     loading_from = time.monotonic()
     from generator.ml.batching import EngineBusy
     from generator.ml.config import MLError
-    from generator.ml.lyrics_writer import WritingTimeout, write_lyrics
+    from generator.ml.cowrite import takes_of
+    from generator.ml.lyrics_writer import WritingTimeout, write_request
+    from generator.ml.syllables import line_syllables
 
     started = time.perf_counter()
-    try:
-        served = serving.served_model(version_id=version_id)
-    except serving.UnknownModelVersion as error:
-        raise UnknownModel(str(error)) from None
-    except (serving.ModelUnavailable, MLError) as error:  # MLError: a malformed config file
-        raise GenerationUnavailable(str(error)) from None
-    seed = (
-        params.seed if params.seed is not None else random.SystemRandom().randrange(limits.SEED_MAX)
-    )
+    model = served(version_id)
+    if params.seed is None:
+        params = replace(params, seed=random.SystemRandom().randrange(limits.SEED_MAX))
     limit = time_limit_s()
     arrival = arrival or Arrival(at=loading_from)
     deadline = arrival.deadline(limit + (time.monotonic() - loading_from))
     try:
-        written = write_lyrics(
-            sampler=served.sampler,
-            prefix=params.prefix,
-            lines=params.lines,
-            temperature=params.temperatures,
-            top_k=params.top_k,
-            top_p=params.top_p,
-            candidates=params.candidates,
-            rhyme_scheme=params.rhyme_scheme,
-            line_shape=served.line_shape,
-            seed=seed,
-            corpus_index=served.line_index,
-            max_line_chars=limits.LINE_MAX_CHARS,
+        written = write_request(
+            model.sampler,
+            params,
+            corpus_index=model.line_index,
+            line_shape=model.line_shape,
             deadline=deadline,
             on_line=None if on_lines is None else lambda _, verse: on_lines(verse),
         )
@@ -132,16 +130,21 @@ def generate_lyrics(
         ) from None
     except MLError as error:
         raise GenerationUnavailable(str(error)) from None
-    debug_dict = written.as_dict(debug=True) if params.debug else {}
+    debug_dict = written.as_dict(debug=True) if debug else {}
+    chosen_takes = [takes_of(choice) for choice in written.choices if choice.text is not None]
+    # The verse starts with the prefix's whole lines (no takes), then the lines chosen.
+    prefix_lines = len(written.lines) - len(chosen_takes)
     return LyricsResult(
         lyrics=written.lyrics,
         lines=written.lines,
-        model_id=served.version_id,
-        model_name=served.name,
+        model_id=model.version_id,
+        model_name=model.name,
         seed=written.seed,
         elapsed_ms=round((time.perf_counter() - started) * 1000),
         prefix_notes=written.notes,
         candidates=debug_dict.get("choices", []),
+        syllables=tuple(line_syllables(line) for line in written.lines),
+        takes=((),) * prefix_lines + tuple(chosen_takes),
     )
 
 
@@ -153,7 +156,11 @@ _END = object()
 
 
 def stream_lyrics(
-    *, params: LyricsParams, version_id: int | None = None, arrival: Arrival | None = None
+    *,
+    params: LyricsRequest,
+    debug: bool = False,
+    version_id: int | None = None,
+    arrival: Arrival | None = None,
 ) -> Iterator[tuple[str, Any]]:
     """`generate_lyrics` as events: ("lines", verse so far) each time a line is chosen, then
     ("done", LyricsResult) or ("error", GenerationError).
@@ -162,12 +169,7 @@ def stream_lyrics(
     The writing runs in a thread of its own; closing the iterator (the client went away) stops
     it when the line being written is chosen.
     """
-    try:
-        serving.served_model(version_id=version_id)
-    except serving.UnknownModelVersion as error:
-        raise UnknownModel(str(error)) from None
-    except serving.ModelUnavailable as error:
-        raise GenerationUnavailable(str(error)) from None
+    served(version_id)
     events: queue.SimpleQueue[Any] = queue.SimpleQueue()
     closed = threading.Event()
 
@@ -181,7 +183,11 @@ def stream_lyrics(
 
         try:
             result = generate_lyrics(
-                params=params, version_id=version_id, arrival=arrival, on_lines=on_lines
+                params=params,
+                debug=debug,
+                version_id=version_id,
+                arrival=arrival,
+                on_lines=on_lines,
             )
             events.put(("done", result))
         except StreamClosed:

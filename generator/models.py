@@ -312,3 +312,98 @@ class ModelEvaluation(models.Model):
     @property
     def corpus_row(self) -> dict[str, Any]:
         return dict(self.measures.get("corpus") or {})
+
+
+def new_draft_key() -> str:
+    """A draft's public key: unguessable, so a permalink shares one verse and lists nothing."""
+    import secrets
+
+    return secrets.token_urlsafe(12)
+
+
+class DraftQuerySet(models.QuerySet["Draft"]):
+    def alive(self, *, now: datetime.datetime | None = None) -> DraftQuerySet:
+        """Drafts a permalink still shows: starred, kept (no expiry) or not yet expired."""
+        moment = now or timezone.now()
+        return self.filter(Q(starred=True) | Q(expires_at__isnull=True) | Q(expires_at__gt=moment))
+
+    def expired(self, *, now: datetime.datetime | None = None) -> DraftQuerySet:
+        """Drafts past their expiry that no one starred: what `manage.py purge_drafts` deletes."""
+        moment = now or timezone.now()
+        return self.filter(starred=False, expires_at__lte=moment)
+
+
+class Draft(models.Model):
+    """A verse co-written with the model and saved (generator/drafts.py): what it says, how it was
+    made (model version, seed, settings, the take picked per line, the lines a person wrote) and
+    what staff thought of it."""
+
+    class Verdict(models.TextChoices):
+        NONE = "", "not marked"
+        GOOD = "good", "good"
+        BAD = "bad", "bad"
+
+    key = models.CharField(max_length=32, unique=True, default=new_draft_key, editable=False)
+    model_version = models.ForeignKey(
+        ModelVersion, on_delete=models.SET_NULL, null=True, blank=True, related_name="drafts"
+    )
+    model_name = models.CharField(
+        max_length=200, help_text="The model that wrote it, as named when it was saved."
+    )
+    seed = models.BigIntegerField(null=True, blank=True)
+    lines = models.JSONField(
+        default=list,
+        help_text="One object a line: text, syllables, by_person, picked (the take's index, "
+        "0 = the model's pick) and takes (every take's text).",
+    )
+    model_line_count = models.PositiveIntegerField(default=0, help_text="Lines the model wrote.")
+    alternative_pick_count = models.PositiveIntegerField(
+        default=0, help_text="Of those, lines where the writer picked another take than the first."
+    )
+    person_line_count = models.PositiveIntegerField(default=0, help_text="Lines a person wrote.")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="drafts",
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    expires_at = models.DateTimeField(
+        null=True, blank=True, help_text="Empty: kept (saved by a signed-in person)."
+    )
+    starred = models.BooleanField(default=False, help_text="Kept past its expiry by staff.")
+    verdict = models.CharField(max_length=4, choices=Verdict.choices, default="", blank=True)
+    marked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    marked_at = models.DateTimeField(null=True, blank=True)
+    # Declared after the user fields: in this class body `settings` is this field.
+    settings = models.JSONField(
+        default=dict, help_text="Rhyme scheme, syllables per line, temperature, takes per line."
+    )
+
+    objects = DraftQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        permissions = [
+            ("star_draft", "Can star drafts (keep them past expiry)"),
+            ("mark_draft", "Can mark drafts good or bad"),
+        ]
+
+    def __str__(self) -> str:
+        first = next((line.get("text", "") for line in self.lines if line.get("text")), "")
+        return first[:60] or f"draft {self.key}"
+
+    @property
+    def lyrics(self) -> str:
+        return "\n".join(str(line.get("text", "")) for line in self.lines)
+
+    def is_expired(self, *, now: datetime.datetime | None = None) -> bool:
+        moment = now or timezone.now()
+        return not self.starred and self.expires_at is not None and self.expires_at <= moment

@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import Prefetch, QuerySet
 
 from generator.demo import DEMO_CORPUS
+from generator.drafts import human_signals
 from generator.ml.evaluation.table import SUMMARY_KEYS
 from generator.models import ModelEvaluation, ModelVersion, TrainingRun
 from generator.serving import PRETRAINED_NAME
@@ -74,6 +75,7 @@ def _pretrained_entry(*, active: bool) -> dict[str, Any]:
         "corpus": None,
         "metrics": {},
         "evaluation": None,
+        "writers": None,
     }
 
 
@@ -81,6 +83,7 @@ def model_list() -> dict[str, Any]:
     """Every model version (newest first) and the pretrained fallback, marking the served one."""
     versions = list(with_latest_evaluation(ModelVersion.objects.select_related("corpus")))
     active = next((version.pk for version in versions if version.is_active), None)
+    writers = human_signals([version.pk for version in versions])
     entries = [
         {
             "id": version.pk,
@@ -91,6 +94,7 @@ def model_list() -> dict[str, Any]:
             "corpus": _corpus_summary(version.corpus),
             "metrics": version.metrics,
             "evaluation": evaluation_summary(latest_evaluation(version)),
+            "writers": writers[version.pk].as_dict(),
         }
         for version in versions
     ]

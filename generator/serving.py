@@ -151,7 +151,7 @@ def sampler_for(files: TextgenrnnFiles) -> StreamSampler:
     from generator.ml.engine import Engine, EngineError
 
     try:
-        if getattr(settings, "SERVING_ENGINE", "numpy") == "keras":
+        if settings.SERVING_ENGINE == "keras":
             raise EngineError("RAPLYRICS_SERVING_ENGINE=keras")
         engine = Engine.from_files(files)
     except EngineError as error:
@@ -163,8 +163,8 @@ def sampler_for(files: TextgenrnnFiles) -> StreamSampler:
         return Sampler(model=loaded.model, vocabulary=loaded.vocabulary, config=loaded.config)
     return StreamScheduler(
         engine,
-        max_streams=int(getattr(settings, "ENGINE_MAX_STREAMS", 64)),
-        retry_after_s=int(getattr(settings, "ENGINE_RETRY_AFTER_S", 2)),
+        max_streams=int(settings.ENGINE_MAX_STREAMS),
+        retry_after_s=int(settings.ENGINE_RETRY_AFTER_S),
     )
 
 

@@ -94,3 +94,13 @@ def evaluate_model(version_id: int) -> dict[str, Any]:
     message = summary_line(evaluation)
     logger.info("model version %s evaluated: %s", version_id, message)
     return {"version_id": version_id, "evaluation_id": evaluation.pk, "message": message}
+
+
+@shared_task(name="generator.purge_drafts")
+def purge_drafts() -> int:
+    """Delete expired, unstarred drafts (daily, CELERY_BEAT_SCHEDULE); `manage.py purge_drafts`."""
+    from generator.drafts import purge_expired_drafts
+
+    deleted = purge_expired_drafts()
+    logger.info("purged %s expired draft(s)", deleted)
+    return deleted

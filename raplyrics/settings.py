@@ -191,6 +191,10 @@ CELERY_TASK_IGNORE_RESULT = CELERY_RESULT_BACKEND is None
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Training gets a queue of its own, served by a worker with --concurrency 1 (one run at a time).
 CELERY_TASK_ROUTES = {"generator.train_model": {"queue": "training"}}
+# `celery beat` runs these (or cron `manage.py purge_drafts`, the same service).
+CELERY_BEAT_SCHEDULE = {
+    "purge-expired-drafts": {"task": "generator.purge_drafts", "schedule": 24 * 60 * 60},
+}
 
 # --- API -----------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -289,3 +293,7 @@ LOGGING = {
         for name in ("raplyrics", "lyrics", "scraping", "generator")
     },
 }
+
+# Co-written verses saved by anonymous visitors expire after this many days unless staff star
+# them (`manage.py purge_drafts` deletes them; a link to one answers 404 from then on).
+DRAFT_EXPIRY_DAYS = env_int("RAPLYRICS_DRAFT_EXPIRY_DAYS", 30, minimum=1)

@@ -4,11 +4,14 @@ from django.contrib import admin
 from django.contrib.staticfiles.urls import staticfiles_urlpatterns
 from django.urls import include, path
 
+from generator import draft_pages
 from raplyrics import views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("drafts/<str:key>.txt", draft_pages.draft_text, name="draft-text"),
+    path("drafts/<str:key>", draft_pages.draft_page, name="draft-page"),
     path("admin/", admin.site.urls),
     path("", include("generator.api.urls")),
 ]

@@ -40,6 +40,8 @@ def _form_limits() -> dict[str, Any]:
         # The slider's starting point: the middle of the original project's per-line mix.
         "temperature_default": median(limits.TEMPERATURE_DEFAULT),
         "seed_max": limits.SEED_MAX,
+        "syllables_min": limits.SYLLABLES_MIN,
+        "syllables_max": limits.SYLLABLES_MAX,
     }
 
 

@@ -8,6 +8,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from generator import limits
+from generator.ml.lyrics_writer import LyricsRequest
+from generator.ml.syllables import SyllableRange
 
 
 @extend_schema_field(
@@ -83,7 +85,33 @@ class StrictBooleanField(serializers.BooleanField):
         return data
 
 
-class GenerateInput(serializers.Serializer):
+class StrictObject(serializers.Serializer):
+    """Refuses what is not an object and fields it does not know, naming them."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if not isinstance(data, dict):
+            raise serializers.ValidationError({"non_field_errors": ["send a JSON object"]})
+        unknown = sorted(set(data) - set(self.fields))
+        if unknown:
+            raise serializers.ValidationError(
+                {unknown[0]: [f"is not a known field; known fields: {', '.join(self.fields)}"]}
+            )
+        return super().to_internal_value(data)
+
+
+class SyllablesInput(StrictObject):
+    min = StrictIntegerField(min_value=limits.SYLLABLES_MIN, max_value=limits.SYLLABLES_MAX)
+    max = StrictIntegerField(min_value=limits.SYLLABLES_MIN, max_value=limits.SYLLABLES_MAX)
+
+    def validate(self, attrs: dict[str, int]) -> SyllableRange:
+        if attrs["min"] > attrs["max"]:
+            raise serializers.ValidationError(
+                f"min ({attrs['min']}) is more than max ({attrs['max']}); swap them"
+            )
+        return SyllableRange(attrs["min"], attrs["max"])
+
+
+class GenerateInput(StrictObject):
     prefix = serializers.CharField(
         required=False,
         allow_blank=True,
@@ -126,18 +154,32 @@ class GenerateInput(serializers.Serializer):
     seed = StrictIntegerField(required=False, min_value=0, max_value=limits.SEED_MAX)
     model = StrictIntegerField(required=False, min_value=1)
     debug = StrictBooleanField(required=False, default=False)
+    syllables = SyllablesInput(
+        required=False,
+        allow_null=True,
+        help_text='Syllables each line should have: {"min": 8, "max": 10}; null: no target.',
+    )
 
     def to_internal_value(self, data: Any) -> Any:
-        if not isinstance(data, dict):
-            raise serializers.ValidationError({"non_field_errors": ["send a JSON object"]})
-        unknown = sorted(set(data) - set(self.fields))
-        if unknown:
-            raise serializers.ValidationError(
-                {unknown[0]: [f"is not a known field; known fields: {', '.join(self.fields)}"]}
-            )
-        if "prefix" in data and not isinstance(data["prefix"], str):
+        if isinstance(data, dict) and "prefix" in data and not isinstance(data["prefix"], str):
             raise serializers.ValidationError({"prefix": ["must be a string"]})
         return super().to_internal_value(data)
+
+    def to_request(self) -> LyricsRequest:
+        """The model core's one typed request (validated here, once, for the API)."""
+        values = self.validated_data
+        return LyricsRequest(
+            prefix=values["prefix"],
+            lines=values["lines"],
+            temperature=values["temperature"],
+            top_k=values["top_k"] or None,
+            top_p=values["top_p"] if values["top_p"] < 1.0 else None,
+            candidates=values["candidates"],
+            rhyme_scheme=values["rhyme_scheme"],
+            syllables=values.get("syllables"),
+            seed=values.get("seed"),
+            max_line_chars=limits.LINE_MAX_CHARS,
+        )
 
 
 class ModelRef(serializers.Serializer):
@@ -154,6 +196,14 @@ class GenerateOutput(serializers.Serializer):
     prefix_notes = serializers.ListField(child=serializers.CharField())
     candidates = serializers.ListField(
         child=serializers.DictField(), required=False, help_text="Only with debug=true."
+    )
+    syllables = serializers.ListField(
+        child=serializers.IntegerField(), help_text="Each line's syllables."
+    )
+    takes = serializers.ListField(
+        child=serializers.ListField(child=serializers.DictField()),
+        help_text="Each line's takes, best first ({text, syllables}; the first is the line); "
+        "empty for the prefix's own lines.",
     )
 
 
@@ -194,6 +244,20 @@ class EvaluationSummaryOutput(serializers.Serializer):
     corpus = QualitySummary(help_text="The verses its training run held out, measured alike.")
 
 
+class WritersKeptOutput(serializers.Serializer):
+    drafts = serializers.IntegerField(help_text="Co-written drafts saved.")
+    model_lines = serializers.IntegerField(help_text="Lines it wrote, in those drafts.")
+    alternative_picks = serializers.IntegerField(
+        help_text="Of those, lines where the writer picked another take than its first."
+    )
+    first_take_share = serializers.FloatField(
+        allow_null=True, help_text="Share of its saved lines where its own first take was kept."
+    )
+    person_lines = serializers.IntegerField(help_text="Lines a person wrote in those drafts.")
+    good = serializers.IntegerField(help_text="Drafts staff marked good.")
+    bad = serializers.IntegerField(help_text="Drafts staff marked bad.")
+
+
 class ModelVersionOutput(serializers.Serializer):
     id = serializers.IntegerField(allow_null=True)
     name = serializers.CharField()
@@ -204,6 +268,11 @@ class ModelVersionOutput(serializers.Serializer):
     metrics = serializers.DictField()
     evaluation = EvaluationSummaryOutput(
         allow_null=True, help_text="The latest evaluation (manage.py evaluate); null if none."
+    )
+    writers = WritersKeptOutput(
+        allow_null=True,
+        help_text="What writers kept of its co-written verses (saved drafts); null for the "
+        "pretrained model.",
     )
 
 

@@ -7,6 +7,7 @@ import itertools
 import json
 import logging
 from collections.abc import Generator, Iterator
+from dataclasses import asdict
 from typing import Any
 
 from django.http import StreamingHttpResponse
@@ -20,7 +21,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from generator import admission, generation, selectors
+from generator import admission, generation, limits, selectors
 from generator.api import examples
 from generator.api.parsers import BoundedJSONParser
 from generator.api.schema import error_response, error_responses
@@ -32,6 +33,7 @@ from generator.api.serializers import (
     ModelListOutput,
 )
 from generator.api.throttling import GenerateRateThrottle
+from generator.ml.lyrics_writer import LyricsRequest
 from raplyrics.api_errors import ServiceUnavailable
 
 logger = logging.getLogger(__name__)
@@ -44,20 +46,22 @@ DEBUG_IS_FOR_STAFF = error_response(
 
 
 def _run(
-    request: Request, params: generation.LyricsParams, *, version_id: int | None
+    request: Request, params: LyricsRequest, *, version_id: int | None, debug: bool = False
 ) -> generation.LyricsResult:
     arrival = admission.arrival_of(request._request)
     deadline = arrival.deadline(generation.time_limit_s())
     try:
         with admission.generation_slot(deadline=deadline, units=params.lines * params.candidates):
-            return generation.generate_lyrics(params=params, version_id=version_id, arrival=arrival)
+            return generation.generate_lyrics(
+                params=params, debug=debug, version_id=version_id, arrival=arrival
+            )
     except (admission.Overloaded, generation.GenerationError) as error:
         if isinstance(error, generation.GenerationTimeout) and deadline.client_gone():
             logger.info("the client went away; its generation stopped early")
-        raise _api_error(error) from None
+        raise api_error_for(error) from None
 
 
-def _api_error(
+def api_error_for(
     error: admission.Overloaded | generation.GenerationError,
 ) -> exceptions.APIException:
     """What the API answers for a generation that could not start or finish."""
@@ -68,26 +72,12 @@ def _api_error(
     return ServiceUnavailable(str(error))
 
 
-def _params(values: dict[str, Any]) -> generation.LyricsParams:
-    return generation.LyricsParams(
-        prefix=values["prefix"],
-        lines=values["lines"],
-        temperatures=values["temperature"],
-        top_k=values["top_k"] or None,
-        top_p=values["top_p"] if values["top_p"] < 1.0 else None,
-        candidates=values["candidates"],
-        rhyme_scheme=values["rhyme_scheme"],
-        seed=values.get("seed"),
-        debug=values["debug"],
-    )
-
-
-def _public_values(values: dict[str, Any], request: Request) -> dict[str, Any]:
+def _debug_allowed(values: dict[str, Any], request: Request) -> bool:
     if values["debug"] and not request.user.is_staff:
         # The audit trail shows every rejected candidate, including any that recite training
         # lines: for staff who curate the corpus, not for the public.
         raise exceptions.PermissionDenied("debug=true is for signed-in staff only")
-    return values
+    return bool(values["debug"])
 
 
 def _body(result: generation.LyricsResult, *, debug: bool) -> dict[str, Any]:
@@ -98,6 +88,8 @@ def _body(result: generation.LyricsResult, *, debug: bool) -> dict[str, Any]:
         "seed": result.seed,
         "elapsed_ms": result.elapsed_ms,
         "prefix_notes": list(result.prefix_notes),
+        "syllables": list(result.syllables),
+        "takes": [[asdict(take) for take in line_takes] for line_takes in result.takes],
     }
     if debug:
         body["candidates"] = result.candidates
@@ -117,9 +109,11 @@ class GenerateView(APIView):
     def post(self, request: Request) -> Response:
         data = GenerateInput(data=request.data)
         data.is_valid(raise_exception=True)
-        params = _params(_public_values(data.validated_data, request))
-        result = _run(request, params, version_id=data.validated_data.get("model"))
-        return Response(_body(result, debug=params.debug))
+        debug = _debug_allowed(data.validated_data, request)
+        result = _run(
+            request, data.to_request(), version_id=data.validated_data.get("model"), debug=debug
+        )
+        return Response(_body(result, debug=debug))
 
 
 class GenerateStreamView(APIView):
@@ -150,7 +144,8 @@ class GenerateStreamView(APIView):
     def post(self, request: Request) -> StreamingHttpResponse:
         data = GenerateInput(data=request.data)
         data.is_valid(raise_exception=True)
-        params = _params(_public_values(data.validated_data, request))
+        debug = _debug_allowed(data.validated_data, request)
+        params = data.to_request()
         arrival = admission.arrival_of(request._request)
         # The generation slot is held until the stream ends or its reader goes away.
         slot = contextlib.ExitStack()
@@ -162,21 +157,24 @@ class GenerateStreamView(APIView):
                 )
             )
         except admission.Overloaded as error:
-            raise _api_error(error) from None
+            raise api_error_for(error) from None
         try:
             events = generation.stream_lyrics(
-                params=params, version_id=data.validated_data.get("model"), arrival=arrival
+                params=params,
+                debug=debug,
+                version_id=data.validated_data.get("model"),
+                arrival=arrival,
             )
             first = next(events)
         except generation.GenerationError as error:
             slot.close()
-            raise _api_error(error) from None
+            raise api_error_for(error) from None
         if first[0] == "error":
             events.close()
             slot.close()
-            raise _api_error(first[1])
+            raise api_error_for(first[1])
         response = StreamingHttpResponse(
-            _NdjsonStream(_ndjson(first, events, debug=params.debug), events, slot),
+            _NdjsonStream(_ndjson(first, events, debug=debug), events, slot),
             content_type="application/x-ndjson",
         )
         # Proxies and browsers must pass each line on as it comes, never hold the body back.
@@ -239,7 +237,9 @@ class LegacyGenerateView(APIView):
     def post(self, request: Request) -> Response:
         data = LegacyInput(data=request.data)
         data.is_valid(raise_exception=True)
-        params = generation.LyricsParams(prefix=data.validated_data["input"])
+        params = LyricsRequest(
+            prefix=data.validated_data["input"], max_line_chars=limits.LINE_MAX_CHARS
+        )
         result = _run(request, params, version_id=None)
         return Response({"output": result.lyrics})
 

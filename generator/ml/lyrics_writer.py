@@ -35,9 +35,17 @@ and docs/quality.md):
 - `fluency`: the model's own mean natural-log probability per token of the line, its end
   included (`StreamOutput.log_probs`, untempered); 0 when the sampler does not measure it;
 - `repetition`: the share of the line's word pairs already in the verse (originality within the
-  verse; recital of the corpus is a rejection above).
+  verse; recital of the corpus is a rejection above);
+- `syllable_miss`: when the caller asks for a `SyllableRange` (generator.ml.syllables), how many
+  syllables the line is outside it (0 inside; 0 without a range). An asked range replaces the
+  `length` term (both judge a line's length; the writer's ask wins over the corpus's habit).
 `total = length_w * length - broken_w * broken - unknown_w * unknown - truncated_w * truncated
-+ rhyme_w * rhyme + fluency_w * fluency - repetition_w * repetition`.
++ rhyme_w * rhyme + fluency_w * fluency - repetition_w * repetition
+- syllables_w * syllable_miss`.
+
+Syllable-fitted cuts: when a `SyllableRange` is asked (character-level models), every candidate
+longer than its top is also offered cut after its last word that lands in the range and does
+not leave it dangling ("the", "and"): `fitted_cuts`; they are scored like the others.
 
 Rhyme-aimed endings: when a line has a partner and `aim_endings` is on (character-level models),
 the round's best candidate is cut before its last word and `candidates` more endings are drawn
@@ -82,6 +90,7 @@ from generator.ml.streams import (
     StreamSampler,
     prepare_prefix,
 )
+from generator.ml.syllables import SyllableRange, line_syllables
 from generator.ml.tidy import tidy_line
 
 DEFAULT_TEMPERATURES: tuple[float, ...] = (0.5, 0.6, 0.7)
@@ -153,6 +162,8 @@ class ChooserWeights:
     rhyme: float = 1.0
     fluency: float = 1.0
     repetition: float = 1.0
+    # Per syllable outside the asked range: measured in bench/syllable_fit.py (docs/quality.md).
+    syllables: float = 1.5
 
 
 # The winner of bench/tune_chooser.py's grid on the tuning seeds 5000-5007 with the demo model
@@ -197,6 +208,8 @@ class CandidateScore:
     total: float | None  # None when rejected
     aimed: bool = False  # an ending drawn again to aim at the partner's rhyme
     chosen: bool = False
+    syllables: int = 0
+    syllable_miss: int = 0  # syllables outside the asked range (0 inside, or none asked)
 
 
 @dataclass(frozen=True)
@@ -325,6 +338,7 @@ def score_candidate(
     line_shape: LineShape = FALLBACK_LINE_SHAPE,
     weights: ChooserWeights = DEFAULT_WEIGHTS,
     aimed: bool = False,
+    syllable_range: SyllableRange | None = None,
 ) -> CandidateScore:
     """Score one (tidied) candidate line by the rules in the module docstring."""
     rejected: list[str] = []
@@ -344,11 +358,13 @@ def score_candidate(
         if word not in broken and not _is_known(word, known_words)
     )
     truncated = stop_reason == "max_chars"
-    length = length_score(words, line_shape)
+    length = length_score(words, line_shape) if syllable_range is None else 0.0
     match = line_rhyme(text, partner_line) if partner_line is not None else None
     rhyme = match.score if match is not None else 0.0
     fluency = sum(log_probs) / len(log_probs) if log_probs else 0.0
     repetition = repetition_share(text, verse_so_far)
+    syllables = line_syllables(text)
+    syllable_miss = syllable_range.miss(syllables) if syllable_range is not None else 0
     total = (
         weights.length * length
         - weights.broken * len(broken)
@@ -357,6 +373,7 @@ def score_candidate(
         + weights.rhyme * rhyme
         + weights.fluency * fluency
         - weights.repetition * repetition
+        - weights.syllables * syllable_miss
     )
     return CandidateScore(
         text=text,
@@ -376,6 +393,8 @@ def score_candidate(
         rejected=tuple(rejected),
         total=None if rejected else round(total, 4),
         aimed=aimed,
+        syllables=syllables,
+        syllable_miss=syllable_miss,
     )
 
 
@@ -442,6 +461,7 @@ class _LineScorer:
     known_words: frozenset[str]
     line_shape: LineShape
     weights: ChooserWeights
+    syllable_range: SyllableRange | None = None
 
     def drawn(
         self,
@@ -468,6 +488,7 @@ class _LineScorer:
             line_shape=self.line_shape,
             weights=self.weights,
             aimed=aimed,
+            syllable_range=self.syllable_range,
         )
         return _Drawn(text=raw, token_ids=ids, log_probs=log_probs, score=score)
 
@@ -492,10 +513,13 @@ def write_lyrics(
     aim_endings: bool = True,
     deadline: float | None = None,
     on_line: Callable[[LineChoice, tuple[str, ...]], None] | None = None,
+    syllable_range: SyllableRange | None = None,
 ) -> LyricsResult:
     """Write `lines` lines continuing `prefix`, each the best of `candidates` (module docstring).
 
     `line_shape` is the model's corpus's words per line (`FALLBACK_LINE_SHAPE` when None).
+    `syllable_range`, when given, is the syllables each line should have (the chooser's
+    `syllable_miss` term).
     `deadline` is a `time.monotonic()` instant: the writer checks it before each batch of
     candidates (one call, bounded by `max_line_chars`) and raises `WritingTimeout` once it has
     passed, so a caller's time limit holds without killing a thread mid-computation.
@@ -507,11 +531,10 @@ def write_lyrics(
     _check_request(lines, candidates, rounds, seed, rhyme_scheme)
     scheme: RhymeScheme = rhyme_scheme  # type: ignore[assignment]  # checked just above
     shape = line_shape if line_shape is not None else FALLBACK_LINE_SHAPE
-    temperatures = SamplingControls.of(temperature=temperature).temperature
-    # Validates top_k, top_p and max_line_chars once, before any generation.
-    SamplingControls.of(
-        temperature=temperatures, top_k=top_k, top_p=top_p, max_chars=max_line_chars
-    )
+    # Validates the temperatures, top_k, top_p and max_line_chars once, before any generation.
+    temperatures = SamplingControls.of(
+        temperature=temperature, top_k=top_k, top_p=top_p, max_chars=max_line_chars
+    ).temperature
     request_seed = secrets.randbits(63) if seed is None else seed
 
     vocabulary = sampler.vocabulary
@@ -559,6 +582,7 @@ def write_lyrics(
             known_words=known_words,
             line_shape=shape,
             weights=weights,
+            syllable_range=syllable_range,
         )
         scored: list[_Drawn] = []
         chosen: _Drawn | None = None
@@ -595,6 +619,8 @@ def write_lyrics(
                 )
                 for output in outputs
             ]
+            if can_aim and syllable_range is not None:
+                round_drawn += fitted_cuts(round_drawn, scorer=scorer)
             best = _best(round_drawn)
             if best is not None and partner is not None and can_aim:
                 check_time(line_number)
@@ -710,6 +736,69 @@ def _aimed_endings(
     return endings
 
 
+# A line cut to fit a syllable range never ends on one of these (it would read as broken off).
+# fmt: off
+_DANGLING_WORDS = frozenset((
+    "a", "an", "the", "and", "or", "but", "so", "to", "of", "in", "on", "at", "by", "for",
+    "from", "with", "my", "your", "his", "her", "our", "their", "its", "i", "you", "we",
+    "they", "he", "she", "it", "is", "are", "was", "were", "be", "been", "am", "i'm",
+    "like", "that", "this", "as", "if", "when",
+))
+# fmt: on
+
+
+def fitted_cuts(drawn: Sequence[_Drawn], *, scorer: _LineScorer) -> list[_Drawn]:
+    """Candidates longer than the asked syllables, each cut after its last word that keeps it
+    in range (never after a dangling word such as "the"): new candidates, scored like the others
+    (marked `aimed`), so a short range can be met by a model whose lines run long.
+
+    One token a character (a character-level model): the kept ids are the text's first ones.
+    """
+    asked = scorer.syllable_range
+    if asked is None:
+        return []
+    cuts = []
+    for candidate in drawn:
+        if candidate.score.syllables <= asked.high or len(candidate.token_ids) != len(
+            candidate.text
+        ):
+            continue
+        best_end = None
+        for word in _WORD_RE.finditer(candidate.text):
+            count = line_syllables(scorer.head + candidate.text[: word.end()])
+            if count > asked.high:
+                break
+            if count >= asked.low and word.group().lower() not in _DANGLING_WORDS:
+                best_end = word.end()
+        if best_end is None:
+            continue
+        score = score_candidate(
+            text=tidy_line(scorer.head + candidate.text[:best_end]),
+            seed=candidate.score.seed,
+            temperature=candidate.score.temperature,
+            round_number=candidate.score.round,
+            stop_reason="newline",
+            partner_line=scorer.partner,
+            verse_so_far=scorer.verse,
+            corpus_index=scorer.corpus_index,
+            known_words=scorer.known_words,
+            log_probs=candidate.log_probs[:best_end],
+            line_shape=scorer.line_shape,
+            weights=scorer.weights,
+            aimed=True,
+            syllable_range=asked,
+        )
+        cuts.append(
+            _Drawn(
+                text=candidate.text[:best_end],
+                token_ids=candidate.token_ids[:best_end],
+                log_probs=candidate.log_probs[:best_end],
+                score=score,
+            )
+        )
+    return cuts
+
+
 def _describe_fixes(fixes: Sequence[PrefixFix]) -> str:
     parts = [
         f"{fix.token!r} -> {fix.replacement!r}"
@@ -718,3 +807,53 @@ def _describe_fixes(fixes: Sequence[PrefixFix]) -> str:
         for fix in fixes
     ]
     return "prefix characters the model does not know: " + ", ".join(parts)
+
+
+# -- one typed request --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LyricsRequest:
+    """What a caller asks of the writer, as one object (the API builds it once, after validating
+    its input against this module's constants; `write_request` hands it to `write_lyrics`, which
+    checks it)."""
+
+    prefix: str = ""
+    lines: int = 5
+    temperature: tuple[float, ...] = DEFAULT_TEMPERATURES
+    top_k: int | None = None
+    top_p: float | None = None
+    candidates: int = DEFAULT_CANDIDATES
+    rhyme_scheme: RhymeScheme = DEFAULT_RHYME_SCHEME
+    syllables: SyllableRange | None = None
+    seed: int | None = None
+    max_line_chars: int = DEFAULT_MAX_LINE_CHARS
+
+
+def write_request(
+    sampler: StreamSampler,
+    request: LyricsRequest,
+    *,
+    corpus_index: CorpusLineIndex | None = None,
+    line_shape: LineShape | None = None,
+    deadline: float | None = None,
+    on_line: Callable[[LineChoice, tuple[str, ...]], None] | None = None,
+) -> LyricsResult:
+    """`write_lyrics` for one `LyricsRequest` and what the served model brings."""
+    return write_lyrics(
+        sampler=sampler,
+        prefix=request.prefix,
+        lines=request.lines,
+        temperature=request.temperature,
+        top_k=request.top_k,
+        top_p=request.top_p,
+        candidates=request.candidates,
+        seed=request.seed,
+        rhyme_scheme=request.rhyme_scheme,
+        syllable_range=request.syllables,
+        max_line_chars=request.max_line_chars,
+        corpus_index=corpus_index,
+        line_shape=line_shape,
+        deadline=deadline,
+        on_line=on_line,
+    )

@@ -7,7 +7,10 @@
 //   proxy path such as /some/prefix/.
 // - No inline styles or handlers: the production Content-Security-Policy forbids them.
 // - The verse is asked of the streaming endpoint (data-stream-action, newline-delimited JSON):
-//   each line shows as soon as it is chosen; the last event carries /api/generate's answer.
+//   each line shows as soon as it is chosen; the last event carries /api/generate's answer,
+//   which the verse editor (verse-editor.js) then co-writes through the co-writing API.
+
+import { createVerseEditor } from "./verse-editor.js";
 
 const HISTORY_KEY = "raplyrics.history.v1";
 const HISTORY_LIMIT = 10;
@@ -21,6 +24,7 @@ const FIELD_LABELS = {
   rhyme_scheme: "Rhyme scheme",
   temperature: "Temperature",
   seed: "Seed",
+  syllables: "Syllables per line",
 };
 
 const form = document.getElementById("generate-form");
@@ -33,6 +37,8 @@ const temperatureInput = document.getElementById("temperature");
 const temperatureValue = document.getElementById("temperature-value");
 const varyInput = document.getElementById("vary");
 const seedInput = document.getElementById("seed");
+const syllablesMinInput = document.getElementById("syllables");
+const syllablesMaxInput = document.getElementById("syllables_max");
 const options = document.getElementById("options");
 const generateButton = document.getElementById("generate-button");
 const generateLabel = generateButton.querySelector(".button__label");
@@ -48,6 +54,8 @@ const keepSeedButton = document.getElementById("keep-seed-button");
 const historySection = document.getElementById("history");
 const historyList = document.getElementById("history-list");
 const clearHistoryButton = document.getElementById("clear-history");
+const shareBox = document.getElementById("share");
+const shareLink = document.getElementById("share-link");
 
 const prefixMax = Number(form.dataset.prefixMax) || prefixInput.maxLength;
 // Resolved against the page as a folder, so /some/prefix and /some/prefix/ both post to
@@ -205,8 +213,31 @@ function numberOrRaw(input) {
   return Number.isFinite(value) ? value : raw;
 }
 
+// Both ends of the syllables range, or null when neither box is filled (no target).
+function readSyllables() {
+  const low = numberOrRaw(syllablesMinInput);
+  const high = numberOrRaw(syllablesMaxInput);
+  if (low === undefined && high === undefined) return null;
+  const min = low === undefined ? Number(syllablesMinInput.min) : low;
+  const max = high === undefined ? Number(syllablesMaxInput.max) : high;
+  return { min, max };
+}
+
+// What every co-writing move asks for: the options as they stand now.
+function readShape() {
+  const candidates = numberOrRaw(candidatesInput);
+  return {
+    rhymeScheme: rhymeSchemeInput.value,
+    temperature: roundTemperature(Number(temperatureInput.value)),
+    candidates: candidates === undefined ? Number(candidatesInput.defaultValue) : candidates,
+    syllables: readSyllables(),
+  };
+}
+
 function readRequest({ freshSeed }) {
   const body = { prefix: prefixInput.value };
+  const syllables = readSyllables();
+  if (syllables) body.syllables = syllables;
   const lines = numberOrRaw(linesInput);
   const candidates = numberOrRaw(candidatesInput);
   if (lines !== undefined) body.lines = lines;
@@ -232,7 +263,7 @@ function readRequest({ freshSeed }) {
 // A field the browser cannot even parse (e.g. "1e" in a number box) arrives as "" from
 // input.value; say so here rather than silently sending the default.
 function unparsableField() {
-  for (const input of [linesInput, candidatesInput, seedInput]) {
+  for (const input of [linesInput, candidatesInput, seedInput, syllablesMinInput, syllablesMaxInput]) {
     if (input.validity.badInput) return input;
   }
   return null;
@@ -242,6 +273,33 @@ function setControlsEnabled(enabled) {
   generateButton.disabled = !enabled;
   againButton.disabled = !enabled;
 }
+
+const editor = createVerseEditor({
+  list: lyricsList,
+  apiBase: pageFolder(),
+  csrfToken,
+  readShape,
+  announce,
+  onFailure: (outcome) => {
+    clearErrors();
+    handleFailure(outcome);
+    announce(formMessage.textContent);
+  },
+  onBusy: (moving) => {
+    result.classList.toggle("is-stale", moving);
+    setControlsEnabled(!moving && !busy && waitTimer === null);
+  },
+  onChange: (verse) => {
+    if (lastResult) lastResult.lines = verse.lines.map((line) => line.text);
+  },
+  buttons: {
+    rewrite: document.getElementById("rewrite-button"),
+    more: document.getElementById("continue-button"),
+    own: document.getElementById("own-line-button"),
+    save: document.getElementById("save-button"),
+  },
+  share: { box: shareBox, link: shareLink },
+});
 
 function setLoading(loading) {
   busy = loading;
@@ -366,7 +424,7 @@ function handleFailure(outcome) {
 }
 
 async function generate({ freshSeed = false } = {}) {
-  if (busy || waitTimer !== null) return;
+  if (busy || waitTimer !== null || editor.isBusy()) return;
   clearErrors();
   const bad = unparsableField();
   if (bad) {
@@ -383,6 +441,7 @@ async function generate({ freshSeed = false } = {}) {
   if (outcome.kind === "response" && outcome.response.ok && outcome.data) {
     const entry = toEntry(body, outcome.data);
     showResult(entry);
+    editor.load(outcome.data);
     remember(entry);
     announce(`Verse ready: ${entry.lines.length} lines.`);
     return;
@@ -447,7 +506,7 @@ function showProgress(body, lines) {
 
 function showResult(entry) {
   lastResult = entry;
-  lyricsList.replaceChildren(...entry.lines.map((line, i) => lineNode(line, i, entry.prefix)));
+  // The lines themselves: the verse editor renders them (editor.load).
   resultMeta.textContent = metaText(entry);
   resultNotes.replaceChildren(...entry.notes.map((note) => element("li", "", note)));
   resultNotes.hidden = entry.notes.length === 0;
@@ -576,7 +635,7 @@ againButton.addEventListener("click", () => {
 copyButton.addEventListener("click", async () => {
   if (!lastResult) return;
   try {
-    await copyText(lastResult.lines.join("\n"));
+    await copyText(editor.lines().join("\n"));
     flash(copyButton, "Copied");
     announce("Lyrics copied to the clipboard.");
   } catch {

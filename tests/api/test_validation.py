@@ -65,7 +65,7 @@ def _post(client: Client, body: Any) -> Any:
             {"length": 5},
             "length",
             "length: is not a known field; known fields: prefix, lines, temperature, top_k, "
-            "top_p, candidates, rhyme_scheme, seed, model, debug",
+            "top_p, candidates, rhyme_scheme, seed, model, debug, syllables",
         ),
         (
             {"rhyme_scheme": "ABBA"},

@@ -43,7 +43,8 @@ def _write(page: Page, prefix: str) -> None:
 def _wait_for_lyrics(page: Page, count: int) -> list[str]:
     lines = page.locator("#lyrics li")
     expect(lines).to_have_count(count, timeout=GENERATION_TIMEOUT_MS)
-    return lines.all_text_contents()
+    # Each line's text; its item also holds the co-writing tools (syllables, takes, buttons).
+    return page.locator("#lyrics li .lyrics__line").all_text_contents()
 
 
 def test_a_visitor_types_a_line_and_gets_lyrics(visit: Visit) -> None:

@@ -13,7 +13,7 @@ from django.db.models import Model
 from django.test import Client, RequestFactory
 from django.urls import reverse
 
-from generator.models import ModelVersion, TrainingRun
+from generator.models import Draft, ModelVersion, TrainingRun
 from lyrics.models import CleaningRule, Corpus, Verse
 from tests.factories import UserFactory, VerseFactory
 
@@ -76,6 +76,9 @@ def one_of_everything(tmp_path: Any) -> dict[str, Model]:
         "lyrics.CleaningRule": rule,
         "generator.TrainingRun": run,
         "generator.ModelVersion": version,
+        "generator.Draft": Draft.objects.create(
+            model_version=version, model_name=version.name, lines=[{"text": "a line"}]
+        ),
         "auth.Group": Group.objects.create(name="curators"),
     }
 
