@@ -23,27 +23,6 @@ from generator.ml.cowrite import DraftLine, Move, ShapeControls
 TAKES_MAX = limits.CANDIDATES_MAX * 3
 
 
-class ErrorOutput(serializers.Serializer):
-    """The one error shape (raplyrics/api_errors.py)."""
-
-    error = serializers.CharField(help_text="One readable line saying what to do.")
-    fields = serializers.DictField(
-        child=serializers.ListField(child=serializers.CharField()),
-        required=False,
-        help_text="Validation errors: each request field and its messages.",
-    )
-    retry_after = serializers.IntegerField(
-        required=False, help_text="429 and 503: seconds to wait (also the Retry-After header)."
-    )
-
-
-ERROR_RESPONSES = {
-    400: ErrorOutput,
-    429: ErrorOutput,
-    503: ErrorOutput,
-}
-
-
 SYLLABLES_HELP = (
     "Syllables each line should have, both ends included (CMU dictionary counts, a spelling "
     "estimate for other words); null or absent: no target."

@@ -15,18 +15,18 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from generator import admission, cowriting, drafts, generation
+from generator.api import examples
 from generator.api.cowrite_serializers import (
-    ERROR_RESPONSES,
     ContinueInput,
     CowriteInput,
     CowriteOutput,
     DraftInput,
     DraftOutput,
-    ErrorOutput,
     RewriteInput,
     RewriteLineInput,
 )
 from generator.api.parsers import BoundedJSONParser
+from generator.api.schema import error_responses
 from generator.api.throttling import GenerateRateThrottle
 from generator.api.views import api_error_for
 from generator.models import Draft
@@ -77,7 +77,7 @@ class _MoveView(APIView):
         return Response(_answer(answer))
 
 
-_MOVE_RESPONSES = {200: CowriteOutput, **ERROR_RESPONSES}
+_MOVE_RESPONSES = {200: CowriteOutput, **error_responses(503)}
 
 
 class RewriteView(_MoveView):
@@ -85,7 +85,12 @@ class RewriteView(_MoveView):
 
     input_class = RewriteInput
 
-    @extend_schema(request=RewriteInput, responses=_MOVE_RESPONSES, operation_id="cowrite_rewrite")
+    @extend_schema(
+        request=RewriteInput,
+        responses=_MOVE_RESPONSES,
+        examples=[examples.COWRITE_REWRITE_REQUEST, examples.COWRITE_ANSWER],
+        operation_id="cowrite_rewrite",
+    )
     def post(self, request: Request) -> Response:
         return super().post(request)
 
@@ -95,7 +100,12 @@ class RewriteLineView(_MoveView):
 
     input_class = RewriteLineInput
 
-    @extend_schema(request=RewriteLineInput, responses=_MOVE_RESPONSES, operation_id="cowrite_line")
+    @extend_schema(
+        request=RewriteLineInput,
+        responses=_MOVE_RESPONSES,
+        examples=[examples.COWRITE_LINE_REQUEST, examples.COWRITE_ANSWER],
+        operation_id="cowrite_line",
+    )
     def post(self, request: Request) -> Response:
         return super().post(request)
 
@@ -106,7 +116,10 @@ class ContinueView(_MoveView):
     input_class = ContinueInput
 
     @extend_schema(
-        request=ContinueInput, responses=_MOVE_RESPONSES, operation_id="cowrite_continue"
+        request=ContinueInput,
+        responses=_MOVE_RESPONSES,
+        examples=[examples.COWRITE_CONTINUE_REQUEST, examples.COWRITE_ANSWER],
+        operation_id="cowrite_continue",
     )
     def post(self, request: Request) -> Response:
         return super().post(request)
@@ -137,7 +150,8 @@ class DraftListView(APIView):
 
     @extend_schema(
         request=DraftInput,
-        responses={201: DraftOutput, 400: ErrorOutput, 429: ErrorOutput},
+        responses={201: DraftOutput},
+        examples=[examples.DRAFT_REQUEST, examples.DRAFT_SAVED],
         operation_id="draft_save",
         description="Save a verse: it gets a permalink. An anonymous visitor's draft expires "
         "after RAPLYRICS_DRAFT_EXPIRY_DAYS days unless staff star it.",
@@ -160,7 +174,8 @@ class DraftListView(APIView):
 
 class DraftDetailView(APIView):
     @extend_schema(
-        responses={200: DraftOutput, 404: ErrorOutput},
+        responses={200: DraftOutput},
+        examples=[examples.DRAFT_FETCHED],
         operation_id="draft_fetch",
         description="A saved draft; 404 when it does not exist or has expired.",
     )

@@ -105,3 +105,108 @@ MODELS_ANSWER = OpenApiExample(
     response_only=True,
     status_codes=["200"],
 )
+
+# Co-writing (generator/api/cowrite_views.py): answers the demo model gave.
+_PERSON_LINE = {"text": "We keep it moving through the night", "locked": True, "by_person": True}
+_MODEL_LINE = {"text": "The city lights are burning bright"}
+COWRITE_REWRITE_REQUEST = OpenApiExample(
+    "rewrite the unlocked lines",
+    value={"lines": [_PERSON_LINE, _MODEL_LINE], "seed": 5, "candidates": 3},
+    request_only=True,
+)
+COWRITE_LINE_REQUEST = OpenApiExample(
+    "rewrite line 1 in 7 to 9 syllables",
+    value={
+        "lines": [_PERSON_LINE, _MODEL_LINE],
+        "index": 1,
+        "syllables": {"min": 7, "max": 9},
+        "seed": 3,
+    },
+    request_only=True,
+)
+COWRITE_CONTINUE_REQUEST = OpenApiExample(
+    "add one line",
+    value={"lines": [_PERSON_LINE, _MODEL_LINE], "count": 1, "seed": 8, "candidates": 3},
+    request_only=True,
+)
+_WRITTEN_TAKES = [
+    "But steam that the studio wester the place",
+    "The snucks and the politics on the rooftop",
+    "Mass starts a blank a salary and the morning are the game in the tops",
+]
+_LYRICS = "\n".join([_PERSON_LINE["text"], _MODEL_LINE["text"], _WRITTEN_TAKES[0]])
+COWRITE_ANSWER = OpenApiExample(
+    "the verse, the written line with its takes",
+    value={
+        "lines": [
+            {**_PERSON_LINE, "syllables": 8, "written": False, "takes": []},
+            {
+                **_MODEL_LINE,
+                "syllables": 8,
+                "locked": False,
+                "by_person": False,
+                "written": False,
+                "takes": [],
+            },
+            {
+                "text": _WRITTEN_TAKES[0],
+                "syllables": 11,
+                "locked": False,
+                "by_person": False,
+                "written": True,
+                "takes": [
+                    {"text": text, "syllables": syllables}
+                    for text, syllables in zip(_WRITTEN_TAKES, [11, 11, 18], strict=True)
+                ],
+            },
+        ],
+        "lyrics": _LYRICS,
+        "model": {"id": 1, "name": "demo"},
+        "seed": 8,
+        "notes": [],
+        "elapsed_ms": 390,
+    },
+    response_only=True,
+    status_codes=["200"],
+)
+_SAVED_LINES = [
+    {"text": _PERSON_LINE["text"], "by_person": True, "takes": [], "picked": None},
+    {"text": _MODEL_LINE["text"], "by_person": False, "takes": [], "picked": None},
+    {"text": _WRITTEN_TAKES[0], "by_person": False, "takes": _WRITTEN_TAKES, "picked": 0},
+]
+DRAFT_REQUEST = OpenApiExample(
+    "save a co-written verse",
+    value={
+        "lines": _SAVED_LINES,
+        "model": 1,
+        "seed": 8,
+        "rhyme_scheme": "AABB",
+        "candidates": 3,
+        "temperature": 0.6,
+    },
+    request_only=True,
+)
+DRAFT_ANSWER_VALUE = {
+    "id": "oacuGNGPAI9cMxO_",
+    "url": "/drafts/oacuGNGPAI9cMxO_",
+    "lines": [
+        {**line, "syllables": syllables}
+        for line, syllables in zip(_SAVED_LINES, [8, 8, 11], strict=True)
+    ],
+    "lyrics": _LYRICS,
+    "model": {"id": 1, "name": "demo"},
+    "model_active": True,
+    "seed": 8,
+    "settings": {"rhyme_scheme": "AABB", "syllables": None, "temperature": 0.6, "candidates": 3},
+    "created_at": "2026-12-04T17:23:31.022961Z",
+    "expires_at": "2027-01-03T17:23:31.022023Z",
+}
+DRAFT_SAVED = OpenApiExample(
+    "the saved draft and its permalink",
+    value=DRAFT_ANSWER_VALUE,
+    response_only=True,
+    status_codes=["201"],
+)
+DRAFT_FETCHED = OpenApiExample(
+    "a saved draft", value=DRAFT_ANSWER_VALUE, response_only=True, status_codes=["200"]
+)
