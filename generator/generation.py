@@ -52,7 +52,10 @@ class GenerationBusy(GenerationUnavailable):
 
 
 @dataclass(frozen=True)
-class LyricsResult:
+class GeneratedLyrics:
+    """What a generation request answers: the writer's verse (`lyrics_writer.LyricsResult`) with
+    the model that wrote it and the time it took."""
+
     lyrics: str
     lines: tuple[str, ...]
     model_id: int | None
@@ -89,7 +92,7 @@ def generate_lyrics(
     version_id: int | None = None,
     arrival: Arrival | None = None,
     on_lines: Callable[[tuple[str, ...]], None] | None = None,
-) -> LyricsResult:
+) -> GeneratedLyrics:
     """Write lyrics with the served model (the given version, else the active one).
 
     The time limit counts from the request's `arrival` (generator.admission: time spent waiting
@@ -134,7 +137,7 @@ def generate_lyrics(
     chosen_takes = [takes_of(choice) for choice in written.choices if choice.text is not None]
     # The verse starts with the prefix's whole lines (no takes), then the lines chosen.
     prefix_lines = len(written.lines) - len(chosen_takes)
-    return LyricsResult(
+    return GeneratedLyrics(
         lyrics=written.lyrics,
         lines=written.lines,
         model_id=model.version_id,
@@ -163,7 +166,7 @@ def stream_lyrics(
     arrival: Arrival | None = None,
 ) -> Iterator[tuple[str, Any]]:
     """`generate_lyrics` as events: ("lines", verse so far) each time a line is chosen, then
-    ("done", LyricsResult) or ("error", GenerationError).
+    ("done", GeneratedLyrics) or ("error", GenerationError).
 
     The model is resolved first, so an unknown or unavailable model raises before any event.
     The writing runs in a thread of its own; closing the iterator (the client went away) stops

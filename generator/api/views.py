@@ -47,7 +47,7 @@ DEBUG_IS_FOR_STAFF = error_response(
 
 def _run(
     request: Request, params: LyricsRequest, *, version_id: int | None, debug: bool = False
-) -> generation.LyricsResult:
+) -> generation.GeneratedLyrics:
     arrival = admission.arrival_of(request._request)
     deadline = arrival.deadline(generation.time_limit_s())
     try:
@@ -80,7 +80,7 @@ def _debug_allowed(values: dict[str, Any], request: Request) -> bool:
     return bool(values["debug"])
 
 
-def _body(result: generation.LyricsResult, *, debug: bool) -> dict[str, Any]:
+def _body(result: generation.GeneratedLyrics, *, debug: bool) -> dict[str, Any]:
     body: dict[str, Any] = {
         "lyrics": result.lyrics,
         "lines": list(result.lines),
