@@ -31,7 +31,10 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
-from generator import admin_reports
+from generator import (
+    admin_corpus_training,  # noqa: F401  (adds training to the corpora's admin)
+    admin_reports,
+)
 from generator.admin_drafts import writers_kept_panel  # also registers the drafts' admin
 from generator.charts import loss_chart_svg, quality_chart_svg
 from generator.formatting import MISSING, format_duration, format_loss, format_rate

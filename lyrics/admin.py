@@ -12,16 +12,15 @@ from lyrics import services
 from lyrics.admin_verses import SongOfArtistFilter, VerseCurationMixin
 from lyrics.background import runs_in_own_process, start_manage_command
 from lyrics.models import Artist, Song, Verse
-from scraping.admin_actions import scrape_popular_songs
-from scraping.admin_scrape import ScrapeByNameMixin
 
 
 @admin.register(Artist)
-class ArtistAdmin(ScrapeByNameMixin, admin.ModelAdmin):
+class ArtistAdmin(admin.ModelAdmin):
+    # Scraping (by name, popular songs, progress) is added by the scraping app (scraping/admin.py):
+    # lyrics knows nothing of the app that fills it.
     list_display = ["name", "genius_id", "song_count", "verse_count", "updated_at"]
     search_fields = ["name"]
-    readonly_fields = ["slug", "scrape_progress", "created_at", "updated_at"]
-    actions = [scrape_popular_songs]
+    readonly_fields = ["slug", "created_at", "updated_at"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Artist]:
         return super().get_queryset(request).with_counts()  # type: ignore[attr-defined]

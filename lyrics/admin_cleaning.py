@@ -305,7 +305,7 @@ def _initial_for(rule: CleaningRule | None) -> dict[str, Any]:
 
 @admin.register(Corpus)
 class CorpusAdmin(CorpusStudioMixin, admin.ModelAdmin):
-    """Corpora are written by build_corpus only; here they can be read, never changed."""
+    """Corpora are written by build_corpus (or the build form) only; here they are read."""
 
     list_display = [
         "id",
@@ -320,45 +320,8 @@ class CorpusAdmin(CorpusStudioMixin, admin.ModelAdmin):
     ]
     list_filter = ["augmented"]
     search_fields = ["sha256", "file_path"]
-    actions = ["train_model", "train_with_options"]
-
-    @admin.action(description="Train a model on this corpus", permissions=["start_training"])
-    def train_model(self, request: HttpRequest, queryset: QuerySet[Corpus]) -> None:
-        # The training service lives in generator; imported here so lyrics loads without it.
-        from generator.tasks import send_training_task
-        from generator.training import TrainingRequestError
-        from generator.training.queueing import queue_training_run
-
-        for corpus in queryset.order_by("id"):
-            try:
-                started = queue_training_run(corpus_id=corpus.pk, hand_over=send_training_task)
-            except TrainingRequestError as exc:
-                self.message_user(request, f"Not started: {exc}", messages.ERROR)
-                continue
-            self.message_user(
-                request,
-                f"Training run #{started.run.pk} queued on corpus #{corpus.pk}, "
-                f"to train {started.where}.",
-                messages.SUCCESS,
-            )
-
-    def has_start_training_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("generator.start_trainingrun")
-
-    @admin.action(
-        description="Train with chosen options… (epochs, objective, patience…)",
-        permissions=["start_training"],
-    )
-    def train_with_options(
-        self, request: HttpRequest, queryset: QuerySet[Corpus]
-    ) -> HttpResponse | None:
-        # The form and its permission check live with the training runs' admin (generator).
-        if queryset.count() != 1:
-            self.message_user(request, "Choose exactly one corpus to train on.", messages.ERROR)
-            return None
-        return HttpResponseRedirect(
-            reverse("admin:generator_trainingrun_start", args=[queryset.get().pk])
-        )
+    # Training actions are added by generator (generator/admin_corpus_training.py): lyrics
+    # knows nothing of the app that trains on its corpora.
 
     def get_readonly_fields(self, request: HttpRequest, obj: Corpus | None = None) -> list[str]:
         return [field.name for field in Corpus._meta.fields]
