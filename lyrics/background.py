@@ -13,12 +13,22 @@ import subprocess
 import sys
 from pathlib import Path
 
+from celery import Task, current_app
 from django.conf import settings
 
 
 def runs_in_own_process() -> bool:
     """True when a job must start a process of its own (no broker, and not the tests)."""
     return bool(settings.CELERY_TASK_ALWAYS_EAGER and settings.TRAINING_LOCAL_PROCESS)
+
+
+def registered_task(name: str) -> Task:  # type: ignore[type-arg]
+    """The Celery task registered as `name` (e.g. "lyrics.build_corpus").
+
+    A service queues the job by name, so it never imports its door (`lyrics/tasks.py`, which
+    imports the services): Celery's autodiscovery has registered every app's tasks by then.
+    """
+    return current_app.tasks[name]
 
 
 def start_manage_command(

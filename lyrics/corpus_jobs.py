@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from lyrics.background import runs_in_own_process, start_manage_command
+from lyrics.background import registered_task, runs_in_own_process, start_manage_command
 from lyrics.corpus_builder import default_corpora_dir
 from lyrics.models import Corpus
 
@@ -47,9 +47,7 @@ def start_corpus_build(request: CorpusBuildRequest) -> StartedBuild:
         log_path = default_corpora_dir() / BUILD_LOG
         start_manage_command(request.command_arguments(), log_path=log_path)
         return StartedBuild(where=f"in a process of its own (no Celery broker; log: {log_path})")
-    from lyrics.tasks import build_corpus_task
-
-    result = build_corpus_task.delay(
+    result = registered_task("lyrics.build_corpus").delay(
         augment=request.augment,
         seed=request.seed if request.augment else None,
         artist_names=list(request.artist_names),

@@ -20,7 +20,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Count, Max
 
-from lyrics.background import runs_in_own_process, start_manage_command
+from lyrics.background import registered_task, runs_in_own_process, start_manage_command
 from lyrics.cleaning.preview import RulePreview, preview_rule
 from lyrics.cleaning.rule_types import RuleSpec
 from lyrics.models import CleaningRule, Song
@@ -85,9 +85,9 @@ def start_full_preview(
             logger.exception("could not start the background rule preview")
             cache.delete(key + ":running")
         return
-    from lyrics.tasks import preview_rule_task
-
-    preview_rule_task.delay(spec=asdict(candidate), position=position, rule_id=rule_id, key=key)
+    registered_task("lyrics.preview_rule").delay(
+        spec=asdict(candidate), position=position, rule_id=rule_id, key=key
+    )
 
 
 def quick_preview(
