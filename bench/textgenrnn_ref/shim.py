@@ -61,3 +61,36 @@ def patch_numpy2(textgenrnn_module: types.ModuleType) -> None:
     patched = _Numpy("numpy")
     patched.meshgrid = lambda *args, **kwargs: list(numpy.meshgrid(*args, **kwargs))
     textgenrnn_module.np = patched
+
+
+def train_from_file_with(
+    model: object, path: str, *, epochs: int, batch_size: int, callback: object
+) -> int:
+    """textgenrnn's own `train_from_file` (its defaults, no sample generation or saving), with
+    `callback` added to the Keras callbacks its `fit` receives; returns the windows of an epoch.
+
+    textgenrnn builds its `fit` call itself, so the callback rides in by wrapping the model's
+    `fit` for this one call."""
+    keras_model = model.model  # type: ignore[attr-defined]
+    original_fit = keras_model.fit
+    seen: dict[str, int] = {}
+
+    def fit_with_callback(*fit_args: object, **fit_kwargs: object) -> object:
+        seen["steps_per_epoch"] = int(fit_kwargs["steps_per_epoch"])  # type: ignore[arg-type]
+        callbacks = list(fit_kwargs.pop("callbacks", []))  # type: ignore[call-overload]
+        return original_fit(*fit_args, callbacks=[*callbacks, callback], **fit_kwargs)
+
+    keras_model.fit = fit_with_callback
+    try:
+        model.train_from_file(  # type: ignore[attr-defined]
+            path,
+            header=False,
+            num_epochs=epochs,
+            batch_size=batch_size,
+            gen_epochs=0,
+            save_epochs=0,
+            verbose=0,
+        )
+    finally:
+        keras_model.fit = original_fit
+    return seen["steps_per_epoch"] * batch_size

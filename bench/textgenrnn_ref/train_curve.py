@@ -70,27 +70,12 @@ def main() -> None:
     model = textgenrnn()
     initial = held_out_loss(model.model, inputs, targets)
     curve = Curve(inputs, targets)
-    original_fit = model.model.fit
-    seen: dict[str, int] = {}
-
-    def fit_with_curve(*fit_args: object, **fit_kwargs: object) -> object:
-        seen["steps_per_epoch"] = int(fit_kwargs["steps_per_epoch"])  # type: ignore[arg-type]
-        callbacks = list(fit_kwargs.pop("callbacks", []))  # type: ignore[arg-type]
-        return original_fit(*fit_args, callbacks=[*callbacks, curve], **fit_kwargs)
-
-    model.model.fit = fit_with_curve
-    model.train_from_file(
-        args.train_file,
-        header=False,
-        num_epochs=args.epochs,
-        batch_size=args.batch_size,
-        gen_epochs=0,
-        save_epochs=0,
-        verbose=0,
+    windows = shim.train_from_file_with(
+        model, args.train_file, epochs=args.epochs, batch_size=args.batch_size, callback=curve
     )
     result = {
         "implementation": "textgenrnn 2.0.0 train_from_file (tf_keras, TensorFlow CPU)",
-        "windows_per_epoch": seen["steps_per_epoch"] * args.batch_size,
+        "windows_per_epoch": windows,
         "initial_held_out_loss": initial,
         "epochs": curve.rows,
     }

@@ -46,25 +46,9 @@ def main() -> None:
 
     model = textgenrnn()
     timer = EpochTimer()
-    original_fit = model.model.fit
-    seen: dict[str, int] = {}
-
-    def timed_fit(*fit_args: object, **fit_kwargs: object) -> object:
-        seen["steps_per_epoch"] = int(fit_kwargs["steps_per_epoch"])  # type: ignore[arg-type]
-        callbacks = list(fit_kwargs.pop("callbacks", []))  # type: ignore[arg-type]
-        return original_fit(*fit_args, callbacks=[*callbacks, timer], **fit_kwargs)
-
-    model.model.fit = timed_fit
-    model.train_from_file(
-        args.corpus,
-        header=False,
-        num_epochs=args.epochs,
-        batch_size=args.batch_size,
-        gen_epochs=0,
-        save_epochs=0,
-        verbose=0,
+    windows = shim.train_from_file_with(
+        model, args.corpus, epochs=args.epochs, batch_size=args.batch_size, callback=timer
     )
-    windows = seen["steps_per_epoch"] * args.batch_size
     result = {
         "implementation": "textgenrnn 2.0.0 train_from_file (tf_keras, TensorFlow CPU)",
         "windows_per_epoch": windows,
