@@ -25,7 +25,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from generator.charts import loss_chart_svg, quality_chart_svg
-from generator.ml.config import DEFAULT_OBJECTIVE, OBJECTIVES
+from generator.ml.config import DEFAULT_OBJECTIVE, DEFAULT_TEXTS, OBJECTIVES, TEXT_KINDS
 from generator.ml.evaluation.table import format_value, table_cells
 from generator.model_versions import activate_model_version, deactivate_model_versions
 from generator.models import ModelVersion, TrainingRun
@@ -50,6 +50,12 @@ class TrainingOptionsForm(forms.Form):
         initial=DEFAULT_OBJECTIVE,
         help_text="last: textgenrnn's (each window teaches its last character); "
         "all-positions: every position of a window is a target.",
+    )
+    texts = forms.ChoiceField(
+        choices=[(kind, kind) for kind in TEXT_KINDS],
+        initial=DEFAULT_TEXTS,
+        help_text="verses: each training text is a whole verse with its line breaks; "
+        "lines: one line per text (textgenrnn's way).",
     )
     batch_size = forms.IntegerField(
         min_value=1,
@@ -77,6 +83,7 @@ class TrainingOptionsForm(forms.Form):
         options = {
             "epochs": values["epochs"],
             "objective": values["objective"],
+            "texts": values["texts"],
             "learning_rate": values["learning_rate"],
             "patience": values["patience"],
             "from_pretrained": values["start_from"] == "pretrained",

@@ -96,6 +96,11 @@ class TrainingRun(models.Model):
         return str(self.hyperparameters.get("training", {}).get("objective", "last"))
 
     @property
+    def texts(self) -> str:
+        """What a training text is: "verses" or "lines" (runs from before the choice: lines)."""
+        return str(self.hyperparameters.get("texts", "lines"))
+
+    @property
     def artifact_prefix(self) -> str:
         return f"runs/{self.pk}/"
 

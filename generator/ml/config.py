@@ -11,6 +11,12 @@ Objective = Literal["last", "all-positions"]
 OBJECTIVES: tuple[Objective, ...] = ("last", "all-positions")
 # What a new run trains with when no objective is asked for (see README: time to quality).
 DEFAULT_OBJECTIVE: Objective = "all-positions"
+# What a training text is (generator/ml/verses.py): a whole verse, lines joined by a newline
+# token (a verse model), or one line (textgenrnn's way; a line model). Imported models and the
+# pretrained network are line models.
+TextKind = Literal["lines", "verses"]
+TEXT_KINDS: tuple[TextKind, ...] = ("lines", "verses")
+DEFAULT_TEXTS: TextKind = "verses"
 
 
 class MLError(Exception):

@@ -8,7 +8,15 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
-from generator.ml.config import DEFAULT_OBJECTIVE, MLError, ModelConfig, Objective
+from generator.ml.config import (
+    DEFAULT_OBJECTIVE,
+    DEFAULT_TEXTS,
+    TEXT_KINDS,
+    MLError,
+    ModelConfig,
+    Objective,
+    TextKind,
+)
 from generator.ml.training import DEFAULT_BATCH_SIZES, TrainingConfig
 from generator.models import TrainingRun
 from generator.training.corpus_text import CorpusTextError, read_corpus
@@ -67,13 +75,23 @@ def create_training_run(
     objective: Objective = DEFAULT_OBJECTIVE,
     stride: int | None = None,
     patience: int | None = None,
+    texts: TextKind = DEFAULT_TEXTS,
 ) -> TrainingRun:
     """A queued run, or TrainingRequestError (one line) with nothing written.
+
+    `texts`: what a training text is, a whole verse (a verse model) or one line (a line
+    model, textgenrnn's way); corpus_text.py and generator/ml/verses.py.
 
     A second queued/running run on the same corpus is refused; the database's partial unique
     constraint settles a race between two requests that both passed the first check.
     """
     config = model_config_for(from_pretrained=from_pretrained, options=model_options or {})
+    if texts not in TEXT_KINDS:
+        raise TrainingRequestError(f"texts must be one of {', '.join(TEXT_KINDS)}, got {texts!r}")
+    if texts == "verses" and config.word_level:
+        raise TrainingRequestError(
+            "verse texts need a character-level model: drop --word-level or use --texts lines"
+        )
     training = training_config_for(
         epochs=epochs,
         batch_size=batch_size if batch_size is not None else DEFAULT_BATCH_SIZES[objective],
@@ -106,7 +124,11 @@ def create_training_run(
                 corpus_file=str(path),
                 corpus_sha256=text.sha256,
                 from_pretrained=from_pretrained,
-                hyperparameters={"model": config.to_dict(), "training": training.to_dict()},
+                hyperparameters={
+                    "model": config.to_dict(),
+                    "training": training.to_dict(),
+                    "texts": texts,
+                },
                 seed=seed,
                 epochs=epochs,
             )

@@ -50,6 +50,7 @@ from generator.ml.training import (
     training_windows,
     unroll_for_training,
 )
+from generator.ml.verses import loaded_for_texts, text_kind_of
 from generator.ml.vocab import Vocabulary
 from generator.ml.weights import load_pretrained, save_textgenrnn
 from generator.model_versions import ModelFiles, ModelVersionError, register_model_version
@@ -60,7 +61,8 @@ from generator.training.corpus_text import (
     CorpusTextError,
     lines_of,
     read_corpus,
-    training_lines,
+    training_texts,
+    vocabulary_texts,
 )
 from generator.training.errors import TrainingRequestError, TrainingRunError
 
@@ -559,6 +561,13 @@ def _fresh_state(run: TrainingRun, text: CorpusText) -> TrainingState:
         loaded = load_pretrained(
             dropout=training.dropout, seed=training.seed, unroll=unroll_for_training()
         )
+        loaded = loaded_for_texts(  # verse texts: the newline token added (ml/verses.py)
+            loaded,
+            run.texts,
+            dropout=training.dropout,
+            seed=training.seed,
+            unroll=unroll_for_training(),
+        )
         # The pretrained weights fit any window length; only max_length may differ.
         model_config = ModelConfig.from_dict(
             {**loaded.config.to_dict(), "max_length": config.max_length}
@@ -571,7 +580,9 @@ def _fresh_state(run: TrainingRun, text: CorpusText) -> TrainingState:
             model, vocabulary=loaded.vocabulary, config=model_config, training=training
         )
     vocabulary = Vocabulary.build(
-        text.lines, word_level=config.word_level, max_words=config.max_words
+        vocabulary_texts(text.verses, kind=run.texts),
+        word_level=config.word_level,
+        max_words=config.max_words,
     )
     model = new_model(config, vocabulary, training=training)
     return start_training(model, vocabulary=vocabulary, config=config, training=training)
@@ -598,8 +609,11 @@ def _rebuilt_for_length(
 
 
 def _dataset(state: TrainingState, text: CorpusText) -> DatasetSplit:
-    train_lines, validation_lines = training_lines(
-        text.verses, validation_split=state.training.validation_split, seed=state.training.seed
+    train_lines, validation_lines = training_texts(
+        text.verses,
+        kind=text_kind_of(state.vocabulary),  # a verse model's vocabulary has the newline
+        validation_split=state.training.validation_split,
+        seed=state.training.seed,
     )
     train = training_windows(
         train_lines, vocabulary=state.vocabulary, config=state.config, training=state.training
@@ -674,6 +688,7 @@ def _export_and_register(
         "epochs_trained": run.epochs_done,
         "stop_reason": stop_reason,
         "objective": state.training.objective,
+        "texts": text_kind_of(state.vocabulary),
         "loss": last.train_loss if last else None,
         "val_loss": last.validation_loss if last else None,
         "windows_per_second": run.windows_per_second,

@@ -14,7 +14,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from generator.management.progress import TrainingProgress
 from generator.management.stopping import stop_on_signals
-from generator.ml.config import DEFAULT_OBJECTIVE, OBJECTIVES
+from generator.ml.config import DEFAULT_OBJECTIVE, DEFAULT_TEXTS, OBJECTIVES, TEXT_KINDS
 from generator.ml.training import StopFlag
 from generator.training import (
     RunOutcome,
@@ -96,6 +96,16 @@ class Command(BaseCommand):
             ),
         )
         training.add_argument(
+            "--texts",
+            choices=TEXT_KINDS,
+            default=DEFAULT_TEXTS,
+            help=(
+                "verses: a training text is a whole verse, lines joined by a newline token "
+                "added to the vocabulary (a verse model); lines: one line per text, "
+                f"textgenrnn's way (a line model). Default {DEFAULT_TEXTS}."
+            ),
+        )
+        training.add_argument(
             "--stride",
             type=int,
             metavar="N",
@@ -159,6 +169,7 @@ class Command(BaseCommand):
             objective=options["objective"],
             stride=options["stride"],
             patience=options["patience"],
+            texts=options["texts"],
         )
         return run_training(
             run.pk,
