@@ -7,7 +7,7 @@ these functions; the ML core they drive (generator/ml) knows nothing of Django.
 from __future__ import annotations
 
 from generator.training.errors import TrainingRequestError, TrainingRunError
-from generator.training.requests import create_training_run
+from generator.training.requests import corpus_size_warning, create_training_run
 from generator.training.runner import (
     RunOutcome,
     TrainingListener,
@@ -20,6 +20,7 @@ __all__ = [
     "TrainingListener",
     "TrainingRequestError",
     "TrainingRunError",
+    "corpus_size_warning",
     "create_training_run",
     "resume_training_run",
     "run_training",

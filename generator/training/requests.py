@@ -21,6 +21,7 @@ from generator.ml.training import DEFAULT_BATCH_SIZES, TrainingConfig
 from generator.models import TrainingRun
 from generator.training.corpus_text import CorpusTextError, read_corpus
 from generator.training.errors import TrainingRequestError
+from lyrics.corpus_size import corpus_distinct_chars, distinct_chars, small_corpus_warning
 from lyrics.models import Corpus
 
 # What a pretrained fine-tune cannot change: the shape of textgenrnn's pretrained network.
@@ -169,3 +170,14 @@ def _corpus_and_path(
         return corpus, corpus.path
     assert corpus_file is not None
     return None, Path(corpus_file).expanduser().resolve()
+
+
+def corpus_size_warning(run: TrainingRun) -> str | None:
+    """One line when the run's corpus is too small to train anything good (lyrics.corpus_size)."""
+    if run.corpus is not None:
+        return small_corpus_warning(corpus_distinct_chars(run.corpus))
+    try:
+        verses = read_corpus(Path(run.corpus_file)).verses
+    except CorpusTextError:
+        return None  # the run itself says what is wrong with the file
+    return small_corpus_warning(distinct_chars(verses))

@@ -65,6 +65,7 @@ from generator.training.corpus_text import (
     vocabulary_texts,
 )
 from generator.training.errors import TrainingRequestError, TrainingRunError
+from lyrics.corpus_size import distinct_chars
 
 logger = logging.getLogger(__name__)
 
@@ -689,6 +690,7 @@ def _export_and_register(
         "stop_reason": stop_reason,
         "objective": state.training.objective,
         "texts": text_kind_of(state.vocabulary),
+        "corpus_chars": distinct_chars(text.verses),  # the site warns below SMALL_CORPUS_CHARS
         "loss": last.train_loss if last else None,
         "val_loss": last.validation_loss if last else None,
         "windows_per_second": run.windows_per_second,

@@ -20,6 +20,7 @@ from generator.training import (
     RunOutcome,
     TrainingRequestError,
     TrainingRunError,
+    corpus_size_warning,
     create_training_run,
     resume_training_run,
     run_training,
@@ -171,6 +172,9 @@ class Command(BaseCommand):
             patience=options["patience"],
             texts=options["texts"],
         )
+        warning = corpus_size_warning(run)
+        if warning is not None and int(options["verbosity"]) >= 1:
+            self.stderr.write(self.style.WARNING(f"warning: {warning}"))
         return run_training(
             run.pk,
             stop=stop,
