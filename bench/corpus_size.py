@@ -37,13 +37,19 @@ def first_verses(verses: list[str], chars: int) -> list[str]:
 
 
 def run(*, sizes: list[int], epochs: int) -> None:
+    # The corpus reader lives in the Django app's package: settings, but no database use.
+    os.environ.setdefault("DATABASE_URL", "sqlite:///:memory:")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "raplyrics.settings")
+    import django
+
+    django.setup()
     from generator.demo import DEMO_CORPUS
     from generator.ml.config import ModelConfig
     from generator.ml.dataset import DatasetSplit, make_windows
+    from generator.ml.evaluation.loss import held_out_loss
     from generator.ml.training import (
         TrainingConfig,
         configure_cpu_threads,
-        evaluate,
         fit,
         start_training,
         training_windows,
@@ -68,8 +74,9 @@ def run(*, sizes: list[int], epochs: int) -> None:
 
     model, vocabulary, config = fresh()
     validation = make_windows(held_out, vocabulary=vocabulary, config=config)
-    initial = evaluate(model, validation)
-    assert initial is not None
+    measured = held_out_loss(model, vocabulary=vocabulary, config=config, lines=held_out)
+    assert measured is not None
+    initial = measured.loss
     print(f"held out: {len(held_out)} verses, {len(validation)} windows")
     print(f"pretrained, no training: held-out loss {initial:.3f}")
     for size in sizes:
