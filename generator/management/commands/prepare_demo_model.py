@@ -27,10 +27,11 @@ from generator.management.stopping import stop_on_signals
 from generator.models import ModelVersion, TrainingRun
 
 DEMO_VERSION_NAME = "demo"
-# Trained to its best held-out loss: textgenrnn's objective (measured on this corpus: held-out
-# loss 1.391 after 2 epochs, against 1.472 at best for all-positions at stride 40, batch 128;
-# docs/benchmarks.md reports 1.3825 at stride 10, batch 32, not tried here), stopping after
-# the first epoch that does not improve; at most DEMO_EPOCHS (about 3 minutes each on 2 cores).
+# Trained to its best held-out loss: textgenrnn's objective (measured on this corpus: as a line
+# model, held-out loss 1.391 after 2 epochs; as the verse model that ships, 1.407 after 3;
+# all-positions at stride 40, batch 128 reached 1.472 at best; docs/benchmarks.md reports
+# 1.3825 at stride 10, batch 32, not tried here), stopping after the first epoch that does not
+# improve; at most DEMO_EPOCHS (about 1-3 minutes each on 2 cores).
 DEMO_EPOCHS = 6
 DEMO_PATIENCE = 1
 DEMO_OBJECTIVE = "last"
