@@ -45,7 +45,9 @@ def _files(directory: Path) -> tuple[object, Path | None]:
     return files, index[0] if index else None
 
 
-def measure(directory: Path, *, counts: list[int], requests: int) -> None:
+def measure(
+    directory: Path, *, counts: list[int], requests: int, temperatures: tuple[float, ...] | None
+) -> None:
     from generator.ml.engine import Engine
     from generator.ml.lyrics_writer import LineShape, write_lyrics
     from generator.ml.originality import CorpusLineIndex
@@ -74,6 +76,7 @@ def measure(directory: Path, *, counts: list[int], requests: int) -> None:
                 candidates=count,
                 corpus_index=index,
                 line_shape=shape,
+                **({"temperature": temperatures} if temperatures else {}),
             )
             walls.append((time.perf_counter() - started) * 1000)
             cpus.append((time.process_time() - cpu) * 1000)
@@ -92,9 +95,14 @@ def main() -> None:
     parser.add_argument("models", type=Path, nargs="+", help="model directories")
     parser.add_argument("--counts", type=int, nargs="+", default=[2, 4, 6, 8])
     parser.add_argument("--requests", type=int, default=8)
+    parser.add_argument("--temperatures", help="like 0.7/0.8/0.9 (default: the writer's)")
     args = parser.parse_args()
+    temperatures = (
+        tuple(float(t) for t in args.temperatures.split("/")) if args.temperatures else None
+    )
+    print(f"temperatures: {args.temperatures or 'the writer default'}")
     for directory in args.models:
-        measure(directory, counts=args.counts, requests=args.requests)
+        measure(directory, counts=args.counts, requests=args.requests, temperatures=temperatures)
     print(f"\nload average at the end: {', '.join(f'{v:.1f}' for v in os.getloadavg())}")
 
 

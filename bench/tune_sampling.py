@@ -30,7 +30,14 @@ CANDIDATES = (4, 6, 8)
 TEMPERATURES = ((0.5, 0.6, 0.7), (0.7, 0.8, 0.9), (0.9, 1.0, 1.1))
 
 
-def run(*, model_name: str, verses: int, first_seed: int) -> None:
+def run(
+    *,
+    model_name: str,
+    verses: int,
+    first_seed: int,
+    candidate_counts: tuple[int, ...] = CANDIDATES,
+    temperature_sets: tuple[tuple[float, ...], ...] = TEMPERATURES,
+) -> None:
     from bench.tune_chooser import miss_score
     from generator.evaluation import held_out_verses, load_for_evaluation
     from generator.ml.evaluation.reference import CorpusReference
@@ -53,7 +60,7 @@ def run(*, model_name: str, verses: int, first_seed: int) -> None:
     corpus = corpus_row(held_out.held_out_verses, reference)
     seeds = verse_seeds(first_seed, verses)
     results = []
-    for candidates, temperatures in itertools.product(CANDIDATES, TEMPERATURES):
+    for candidates, temperatures in itertools.product(candidate_counts, temperature_sets):
         recipe = replace(DEFAULT_RECIPE, candidates=candidates, temperatures=temperatures)
         cpu = time.process_time()
         generated = write_verses(
@@ -98,11 +105,26 @@ def main() -> None:
     parser.add_argument("--model", default="demo", help="The model version's name.")
     parser.add_argument("--verses", type=int, default=8)
     parser.add_argument("--seed", type=int, default=5000)
+    parser.add_argument("--candidates", type=int, nargs="+", default=list(CANDIDATES))
+    parser.add_argument(
+        "--temperatures",
+        nargs="+",
+        default=["/".join(f"{t:g}" for t in ts) for ts in TEMPERATURES],
+        help="temperature sets, each like 0.5/0.6/0.7",
+    )
     args = parser.parse_args()
     if not (args.data_dir / "db.sqlite3").exists():
         raise SystemExit(f"no database in {args.data_dir}: run `make run` (or prepare it) first")
     _use_data_dir(args.data_dir.resolve())
-    run(model_name=args.model, verses=args.verses, first_seed=args.seed)
+    run(
+        model_name=args.model,
+        verses=args.verses,
+        first_seed=args.seed,
+        candidate_counts=tuple(args.candidates),
+        temperature_sets=tuple(
+            tuple(float(t) for t in spec.split("/")) for spec in args.temperatures
+        ),
+    )
 
 
 if __name__ == "__main__":
