@@ -92,7 +92,13 @@ def measure(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("models", type=Path, nargs="+", help="model directories")
+    parser.add_argument(
+        "models",
+        type=Path,
+        nargs="*",
+        default=[REPO_ROOT / "generator" / "demo" / "model"],
+        help="model directories (default: the shipped demo model)",
+    )
     parser.add_argument("--counts", type=int, nargs="+", default=[2, 4, 6, 8])
     parser.add_argument("--requests", type=int, default=8)
     parser.add_argument("--temperatures", help="like 0.7/0.8/0.9 (default: the writer's)")
