@@ -37,6 +37,7 @@ def run(
     first_seed: int,
     candidate_counts: tuple[int, ...] = CANDIDATES,
     temperature_sets: tuple[tuple[float, ...], ...] = TEMPERATURES,
+    unknown_weights: tuple[float | None, ...] = (None,),
 ) -> None:
     from bench.tune_chooser import miss_score
     from generator.evaluation import held_out_verses, load_for_evaluation
@@ -60,8 +61,11 @@ def run(
     corpus = corpus_row(held_out.held_out_verses, reference)
     seeds = verse_seeds(first_seed, verses)
     results = []
-    for candidates, temperatures in itertools.product(candidate_counts, temperature_sets):
+    points = itertools.product(candidate_counts, temperature_sets, unknown_weights)
+    for candidates, temperatures, unknown in points:
         recipe = replace(DEFAULT_RECIPE, candidates=candidates, temperatures=temperatures)
+        if unknown is not None:  # the chooser's weight of unknown words, tried here too
+            recipe = replace(recipe, weights=replace(recipe.weights, unknown=unknown))
         cpu = time.process_time()
         generated = write_verses(
             model.sampler,
@@ -74,8 +78,11 @@ def run(
         row = measure_verses(
             [list(v.lines) for v in generated], reference, writing=writing_counts(generated)
         )
-        results.append((miss_score(row, corpus), candidates, temperatures, row, seconds))
-        print(f"{candidates} {temperatures}: miss {results[-1][0]:.3f}", file=sys.stderr)
+        label = f"{'/'.join(f'{t:g}' for t in temperatures)}" + (
+            f", unknown {unknown:g}" if unknown is not None else ""
+        )
+        results.append((miss_score(row, corpus), candidates, label, row, seconds))
+        print(f"{candidates} {label}: miss {results[-1][0]:.3f}", file=sys.stderr)
     print(f"model {version.name} (version {version.pk}), {verses} verses from seed {first_seed}")
     print(
         f"corpus: words/line {corpus['words_per_line']:.2f}, non-words "
@@ -89,7 +96,7 @@ def run(
     print("|" + " --- |" * 10)
     for miss, candidates, temperatures, row, seconds in sorted(results, key=lambda r: r[0]):
         print(
-            f"| {candidates} | {'/'.join(f'{t:g}' for t in temperatures)} | {miss:.3f} | "
+            f"| {candidates} | {temperatures} | {miss:.3f} | "
             f"{row['words_per_line']:.2f} | {row['short_line_share']:.1%} | "
             f"{row['non_word_share']:.1%} | {row['rhyme_density']:.3f} | "
             f"{row['distinct_2']:.3f} | {row['copied_ngram_share']:.1%} | "
@@ -112,6 +119,12 @@ def main() -> None:
         default=["/".join(f"{t:g}" for t in ts) for ts in TEMPERATURES],
         help="temperature sets, each like 0.5/0.6/0.7",
     )
+    parser.add_argument(
+        "--unknown-weights",
+        type=float,
+        nargs="+",
+        help="also try these chooser weights of unknown words (default: the writer's only)",
+    )
     args = parser.parse_args()
     if not (args.data_dir / "db.sqlite3").exists():
         raise SystemExit(f"no database in {args.data_dir}: run `make run` (or prepare it) first")
@@ -124,6 +137,7 @@ def main() -> None:
         temperature_sets=tuple(
             tuple(float(t) for t in spec.split("/")) for spec in args.temperatures
         ),
+        unknown_weights=tuple(args.unknown_weights) if args.unknown_weights else (None,),
     )
 
 
