@@ -284,7 +284,8 @@ def main() -> None:
     runs = [serve_and_measure(args, engine, overload=engine == engines[-1]) for engine in engines]
     base = runs[0]
     print(
-        f"default request (5 lines, 4 candidates) through gunicorn ({args.workers} workers), "
+        f"default request (5 lines, the API's default candidates) through gunicorn "
+        f"({args.workers} workers), "
         f"model: {base['model']}; load average at the end {os.getloadavg()[0]:.2f} "
         f"on {os.cpu_count()} CPUs"
     )

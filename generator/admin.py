@@ -43,12 +43,15 @@ from generator.ml.config import (
     DEFAULT_EPOCHS,
     DEFAULT_LEARNING_RATE,
     DEFAULT_OBJECTIVE,
+    DEFAULT_TEXTS,
     OBJECTIVES,
+    TEXT_KINDS,
 )
 from generator.ml.evaluation.table import format_value, table_cells
 from generator.model_versions import activate_model_version, deactivate_model_versions
 from generator.models import ModelVersion, TrainingRun
 from generator.selectors import latest_evaluation, training_progress, with_latest_evaluation
+from lyrics.corpus_size import corpus_distinct_chars, small_corpus_warning
 from lyrics.models import Corpus
 
 if TYPE_CHECKING:
@@ -72,6 +75,13 @@ class TrainingOptionsForm(forms.Form):
         initial=DEFAULT_OBJECTIVE,
         help_text="last: textgenrnn's (each window teaches its last character); "
         "all-positions: every position of a window is a target.",
+    )
+    texts = forms.ChoiceField(
+        choices=[(kind, kind) for kind in TEXT_KINDS],
+        initial=DEFAULT_TEXTS,
+        required=False,
+        help_text="verses: each training text is a whole verse with its line breaks; "
+        f"lines: one line per text (textgenrnn's way). Empty: {DEFAULT_TEXTS}.",
     )
     batch_size = forms.IntegerField(
         min_value=1,
@@ -103,6 +113,7 @@ class TrainingOptionsForm(forms.Form):
         options: dict[str, Any] = {
             "epochs": values["epochs"],
             "objective": values["objective"],
+            "texts": values["texts"] or DEFAULT_TEXTS,
             "learning_rate": values["learning_rate"],
             "patience": values["patience"],
             "from_pretrained": values["start_from"] == "pretrained",
@@ -215,6 +226,9 @@ class TrainingRunAdmin(ReadOnlyReportMixin, admin.ModelAdmin):
             raise PermissionDenied
         corpus = get_object_or_404(Corpus, pk=corpus_id)
         form = TrainingOptionsForm(request.POST if request.method == "POST" else None)
+        size_warning = small_corpus_warning(corpus_distinct_chars(corpus))
+        if size_warning is not None and request.method != "POST":
+            self.message_user(request, size_warning, messages.WARNING)
         if request.method == "POST" and form.is_valid():
             try:
                 started = queue_training_run(

@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from generator.ml.config import TextKind
 from lyrics.models import Corpus
 
 
@@ -94,6 +95,11 @@ class TrainingRun(models.Model):
     @property
     def objective(self) -> str:
         return str(self.hyperparameters.get("training", {}).get("objective", "last"))
+
+    @property
+    def texts(self) -> TextKind:
+        """What a training text is: "verses" or "lines" (runs from before the choice: lines)."""
+        return "verses" if self.hyperparameters.get("texts") == "verses" else "lines"
 
     @property
     def artifact_prefix(self) -> str:

@@ -12,6 +12,7 @@ from generator.drafts import human_signals
 from generator.ml.evaluation.table import SUMMARY_KEYS
 from generator.models import ModelEvaluation, ModelVersion, TrainingRun
 from generator.serving import PRETRAINED_NAME
+from lyrics.corpus_size import corpus_distinct_chars, small_corpus_warning
 from lyrics.models import Corpus
 
 
@@ -125,6 +126,7 @@ def active_model_summary() -> dict[str, Any]:
             "trained_from": None,
             "created_at": None,
             "metrics": {},
+            "size_warning": None,
         }
     return {
         "name": version.name,
@@ -133,7 +135,19 @@ def active_model_summary() -> dict[str, Any]:
         "trained_from": None if version.corpus else _trained_from(version.training_run),
         "created_at": version.created_at,
         "metrics": version.metrics,
+        "size_warning": _size_warning(version),
     }
+
+
+def _size_warning(version: ModelVersion) -> str | None:
+    """Whether the version learned from a corpus too small to train anything good: its
+    distinct characters as recorded at training (`corpus_chars`), or its corpus row's."""
+    chars = version.metrics.get("corpus_chars")
+    if isinstance(chars, int) and not isinstance(chars, bool):
+        return small_corpus_warning(chars)
+    if version.corpus is not None:
+        return small_corpus_warning(corpus_distinct_chars(version.corpus))
+    return None
 
 
 def training_progress(run: TrainingRun) -> dict[str, Any]:

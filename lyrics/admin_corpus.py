@@ -24,6 +24,7 @@ from lyrics.corpus_jobs import (
     corpus_text_head,
     start_corpus_build,
 )
+from lyrics.corpus_size import corpus_distinct_chars, small_corpus_warning
 from lyrics.models import Artist, Corpus
 
 CHART_WIDTH = 480
@@ -117,7 +118,7 @@ class CorpusStudioMixin:
             (None, {"fields": record}),
             ("Artists", {"fields": ["shares"]}),
             ("Text", {"fields": ["download", "text_start"]}),
-            ("Training", {"fields": ["training_runs"]}),
+            ("Training", {"fields": ["size_advice", "training_runs"]}),
         ]
 
     @admin.display(description="share per artist")
@@ -152,6 +153,15 @@ class CorpusStudioMixin:
             return f"The file {corpus.file_path} cannot be read on this machine."
         more = "…" if len(head) < corpus.char_count else ""
         return format_html('<pre class="corpus-text">{}{}</pre>', head, more)
+
+    @admin.display(description="big enough to train on?")
+    def size_advice(self, corpus: Corpus) -> SafeString:
+        warning = small_corpus_warning(corpus_distinct_chars(corpus))
+        if warning is None:
+            return format_html(
+                "Yes: {} characters of distinct verse.", f"{corpus_distinct_chars(corpus):,}"
+            )
+        return format_html('<strong class="corpus-too-small">Too small: {}</strong>', warning)
 
     @admin.display(description="training runs")
     def training_runs(self, corpus: Corpus) -> SafeString | str:

@@ -78,6 +78,9 @@ def register_shipped_demo_model(
     shipped: ShippedModel, *, name: str, corpus_file: Path = DEMO_CORPUS
 ) -> ModelVersion:
     """Record the shipped model's run (done) and register its files as the active version."""
+    from generator.training.corpus_text import read_corpus
+    from lyrics.corpus_size import distinct_chars
+
     training = shipped.training
     run = TrainingRun.objects.create(
         corpus_file=str(Path(corpus_file).resolve()),
@@ -98,7 +101,11 @@ def register_shipped_demo_model(
         name=name,
         files=shipped.files,
         training_run=run,
-        metrics={**training.get("metrics", {}), "shipped": True},
+        metrics={
+            "corpus_chars": distinct_chars(read_corpus(Path(corpus_file)).verses),
+            **training.get("metrics", {}),
+            "shipped": True,
+        },
         activate=True,
     )
 

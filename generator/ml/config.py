@@ -22,6 +22,13 @@ DEFAULT_SEED = 0
 # 32 windows of up to `stride` targets each (bench/time_to_quality.py).
 DEFAULT_BATCH_SIZES: dict[str, int] = {"last": 128, "all-positions": 32}
 
+# What a training text is (generator/ml/verses.py): a whole verse, lines joined by a newline
+# token (a verse model), or one line (textgenrnn's way; a line model). Imported models and the
+# pretrained network are line models.
+TextKind = Literal["lines", "verses"]
+TEXT_KINDS: tuple[TextKind, ...] = ("lines", "verses")
+DEFAULT_TEXTS: TextKind = "verses"
+
 
 class MLError(Exception):
     """Base of every error the ML core raises for bad input; its message is one readable line."""

@@ -53,6 +53,7 @@ from generator.ml.config import (
     MLError,
     ModelConfig,
     Objective,
+    TextKind,
 )
 from generator.ml.dataset import (
     DatasetSplit,
@@ -62,6 +63,7 @@ from generator.ml.dataset import (
     windows_of_split,
 )
 from generator.ml.network import build_model, copy_weights, is_all_positions
+from generator.ml.verses import loaded_for_texts
 from generator.ml.vocab import Vocabulary
 from generator.ml.weights import load_pretrained
 
@@ -308,12 +310,21 @@ def initial_state(
     *,
     from_pretrained: bool,
     texts: Sequence[str],
+    text_kind: TextKind = "lines",
 ) -> TrainingState:
     """Epoch 0 of a run: textgenrnn's pretrained network (its vocabulary and shape, with
-    `config.max_length`), or a new network of `config` over the vocabulary of `texts`."""
+    `config.max_length`; for verse texts grown by the newline token, generator/ml/verses.py),
+    or a new network of `config` over the vocabulary of `texts`."""
     if from_pretrained:
         loaded = load_pretrained(
             dropout=training.dropout, seed=training.seed, unroll=unroll_for_training()
+        )
+        loaded = loaded_for_texts(
+            loaded,
+            text_kind,
+            dropout=training.dropout,
+            seed=training.seed,
+            unroll=unroll_for_training(),
         )
         # The pretrained weights fit any window length; only max_length may differ.
         pretrained_config = ModelConfig.from_dict(

@@ -56,9 +56,10 @@ The highest total wins; ties go to the earlier candidate. When every candidate i
 round is drawn with fresh seeds at a temperature raised by `RETRY_TEMPERATURE_STEP` (up to
 `rounds` rounds); a line still without an acceptable candidate is left out and a note says so.
 
-Chosen lines are tidied (`tidy.tidy_line`). Temperatures cycle per line (the original project's
-0.5/0.6/0.7). Each candidate's seed derives from the request's seed, the line, the round and the
-candidate number, so the same seed, model and request give the same verse. Every candidate's
+Chosen lines are tidied (`tidy.tidy_line`). Temperatures cycle per line (0.8/0.9/1.0 by
+default; the original project's were 0.5/0.6/0.7). Each candidate's seed derives from the
+request's seed, the line, the round and the candidate number, so the same seed, model and
+request give the same verse. Every candidate's
 score breakdown is in `LyricsResult.choices` (the API shows it with `debug=true`).
 """
 
@@ -93,11 +94,13 @@ from generator.ml.streams import (
 from generator.ml.syllables import SyllableRange, line_syllables
 from generator.ml.tidy import tidy_line
 
-DEFAULT_TEMPERATURES: tuple[float, ...] = (0.5, 0.6, 0.7)
+# The same defaults as generator/limits.py's (chosen with bench/tune_sampling.py: docs/quality.md).
+DEFAULT_TEMPERATURES: tuple[float, ...] = (0.8, 0.9, 1.0)
 MAX_LINES = 16
 MAX_CANDIDATES = 16
-# A step costs about linearly in the candidates on CPU: 4 keeps the default request fast.
-DEFAULT_CANDIDATES = 4
+# A step costs about linearly in the candidates on CPU: 8 costs about 2x the time of 4
+# (bench/candidates.py), bought for distinct-2 and non-words (docs/quality.md).
+DEFAULT_CANDIDATES = 8
 DEFAULT_MAX_LINE_CHARS = 100
 RETRY_TEMPERATURE_STEP = 0.15
 # A line's length score never falls below this (a 1-word line and a 40-word one are both bad).
@@ -168,7 +171,10 @@ class ChooserWeights:
 
 # The winner of bench/tune_chooser.py's grid on the tuning seeds 5000-5007 with the demo model
 # (docs/quality.md): rhyme and repetition weigh more, fluency less, than the other parts.
-DEFAULT_WEIGHTS = ChooserWeights(rhyme=2.0, fluency=0.5, unknown=1.5, repetition=3.0)
+# Unknown words then weighed 1.5; hotter sampling at 8 candidates (the defaults since the verse
+# model) lets more plausible-looking non-words through, and 4 held them to the corpus's rate + 1
+# point on the tuning seeds (bench/tune_sampling.py --unknown-weights, docs/quality.md).
+DEFAULT_WEIGHTS = ChooserWeights(rhyme=2.0, fluency=0.5, unknown=4.0, repetition=3.0)
 
 _WORD_RE = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)*")
 _LETTER_RE = re.compile(r"[A-Za-z]")

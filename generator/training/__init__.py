@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from generator.training.errors import TrainingRequestError, TrainingRunError
 from generator.training.listener import RunOutcome, TrainingListener
-from generator.training.requests import RunOptions, create_training_run
+from generator.training.requests import RunOptions, corpus_size_warning, create_training_run
 from generator.training.runner import start_or_resume_run
 
 __all__ = [
@@ -18,6 +18,7 @@ __all__ = [
     "TrainingListener",
     "TrainingRequestError",
     "TrainingRunError",
+    "corpus_size_warning",
     "create_training_run",
     "start_or_resume_run",
 ]

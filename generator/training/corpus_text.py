@@ -1,7 +1,11 @@
 """A corpus file as the trainer sees it: verses (split on blank lines) and their lines.
 
-The pretrained vocabulary has no newline, so, as textgenrnn did with a lyrics file, each LINE is
-one text ending with `<s>`.
+Two kinds of training text (`TextKind`, chosen per run; generator/ml/verses.py):
+- `verses`: each verse is one text, its lines joined by a newline (`verses.verse_text`), for a
+  verse model (a newline token added to the pretrained vocabulary);
+- `lines`: each LINE is one text ending with `<s>`, as textgenrnn did with a lyrics file (the
+  pretrained vocabulary has no newline), for a line model.
+`VerseSplit.train_texts(kind)` / `validation_texts(kind)` give either from the same split.
 
 Validation holds out whole verses, chosen among the corpus's *distinct* verses: `build_corpus
 --augment` writes every verse twice (the second copy shuffled), so a verse is held out with all
@@ -24,7 +28,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from generator.ml.config import TextKind
 from generator.ml.dataset import split_texts
+from generator.ml.verses import verse_texts
 
 _BLANK_LINE_RE = re.compile(r"\n[ \t]*\n")
 
@@ -86,6 +92,15 @@ class VerseSplit:
         trained = set(self.train_lines)
         return [line for line in lines_of(self.held_out_verses) if line not in trained]
 
+    def train_texts(self, kind: TextKind) -> list[str]:
+        """The training texts: every copy of each training verse, whole or line by line."""
+        return verse_texts(self.train_verses) if kind == "verses" else self.train_lines
+
+    def validation_texts(self, kind: TextKind) -> list[str]:
+        """The held-out texts: each held-out verse whole (a line a training verse shares stays
+        in it: the verse is the unit a verse model reads), or `validation_lines`."""
+        return verse_texts(self.held_out_verses) if kind == "verses" else self.validation_lines
+
 
 def split_corpus(verses: Sequence[str], *, validation_split: float, seed: int) -> VerseSplit:
     """Hold out about `validation_split` of the distinct verses' characters, with every copy."""
@@ -102,5 +117,17 @@ def training_lines(
     verses: Sequence[str], *, validation_split: float, seed: int
 ) -> tuple[list[str], list[str]]:
     """(train lines, validation lines) of `split_corpus`."""
+    return training_texts(verses, kind="lines", validation_split=validation_split, seed=seed)
+
+
+def training_texts(
+    verses: Sequence[str], *, kind: TextKind, validation_split: float, seed: int
+) -> tuple[list[str], list[str]]:
+    """(train texts, validation texts) of `split_corpus`, verses or lines (module docstring)."""
     split = split_corpus(verses, validation_split=validation_split, seed=seed)
-    return split.train_lines, split.validation_lines
+    return split.train_texts(kind), split.validation_texts(kind)
+
+
+def vocabulary_texts(verses: Sequence[str], *, kind: TextKind) -> list[str]:
+    """The texts a new network's vocabulary is built from (verse texts bring the newline)."""
+    return verse_texts(verses) if kind == "verses" else lines_of(verses)

@@ -10,11 +10,13 @@ from typing import Any
 from generator.ml.fit import TrainingState
 from generator.ml.lyrics_writer import LineShape
 from generator.ml.originality import CorpusLineIndex
+from generator.ml.verses import text_kind_of
 from generator.ml.weights import save_textgenrnn
 from generator.model_versions import ModelFiles, register_model_version
 from generator.models import ModelVersion, TrainingRun
 from generator.serving import LINE_SHAPE_METRIC
 from generator.training.corpus_text import CorpusText, lines_of
+from lyrics.corpus_size import distinct_chars
 
 
 def export_and_register(
@@ -44,6 +46,8 @@ def export_and_register(
         "epochs_trained": run.epochs_done,
         "stop_reason": stop_reason,
         "objective": state.training.objective,
+        "texts": text_kind_of(state.vocabulary),
+        "corpus_chars": distinct_chars(text.verses),  # the site warns below SMALL_CORPUS_CHARS
         "loss": last.train_loss if last else None,
         "val_loss": last.validation_loss if last else None,
         "windows_per_second": run.windows_per_second,

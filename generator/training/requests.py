@@ -17,15 +17,19 @@ from generator.ml.config import (
     DEFAULT_LEARNING_RATE,
     DEFAULT_OBJECTIVE,
     DEFAULT_SEED,
+    DEFAULT_TEXTS,
     DEFAULT_VALIDATION_SPLIT,
+    TEXT_KINDS,
     MLError,
     ModelConfig,
     Objective,
+    TextKind,
 )
 from generator.ml.fit import TrainingConfig
 from generator.models import TrainingRun
 from generator.training.corpus_text import CorpusTextError, read_corpus
 from generator.training.errors import TrainingRequestError
+from lyrics.corpus_size import corpus_distinct_chars, distinct_chars, small_corpus_warning
 from lyrics.models import Corpus
 
 # What a pretrained fine-tune cannot change: the shape of textgenrnn's pretrained network.
@@ -52,6 +56,9 @@ class RunOptions:
     objective: Objective = DEFAULT_OBJECTIVE
     stride: int | None = None
     patience: int | None = None
+    # What a training text is: a whole verse (a verse model) or one line (a line model,
+    # textgenrnn's way); generator/training/corpus_text.py and generator/ml/verses.py.
+    texts: TextKind = DEFAULT_TEXTS
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any]) -> RunOptions:
@@ -131,6 +138,14 @@ def create_training_run(
     config = model_config_for(
         from_pretrained=options.from_pretrained, options=options.model_options
     )
+    if options.texts not in TEXT_KINDS:
+        raise TrainingRequestError(
+            f"texts must be one of {', '.join(TEXT_KINDS)}, got {options.texts!r}"
+        )
+    if options.texts == "verses" and config.word_level:
+        raise TrainingRequestError(
+            "verse texts need a character-level model: drop --word-level or use --texts lines"
+        )
     training = training_config_for(options)
     if options.stride is not None and options.stride > config.max_length:
         raise TrainingRequestError(
@@ -153,7 +168,11 @@ def create_training_run(
                 corpus_file=str(path),
                 corpus_sha256=text.sha256,
                 from_pretrained=options.from_pretrained,
-                hyperparameters={"model": config.to_dict(), "training": training},
+                hyperparameters={
+                    "model": config.to_dict(),
+                    "training": training,
+                    "texts": options.texts,
+                },
                 seed=options.seed,
                 epochs=options.epochs,
             )
@@ -194,3 +213,14 @@ def _corpus_and_path(
         return corpus, corpus.path
     assert corpus_file is not None
     return None, Path(corpus_file).expanduser().resolve()
+
+
+def corpus_size_warning(run: TrainingRun) -> str | None:
+    """One line when the run's corpus is too small to train anything good (lyrics.corpus_size)."""
+    if run.corpus is not None:
+        return small_corpus_warning(corpus_distinct_chars(run.corpus))
+    try:
+        verses = read_corpus(Path(run.corpus_file)).verses
+    except CorpusTextError:
+        return None  # the run itself says what is wrong with the file
+    return small_corpus_warning(distinct_chars(verses))

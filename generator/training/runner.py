@@ -39,9 +39,15 @@ from generator.ml.fit import (
     initial_state,
     training_dataset,
 )
+from generator.ml.verses import text_kind_of
 from generator.model_versions import ModelVersionError
 from generator.models import TrainingRun
-from generator.training.corpus_text import CorpusText, CorpusTextError, split_corpus
+from generator.training.corpus_text import (
+    CorpusText,
+    CorpusTextError,
+    split_corpus,
+    vocabulary_texts,
+)
 from generator.training.errors import TrainingRequestError, TrainingRunError
 from generator.training.heartbeat import Heartbeat
 from generator.training.listener import (
@@ -135,7 +141,8 @@ def _start(
             ModelConfig.from_dict(run.hyperparameters["model"]),
             TrainingConfig.from_dict(run.hyperparameters["training"]),
             from_pretrained=run.from_pretrained,
-            texts=text.lines,
+            texts=vocabulary_texts(text.verses, kind=run.texts),
+            text_kind=run.texts,
         )
         yield state, text, []
 
@@ -237,7 +244,8 @@ def _train_session(
     split = split_corpus(
         text.verses, validation_split=state.training.validation_split, seed=state.training.seed
     )
-    dataset = training_dataset(split.train_lines, split.validation_lines, state=state)
+    kind = text_kind_of(state.vocabulary)  # a verse model's vocabulary has the newline
+    dataset = training_dataset(split.train_texts(kind), split.validation_texts(kind), state=state)
     batch_size = min(state.training.batch_size, len(dataset.train))
     if listener.on_start is not None:
         listener.on_start(

@@ -26,18 +26,22 @@ from generator.management.progress import TrainingProgress
 from generator.models import ModelVersion, TrainingRun
 
 if TYPE_CHECKING:  # imported for real only when training: TensorFlow takes seconds to load
-    from generator.ml.config import Objective
+    from generator.ml.config import Objective, TextKind
     from generator.ml.fit import StopFlag
     from generator.training import RunOutcome
 
 DEMO_VERSION_NAME = "demo"
-# Trained to its best held-out loss: textgenrnn's objective (measured on this corpus: held-out
-# loss 1.391 after 2 epochs, against 1.472 at best for all-positions at stride 40, batch 128;
-# docs/benchmarks.md reports 1.3825 at stride 10, batch 32, not tried here), stopping after
-# the first epoch that does not improve; at most DEMO_EPOCHS (about 3 minutes each on 2 cores).
+# Trained to its best held-out loss: textgenrnn's objective (measured on this corpus: as a line
+# model, held-out loss 1.391 after 2 epochs; as the verse model that ships, 1.407 after 3;
+# all-positions at stride 40, batch 128 reached 1.472 at best; docs/benchmarks.md reports
+# 1.3825 at stride 10, batch 32, not tried here), stopping after the first epoch that does not
+# improve; at most DEMO_EPOCHS (about 1-3 minutes each on 2 cores).
 DEMO_EPOCHS = 6
 DEMO_PATIENCE = 1
 DEMO_OBJECTIVE: Objective = "last"
+# Whole verses, a newline token added to the pretrained vocabulary (a verse model; see
+# docs/quality.md for the verse model against the line model on the same corpus).
+DEMO_TEXTS: TextKind = "verses"
 SKIP_VARIABLE = "RAPLYRICS_SKIP_DEMO"
 
 
@@ -156,7 +160,10 @@ class Command(BaseCommand):
             run_id = create_training_run(
                 corpus_file=corpus_file,
                 options=RunOptions(
-                    epochs=options["epochs"], objective=DEMO_OBJECTIVE, patience=DEMO_PATIENCE
+                    epochs=options["epochs"],
+                    objective=DEMO_OBJECTIVE,
+                    patience=DEMO_PATIENCE,
+                    texts=DEMO_TEXTS,
                 ),
             ).pk
         return start_or_resume_run(

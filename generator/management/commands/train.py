@@ -13,13 +13,14 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from generator.management.progress import TrainingProgress
-from generator.ml.config import DEFAULT_BATCH_SIZES, OBJECTIVES
+from generator.ml.config import DEFAULT_BATCH_SIZES, DEFAULT_TEXTS, OBJECTIVES, TEXT_KINDS
 from generator.ml.fit import StopFlag
 from generator.training import (
     RunOptions,
     RunOutcome,
     TrainingRequestError,
     TrainingRunError,
+    corpus_size_warning,
     create_training_run,
     start_or_resume_run,
 )
@@ -102,6 +103,16 @@ class Command(BaseCommand):
             ),
         )
         training.add_argument(
+            "--texts",
+            choices=TEXT_KINDS,
+            default=DEFAULT_TEXTS,
+            help=(
+                "verses: a training text is a whole verse, lines joined by a newline token "
+                "added to the vocabulary (a verse model); lines: one line per text, "
+                f"textgenrnn's way (a line model). Default {DEFAULT_TEXTS}."
+            ),
+        )
+        training.add_argument(
             "--stride",
             type=int,
             metavar="N",
@@ -146,11 +157,15 @@ class Command(BaseCommand):
                     raise CommandError("--resume takes its corpus from the run")
             run_id = options["resume"]
         else:
-            run_id = create_training_run(
+            run = create_training_run(
                 corpus_id=options["corpus"],
                 corpus_file=options["corpus_file"],
                 options=run_options(options),
-            ).pk
+            )
+            warning = corpus_size_warning(run)
+            if warning is not None and int(options["verbosity"]) >= 1:
+                self.stderr.write(self.style.WARNING(f"warning: {warning}"))
+            run_id = run.pk
         return start_or_resume_run(
             run_id,
             epochs=options["epochs"] if options["resume"] is not None else None,
@@ -174,4 +189,5 @@ def run_options(flags: dict[str, Any]) -> RunOptions:
         objective=flags["objective"],
         stride=flags["stride"],
         patience=flags["patience"],
+        texts=flags["texts"],
     )

@@ -1,12 +1,14 @@
 """Held-out loss: textgenrnn's training objective, measured on lines the model never trained on.
 
-The held-out lines become textgenrnn's windows (`dataset.make_windows`: each line wrapped in
-`<s>`, every next token predicted from the `max_length` tokens before it, 40 for the pretrained
-network), and the loss is the mean cross-entropy (natural log) of the true next token under the
-model's softmax: the number training reports as validation loss. Like Keras' loss on a softmax
-layer, it is computed from the output layer's logits (in float64), so a near-zero probability
-costs its true log, not a clipped one. Bits per character is the same mean in base 2 (the `<s>`
-ending each line counts as a character).
+The held-out texts (`verses.held_out_texts`: the held-out verses' lines for a line model, the
+held-out verses whole, lines joined by newlines, for a verse model) become textgenrnn's windows
+(`dataset.make_windows`: each text wrapped in `<s>`, every next token predicted from the
+`max_length` tokens before it, 40 for the pretrained network), and the loss is the mean
+cross-entropy (natural log) of the true next token under the model's softmax: the number
+training reports as validation loss. Like Keras' loss on a softmax layer, it is computed from
+the output layer's logits (in float64), so a near-zero probability costs its true log, not a
+clipped one. Bits per character is the same mean in base 2 (the `<s>` or newline ending each
+line counts as a character).
 """
 
 from __future__ import annotations

@@ -33,6 +33,7 @@ from generator.ml.evaluation.writing import (
 from generator.ml.lyrics_writer import LineShape
 from generator.ml.originality import CorpusLineIndex
 from generator.ml.streams import StreamSampler
+from generator.ml.verses import held_out_texts
 from generator.ml.vocab import Vocabulary
 
 # Reported numbers use these seeds (docs/quality.md); tune on others, or the table flatters.
@@ -113,7 +114,10 @@ def evaluate_model(
     measure them and the held-out verses against the training verses."""
     started = time.perf_counter()
     reference = CorpusReference.from_verses([verse_lines(verse) for verse in train_verses])
-    loss = held_out_loss(model, vocabulary=vocabulary, config=config, lines=validation_lines)
+    held_out = held_out_texts(
+        vocabulary, held_out_verses=held_out_verses, validation_lines=validation_lines
+    )
+    loss = held_out_loss(model, vocabulary=vocabulary, config=config, lines=held_out)
     generated = write_verses(
         sampler,
         recipe=recipe,

@@ -1,8 +1,8 @@
 """Writing the verses an evaluation measures, by a named recipe, with fixed seeds.
 
 Every verse starts from an empty prefix (the API's default). Recipes:
-- `default`: today's API defaults through the same writer (`lyrics_writer.write_lyrics`: 4
-  candidates a line, temperatures 0.5/0.6/0.7 cycled per line, the corpus line index rejecting
+- `default`: today's API defaults through the same writer (`lyrics_writer.write_lyrics`: 8
+  candidates a line, temperatures 0.8/0.9/1.0 cycled per line, the corpus line index rejecting
   recited lines), `EVALUATION_LINES` (8) lines;
 - `plain`: plain sampling, one candidate a line at temperature 1.0 (the model's own
   distribution), no scoring or filtering, 8 lines, each line continuing the verse so far;
