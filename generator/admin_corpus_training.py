@@ -12,9 +12,6 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
-from generator.tasks import send_training_task
-from generator.training import TrainingRequestError
-from generator.training.queueing import queue_training_run
 from lyrics.admin_cleaning import CorpusAdmin
 from lyrics.models import Corpus
 
@@ -24,6 +21,11 @@ class TrainableCorpusAdmin(CorpusAdmin):
 
     @admin.action(description="Train a model on this corpus", permissions=["start_training"])
     def train_model(self, request: HttpRequest, queryset: QuerySet[Corpus]) -> None:
+        # Imported here: the training modules bring Keras, which a web worker never loads.
+        from generator.tasks import send_training_task
+        from generator.training.errors import TrainingRequestError
+        from generator.training.queueing import queue_training_run
+
         for corpus in queryset.order_by("id"):
             try:
                 started = queue_training_run(corpus_id=corpus.pk, hand_over=send_training_task)

@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, URLPattern, path, reverse
 from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 
 from lyrics.corpus_builder import CorpusError
 from lyrics.corpus_jobs import (
@@ -68,7 +68,7 @@ class CorpusBuildForm(forms.Form):
 def share_chart(shares: list[ArtistShare]) -> SafeString:
     """Horizontal bars, one per artist, as inline SVG (no script, no style attribute)."""
     if not shares:
-        return format_html("")
+        return mark_safe("")
     widest = max(share.share for share in shares) or 1.0
     bar_room = CHART_WIDTH - CHART_LABEL_WIDTH - 60
     rows = format_html_join(

@@ -72,8 +72,10 @@ def test_a_line_before_a_locked_partner_aims_at_its_rhyme(demo_aids: ModelAids) 
     # AABB: line 1 pairs with line 2. Rewriting line 1 alone, its partner is the locked line 2.
     lines = [DraftLine(""), DraftLine("Counting every dollar in my hand", locked=True)]
     result = rewrite_line(demo_aids, lines=lines, index=0, controls=FEW, seed=2)
-    rhymes = {c.rhyme_method for c in result.choices[0].candidates}
-    assert rhymes - {"none"}, "every candidate was scored without a partner"
+    candidates = result.choices[0].candidates
+    # Endings are drawn again at a partner's rhyme only when the line has a partner (whether a
+    # take rhymes depends on the model; that the writer aimed does not).
+    assert any(c.aimed for c in candidates), "no ending was aimed: the line had no partner"
 
 
 def test_the_same_seed_writes_the_same_lines(demo_aids: ModelAids) -> None:
