@@ -191,7 +191,8 @@ class Sampler:
         if backend == "tensorflow":
             import tensorflow as tf
 
-            return tf.function(function, jit_compile=True)
+            compiled: Callable[..., Any] = tf.function(function, jit_compile=True)
+            return compiled
         if backend == "jax":
             import jax
 
