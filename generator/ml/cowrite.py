@@ -42,26 +42,20 @@ from generator.ml.lyrics_writer import (
     FALLBACK_LINE_SHAPE,
     MAX_CANDIDATES,
     MAX_LINES,
-    RETRY_TEMPERATURE_STEP,
     RHYME_SCHEMES,
     ChooserWeights,
     LineChoice,
     LineShape,
     RhymeScheme,
     WritingTimeout,
-    _aimed_endings,
-    _best,
-    _Drawn,
     _LineScorer,
-    candidate_seed,
-    fitted_cuts,
+    draw_line,
     partner_index,
 )
 from generator.ml.originality import CorpusLineIndex, normalise_line
 from generator.ml.streams import (
     MAX_SEED,
     SamplingControls,
-    StreamRequest,
     StreamSampler,
     prepare_prefix,
 )
@@ -231,61 +225,20 @@ def choose_line(
         weights=aids.weights,
         syllable_range=controls.syllables,
     )
-    can_aim = not sampler.config.word_level
-    scored: list[_Drawn] = []
-    chosen: _Drawn | None = None
-    for round_number in range(ROUNDS):
-        _check_time(aids, position)
-        temperature = min(10.0, controls.temperature + RETRY_TEMPERATURE_STEP * round_number)
-        sampling = SamplingControls(
-            temperature=(temperature,), max_chars=aids.max_line_chars, stop_at="newline"
-        )
-        seeds = [
-            candidate_seed(seed, line=position, round_number=round_number, candidate=i)
-            for i in range(controls.candidates)
-        ]
-        outputs = sampler.generate_streams(
-            [StreamRequest(context_ids=tuple(context), seed=s, controls=sampling) for s in seeds]
-        )
-        drawn = [
-            scorer.drawn(
-                output.text,
-                output.token_ids,
-                output.log_probs,
-                output=output,
-                temperature=temperature,
-                round_number=round_number,
-            )
-            for output in outputs
-        ]
-        if can_aim and controls.syllables is not None:
-            drawn += fitted_cuts(drawn, scorer=scorer)
-        best = _best(drawn)
-        if best is not None and partner is not None and can_aim:
-            _check_time(aids, position)
-            drawn += _aimed_endings(
-                sampler,
-                best,
-                scorer=scorer,
-                context=context,
-                controls=sampling,
-                seeds=[
-                    candidate_seed(
-                        seed,
-                        line=position,
-                        round_number=round_number,
-                        candidate=controls.candidates + i,
-                    )
-                    for i in range(controls.candidates)
-                ],
-                round_number=round_number,
-                max_line_chars=aids.max_line_chars,
-            )
-            best = _best(drawn)
-        scored += drawn
-        if best is not None:
-            chosen = best
-            break
+    chosen, scored = draw_line(
+        sampler,
+        scorer=scorer,
+        context=context,
+        controls=SamplingControls(
+            temperature=(controls.temperature,), max_chars=aids.max_line_chars, stop_at="newline"
+        ),
+        seed=seed,
+        line=position,
+        candidates=controls.candidates,
+        rounds=ROUNDS,
+        can_aim=not sampler.config.word_level,
+        check_time=lambda: _check_time(aids, position),
+    )
     final = tuple(replace(d.score, chosen=True) if d is chosen else d.score for d in scored)
     return LineChoice(index=position, text=chosen.score.text if chosen else None, candidates=final)
 

@@ -65,6 +65,7 @@ score breakdown is in `LyricsResult.choices` (the API shows it with `debug=true`
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
 import re
@@ -590,69 +591,24 @@ def write_lyrics(
             weights=weights,
             syllable_range=syllable_range,
         )
-        scored: list[_Drawn] = []
-        chosen: _Drawn | None = None
-        for round_number in range(rounds):
-            check_time(line_number)
-            round_temperature = min(10.0, line_temperature + RETRY_TEMPERATURE_STEP * round_number)
-            controls = SamplingControls(
-                temperature=(round_temperature,),
+        chosen, scored = draw_line(
+            sampler,
+            scorer=scorer,
+            context=context,
+            controls=SamplingControls(
+                temperature=(line_temperature,),
                 top_k=top_k,
                 top_p=top_p,
                 max_chars=max_line_chars,
                 stop_at="newline",
-            )
-            seeds = [
-                candidate_seed(
-                    request_seed, line=line_number, round_number=round_number, candidate=i
-                )
-                for i in range(candidates)
-            ]
-            outputs = sampler.generate_streams(
-                [
-                    StreamRequest(context_ids=tuple(context), seed=s, controls=controls)
-                    for s in seeds
-                ]
-            )
-            round_drawn = [
-                scorer.drawn(
-                    output.text,
-                    output.token_ids,
-                    output.log_probs,
-                    output=output,
-                    temperature=round_temperature,
-                    round_number=round_number,
-                )
-                for output in outputs
-            ]
-            if can_aim and syllable_range is not None:
-                round_drawn += fitted_cuts(round_drawn, scorer=scorer)
-            best = _best(round_drawn)
-            if best is not None and partner is not None and can_aim:
-                check_time(line_number)
-                round_drawn += _aimed_endings(
-                    sampler,
-                    best,
-                    scorer=scorer,
-                    context=context,
-                    controls=controls,
-                    seeds=[
-                        candidate_seed(
-                            request_seed,
-                            line=line_number,
-                            round_number=round_number,
-                            candidate=candidates + i,
-                        )
-                        for i in range(candidates)
-                    ],
-                    round_number=round_number,
-                    max_line_chars=max_line_chars,
-                )
-                best = _best(round_drawn)
-            scored += round_drawn
-            if best is not None:
-                chosen = best
-                break
+            ),
+            seed=request_seed,
+            line=line_number,
+            candidates=candidates,
+            rounds=rounds,
+            can_aim=can_aim,
+            check_time=functools.partial(check_time, line_number),
+        )
         if chosen is None:
             notes.append(
                 f"line {line_number + 1} left out: all {len(scored)} candidates were rejected"
@@ -683,6 +639,79 @@ def write_lyrics(
         notes=tuple(notes),
         elapsed_s=time.perf_counter() - started,
     )
+
+
+def draw_line(
+    sampler: StreamSampler,
+    *,
+    scorer: _LineScorer,
+    context: Sequence[int],
+    controls: SamplingControls,
+    seed: int,
+    line: int,
+    candidates: int,
+    rounds: int,
+    can_aim: bool,
+    check_time: Callable[[], None],
+) -> tuple[_Drawn | None, list[_Drawn]]:
+    """One line's rounds (module docstring): `candidates` streams from `context` scored by
+    `scorer`, syllable-fitted cuts when the scorer has a range, rhyme-aimed endings when it has a
+    partner (both for character models: `can_aim`); a round without an acceptable candidate is
+    drawn again, hotter, up to `rounds`. Returns the chosen candidate (None: every one was
+    rejected) and every candidate scored, in order. `controls`' first temperature is the line's;
+    `check_time` raises WritingTimeout once the request is out of time."""
+    line_temperature = controls.temperature[0]
+    scored: list[_Drawn] = []
+    for round_number in range(rounds):
+        check_time()
+        temperature = min(10.0, line_temperature + RETRY_TEMPERATURE_STEP * round_number)
+        round_controls = replace(controls, temperature=(temperature,))
+        seeds = [
+            candidate_seed(seed, line=line, round_number=round_number, candidate=i)
+            for i in range(candidates)
+        ]
+        outputs = sampler.generate_streams(
+            [
+                StreamRequest(context_ids=tuple(context), seed=s, controls=round_controls)
+                for s in seeds
+            ]
+        )
+        drawn = [
+            scorer.drawn(
+                output.text,
+                output.token_ids,
+                output.log_probs,
+                output=output,
+                temperature=temperature,
+                round_number=round_number,
+            )
+            for output in outputs
+        ]
+        if can_aim and scorer.syllable_range is not None:
+            drawn += fitted_cuts(drawn, scorer=scorer)
+        best = _best(drawn)
+        if best is not None and scorer.partner is not None and can_aim:
+            check_time()
+            drawn += _aimed_endings(
+                sampler,
+                best,
+                scorer=scorer,
+                context=context,
+                controls=round_controls,
+                seeds=[
+                    candidate_seed(
+                        seed, line=line, round_number=round_number, candidate=candidates + i
+                    )
+                    for i in range(candidates)
+                ],
+                round_number=round_number,
+                max_line_chars=round_controls.max_chars,
+            )
+            best = _best(drawn)
+        scored += drawn
+        if best is not None:
+            return best, scored
+    return None, scored
 
 
 def _best(drawn: Sequence[_Drawn]) -> _Drawn | None:
