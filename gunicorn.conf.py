@@ -1,16 +1,19 @@
 """gunicorn settings for `make run` and production (systemd runs the same file).
 
 The model is loaded after the fork, once per worker (each worker owns the thread that steps its
-batch of streams): never --preload. Workers sample with NumPy; TensorFlow stays out of them.
+batch of streams): never --preload. Workers sample with the exact engine (compiled by XLA, or
+NumPy: RAPLYRICS_SERVING_ENGINE); TensorFlow stays out of them.
 """
 
 from __future__ import annotations
 
 import os
 
-# A worker steps its batch on one core; a BLAS pool per worker would only fight the other
-# workers for the cores (and stall whenever one of its threads is descheduled).
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+from common.cpu_threads import use_one_compute_thread
+
+# A worker steps its batch on one core: one BLAS thread and one XLA thread, fixed here (before
+# the workers import NumPy or JAX) for every worker.
+use_one_compute_thread(os.environ)
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", "2"))
@@ -39,6 +42,13 @@ proc_name = "raplyrics"
 # gunicorn's control socket defaults to one path per user (~/.gunicorn): two servers of one user
 # (make run beside a test's gunicorn) would fight over it. Keep it beside the site's data.
 _data_dir = os.environ.get("RAPLYRICS_DATA_DIR") or os.path.join(os.path.dirname(__file__), "var")
+# The compiled engine's programs (one per batch bucket, about a second each to compile) are kept
+# on disk: a worker recycled by max_requests, or restarted, loads them in milliseconds and skips
+# the compiler's memory peak. JAX reads these before its first compile; keyed by JAX version,
+# flags and shapes, so a stale entry is never used.
+os.environ.setdefault("JAX_COMPILATION_CACHE_DIR", os.path.join(_data_dir, "xla-cache"))
+os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0")
+os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES", "0")
 control_socket = os.environ.get("GUNICORN_CONTROL_SOCKET", os.path.join(_data_dir, "gunicorn.ctl"))
 
 

@@ -231,9 +231,10 @@ GENERATION_TIME_LIMIT_S = env_int("RAPLYRICS_GENERATION_TIME_LIMIT_S", 20, minim
 # Streams (candidate lines) one worker runs or queues at once; past it a request gets 503.
 ENGINE_MAX_STREAMS = env_int("RAPLYRICS_ENGINE_MAX_STREAMS", 64, minimum=1)
 ENGINE_RETRY_AFTER_S = env_int("RAPLYRICS_ENGINE_RETRY_AFTER_S", 2, minimum=1)
-# numpy: the exact one-step-per-character engine, no TensorFlow in the worker (the default);
+# The exact one-step-per-character engine, no TensorFlow in the worker: xla (its step compiled
+# by JAX on CPU; the default, the faster in bench/) or numpy (plain NumPy, no JAX either);
 # keras: the compiled window re-run (loads TensorFlow; kept as the benchmarks' baseline).
-SERVING_ENGINE = env_choice("RAPLYRICS_SERVING_ENGINE", "numpy", ("numpy", "keras"))
+SERVING_ENGINE = env_choice("RAPLYRICS_SERVING_ENGINE", "xla", ("xla", "numpy", "keras"))
 # Requests generating at once per worker process (generator.admission); the rest wait for a slot
 # as long as they can still finish by their deadline, else get 503 with Retry-After.
 # Two by default, as gunicorn runs two threads a worker: requests arriving together then share

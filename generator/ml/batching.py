@@ -105,13 +105,14 @@ class StreamScheduler:
 
     @property
     def compilations(self) -> int:
-        return 0
+        return self.engine.compilations
 
     def context_for(self, prefix_ids: tuple[int, ...]) -> tuple[int, ...]:
         return self.engine.context_for(prefix_ids)
 
     def warm_up(self, *, streams: Sequence[int] = (1,), max_chars: int = 120) -> int:
-        return self.engine.warm_up(streams=streams, max_chars=max_chars)
+        """Warm the engine for these batch sizes and the largest batch this scheduler runs."""
+        return self.engine.warm_up(streams=(*streams, self.max_batch), max_chars=max_chars)
 
     @property
     def queued_streams(self) -> int:
