@@ -81,7 +81,7 @@ def _start(
         "GUNICORN_ACCESS_LOG": "/dev/null",
         "RAPLYRICS_GENERATE_RATE": "100000/min",  # the bench measures speed, not the throttle
         "TF_CPP_MIN_LOG_LEVEL": "2",
-        "JAX_COMPILATION_CACHE_DIR": str(xla_cache),
+        "RAPLYRICS_XLA_CACHE_DIR": str(xla_cache),
     }
     migrate(env=env)
     started = time.perf_counter()

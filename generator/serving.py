@@ -86,11 +86,14 @@ def served_model(*, version_id: int | None = None) -> ServedModel:
 
 def warm() -> ServedModel:
     """Load the active model and run the default request's shapes once (gunicorn's
-    post_worker_init calls this, so the first visitor does not pay for first-call costs)."""
+    post_worker_init calls this, so the first visitor does not pay for first-call costs): one
+    stream, and the default request's candidates in every generation slot at once (the compiled
+    engine compiles its batch buckets up to that; larger ones compile on first use)."""
     from generator import limits
 
     served = served_model()
-    served.sampler.warm_up(streams=(1, limits.CANDIDATES_DEFAULT), max_chars=limits.LINE_MAX_CHARS)
+    together = limits.CANDIDATES_DEFAULT * int(getattr(settings, "GENERATION_SLOTS", 1))
+    served.sampler.warm_up(streams=(1, together), max_chars=limits.LINE_MAX_CHARS)
     return served
 
 
@@ -156,7 +159,13 @@ def sampler_for(files: TextgenrnnFiles) -> StreamSampler:
     try:
         if choice == "keras":
             raise EngineError("RAPLYRICS_SERVING_ENGINE=keras")
-        engine = Engine.from_files(files, backend="numpy" if choice == "numpy" else "xla")
+        if choice == "numpy":
+            engine = Engine.from_files(files, backend="numpy")
+        else:
+            from generator.ml.engine_xla import use_compilation_cache
+
+            use_compilation_cache(Path(settings.XLA_CACHE_DIR))
+            engine = Engine.from_files(files, backend="xla")
     except EngineError as error:
         from generator.ml.sampling import Sampler
         from generator.ml.weights import load_textgenrnn

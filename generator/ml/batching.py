@@ -111,8 +111,7 @@ class StreamScheduler:
         return self.engine.context_for(prefix_ids)
 
     def warm_up(self, *, streams: Sequence[int] = (1,), max_chars: int = 120) -> int:
-        """Warm the engine for these batch sizes and the largest batch this scheduler runs."""
-        return self.engine.warm_up(streams=(*streams, self.max_batch), max_chars=max_chars)
+        return self.engine.warm_up(streams=streams, max_chars=max_chars)
 
     @property
     def queued_streams(self) -> int:
