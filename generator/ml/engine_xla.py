@@ -20,8 +20,9 @@ draws the same tokens from either backend as long as the probabilities agree (to
 Compiled programs are kept on disk (`use_compilation_cache`; the site keeps them in
 settings.XLA_CACHE_DIR), so only the first worker after an upgrade pays the compiler.
 
-Threads: XLA sizes its CPU thread pools once, when JAX starts, from XLA_FLAGS; a worker runs
-one (`common.cpu_threads`, called by gunicorn.conf.py before JAX is imported).
+Threads: XLA sizes its CPU thread pool once, when JAX starts its CPU client, by the CPUs the
+process may use; a worker asks for one thread (`common.cpu_threads`: gunicorn.conf.py sets the
+environment, `start_jax_cpu` starts the client accordingly before the first step).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from typing import Any
 
 import numpy as np
 
+from common.cpu_threads import start_jax_cpu
 from generator.ml.engine import _ATTENTION_EPSILON, NetworkArrays
 
 # Batch sizes a worker compiles programs for; a batch runs padded to the next power of two.
@@ -130,6 +132,7 @@ class XlaStepper:
     """`engine.Stepper` with each step one compiled call (module docstring)."""
 
     def __init__(self, network: NetworkArrays) -> None:
+        start_jax_cpu()  # one thread in XLA's pool where the process asked for one
         import jax
         import jax.numpy as jnp
 
