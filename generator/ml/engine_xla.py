@@ -39,6 +39,8 @@ from generator.ml.engine import _ATTENTION_EPSILON, NetworkArrays
 
 # Batch sizes a worker compiles programs for; a batch runs padded to the next power of two.
 BUCKETS = (1, 2, 4, 8, 16, 32, 64)
+# Start programs compiled at warm-up: buckets 1 and 2 (one context per request admitted at once).
+WARM_START_BUCKETS = 2
 _STATE_NAMES = ("hidden", "cells", "att_num", "att_den", "att_max")
 
 
@@ -193,14 +195,20 @@ class XlaStepper:
         return probs
 
     def warm_up(self, *, max_streams: int) -> tuple[int, float]:
-        """Compile the start and step programs of every bucket up to `max_streams`' bucket;
-        returns (programs compiled now, seconds)."""
+        """Compile the step of every bucket up to `max_streams`' bucket and the start of the
+        first WARM_START_BUCKETS (streams start together from one context per request admitted
+        at once; a request's candidates share theirs); returns (programs compiled now, seconds).
+        Other shapes compile on first use (from the disk cache once one worker has)."""
         began = time.perf_counter()
         before = len(self.compiled)
-        for size in BUCKETS[: BUCKETS.index(bucket_for(max_streams)) + 1]:
-            states = self.start([[0]] * size)
-            self.advance(states, np.ones(size, dtype=np.int64))
-            self.probabilities(states)
+        sizes = BUCKETS[: BUCKETS.index(bucket_for(max_streams)) + 1]
+        for size in sizes[:WARM_START_BUCKETS]:
+            self.start([[0]] * size)
+        states = self.start([[0]])
+        for size in sizes:
+            grown = states.take([0] * size)
+            self.advance(grown, np.ones(size, dtype=np.int64))
+            self.probabilities(grown)
         return len(self.compiled) - before, time.perf_counter() - began
 
 
