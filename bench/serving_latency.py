@@ -16,9 +16,9 @@ same request alone.
 The served model is the active version of the data dir given (`make run` prepares the demo
 model in var/), else textgenrnn's pretrained model.
 
-    .venv/bin/python bench/serving_latency.py [--data-dir var] [--requests 20] [--json out.json]
+    .venv/bin/python -m bench.serving_latency [--data-dir var] [--requests 20] [--json out.json]
         [--engines keras,numpy,xla] [--no-overload]
-    .venv/bin/python bench/serving_latency.py --overload-only    # just the overload row
+    .venv/bin/python -m bench.serving_latency --overload-only    # just the overload row
 """
 
 from __future__ import annotations
