@@ -1,14 +1,16 @@
-"""Characters per second: textgenrnn, the Keras window re-run and the NumPy engine, one run.
+"""Characters per second: textgenrnn, the Keras window re-run and the exact engine, one run.
 
-Three engines, same pretrained weights, same machine, same run:
+Four engines, same pretrained weights, same machine, same run:
 - textgenrnn 2.0.0 itself in the reference venv (bench/textgenrnn_ref/, made by make_venv.sh,
   imported through its shim) in a subprocess; when that venv is missing, textgenrnn's algorithm
   re-run here (one `model.predict` per character on our Keras 3 model, textgenrnn's numpy
   sampling), and the table says so;
 - the Keras sampler (generator.ml.sampling: one compiled loop re-running the 40-token window per
   character) on the backend KERAS_BACKEND names (TensorFlow by default);
-- the NumPy engine (generator.ml.engine: one LSTM step per character, exact), on
-  `--blas-threads` BLAS threads (1 by default: a gunicorn worker's setting).
+- the exact engine (generator.ml.engine: one LSTM step per character) on its two backends:
+  NumPy, on `--blas-threads` BLAS threads (1 by default: a gunicorn worker's setting), and XLA
+  (generator.ml.engine_xla: each step one compiled JAX call), on one XLA thread (the worker's
+  setting, common.cpu_threads).
 
 All generate from the prefix at temperature 0.5, stopping at `<s>` or the length limit;
 characters are generated characters (prefix excluded). "8 streams" is textgenrnn's
@@ -47,6 +49,9 @@ def _blas_threads_from_argv() -> str:
 
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", _blas_threads_from_argv())
+from common.cpu_threads import use_one_compute_thread  # noqa: E402  (sets XLA's threads)
+
+use_one_compute_thread(os.environ)
 REFERENCE_DIR = REPO / "bench" / "textgenrnn_ref"
 PREFIX = "I came up from the bottom"
 TEMPERATURE = 0.5
@@ -175,10 +180,11 @@ def measure_keras(*, texts: int, max_chars: int) -> EngineRun:
     return measure_engine(sampler, texts=texts, max_chars=max_chars)
 
 
-def measure_numpy(*, texts: int, max_chars: int) -> EngineRun:
+def measure_exact(*, backend: str, texts: int, max_chars: int) -> EngineRun:
     from generator.ml.engine import Engine
 
-    return measure_engine(Engine.pretrained(), texts=texts, max_chars=max_chars)
+    engine = Engine.pretrained(backend="xla" if backend == "xla" else "numpy")
+    return measure_engine(engine, texts=texts, max_chars=max_chars)
 
 
 def measure_engine(sampler: Any, *, texts: int, max_chars: int) -> EngineRun:
@@ -266,7 +272,8 @@ def main() -> int:
             texts=1, max_chars=args.reference_chars, batch_chars=args.reference_chars // 4
         )
     keras_run = measure_keras(texts=args.texts, max_chars=args.max_chars)
-    numpy_run = measure_numpy(texts=args.texts, max_chars=args.max_chars)
+    numpy_run = measure_exact(backend="numpy", texts=args.texts, max_chars=args.max_chars)
+    xla_run = measure_exact(backend="xla", texts=args.texts, max_chars=args.max_chars)
     gflops, ceiling = exact_ceiling()
 
     import keras
@@ -277,6 +284,7 @@ def main() -> int:
         f"{keras.__version__} backend {keras.backend.backend()}"
     )
     print(f"numpy: generator.ml.engine.Engine (one step per char), {args.blas_threads} BLAS thread")
+    print("xla: the same engine, each step one compiled JAX call (engine_xla), 1 XLA thread")
     print(
         f"exact-sampling ceiling: {gflops:.0f} GFLOP/s float32 matmul peak (all "
         f"{os.cpu_count()} CPUs) -> {ceiling:,.0f} chars/s"
@@ -288,11 +296,12 @@ def main() -> int:
     )
     print(header)
     print("-" * len(header))
-    for streams, ref, old, new in (
-        ("1", ref_single, keras_run.single, numpy_run.single),
-        ("8", ref_batch, keras_run.batch, numpy_run.batch),
+    for streams, ref, old, new, compiled in (
+        ("1", ref_single, keras_run.single, numpy_run.single, xla_run.single),
+        ("8", ref_batch, keras_run.batch, numpy_run.batch, xla_run.batch),
     ):
-        for name, measure in (("textgenrnn", ref), ("keras", old), ("numpy", new)):
+        engines = (("textgenrnn", ref), ("keras", old), ("numpy", new), ("xla", compiled))
+        for name, measure in engines:
             print(
                 f"{name:<11} {streams:>7} {measure.chars:>6} {measure.seconds:>8.2f} "
                 f"{measure.rate:>9.1f} {_ratio(measure, ref):>8} {_ratio(measure, old):>8} "
@@ -300,14 +309,23 @@ def main() -> int:
                 f"{_cpu_ratio(measure, old):>8}"
             )
     print(
-        f"warm-up (first 1- and 8-stream calls): keras {keras_run.warm_up_s:.1f} s (compiles), "
-        f"numpy {numpy_run.warm_up_s:.2f} s"
+        "xla / numpy, chars/s (per CPU-s): "
+        f"1 stream {_ratio(xla_run.single, numpy_run.single)} "
+        f"({_cpu_ratio(xla_run.single, numpy_run.single)}), "
+        f"8 streams {_ratio(xla_run.batch, numpy_run.batch)} "
+        f"({_cpu_ratio(xla_run.batch, numpy_run.batch)})"
     )
-    keras_wall, keras_cpu = (1000 * s for s in keras_run.writer_p50_s)
-    numpy_wall, numpy_cpu = (1000 * s for s in numpy_run.writer_p50_s)
+    print(
+        f"warm-up (first 1- and 8-stream calls): keras {keras_run.warm_up_s:.1f} s (compiles), "
+        f"numpy {numpy_run.warm_up_s:.2f} s, xla {xla_run.warm_up_s:.2f} s (compiles 2 buckets)"
+    )
+    walls = {
+        name: tuple(1000 * s for s in run.writer_p50_s)
+        for name, run in (("keras", keras_run), ("numpy", numpy_run), ("xla", xla_run))
+    }
     print(
         "default 5-line better-lyrics request (4 candidates/line), p50 wall / CPU: "
-        f"keras {keras_wall:.0f} / {keras_cpu:.0f} ms, numpy {numpy_wall:.0f} / {numpy_cpu:.0f} ms"
+        + ", ".join(f"{name} {wall:.0f} / {cpu:.0f} ms" for name, (wall, cpu) in walls.items())
     )
     return 0
 

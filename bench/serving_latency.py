@@ -2,18 +2,23 @@
 
 Measures, for each serving engine in the same run (RAPLYRICS_SERVING_ENGINE: `keras`, the
 compiled window re-run that served before issue 15, as the baseline; `numpy`, the exact
-one-step engine): latency p50/p95 of the default 5-line request (one client, sequential),
-requests/s and p95 with 8 concurrent clients, the time to the first streamed line
-(/api/generate/stream, one client), and resident memory per worker. Targets (issue 15): p50 <=
-150 ms, >= 2.5x the baseline's requests/s with p95 <= 1 s, first line <= 150 ms, <= 400 MiB per
-worker. The overload row (issue 14): 32 clients at once, each sending the heaviest request (16
-lines x 16 candidates) with a 65 s client time-out, against the last engine: no time-outs, every
-refused request a 503 with Retry-After, p95 of the served ones against the same request alone.
+one-step engine in NumPy; `xla`, the same engine with its step compiled by JAX):
+latency p50/p95 of the default 5-line request (one client, sequential), requests/s and p95 with
+8 concurrent clients, the time to the first streamed line (/api/generate/stream, one client),
+memory per worker (resident, and proportional: shared library pages split among the workers)
+and the workers' start time (gunicorn start until every worker has warmed its model; for xla
+twice: with JAX's compilation cache empty, then filled, as after a restart). Targets (issue
+15): p50 <= 150 ms, >= 2.5x the baseline's requests/s with p95 <= 1 s, first line <= 150 ms,
+<= 400 MiB per worker. The overload row (issue 14): 32 clients at once, each sending the
+heaviest request (16 lines x 16 candidates) with a 65 s client time-out, against the last engine:
+no time-outs, every refused request a 503 with Retry-After, p95 of the served ones against the
+same request alone.
 The served model is the active version of the data dir given (`make run` prepares the demo
 model in var/), else textgenrnn's pretrained model.
 
-    .venv/bin/python bench/serving_latency.py [--data-dir var] [--requests 20] [--json out.json]
-    .venv/bin/python bench/serving_latency.py --overload-only    # just the overload row
+    .venv/bin/python -m bench.serving_latency [--data-dir var] [--requests 20] [--json out.json]
+        [--engines keras,numpy,xla] [--no-overload]
+    .venv/bin/python -m bench.serving_latency --overload-only    # just the overload row
 """
 
 from __future__ import annotations
@@ -52,9 +57,17 @@ def _rss_mib(pid: int) -> float:
     return float("nan")
 
 
+def _pss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+        if line.startswith("Pss:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
 def _start(
-    data_dir: Path, log_path: Path, workers: int, engine: str
-) -> tuple[subprocess.Popen[bytes], str]:
+    data_dir: Path, log_path: Path, workers: int, engine: str, xla_cache: Path
+) -> tuple[subprocess.Popen[bytes], str, float]:
+    """gunicorn serving with this engine; (process, base URL, seconds until workers warmed)."""
     port = free_port()
     env = {
         **os.environ,
@@ -68,15 +81,17 @@ def _start(
         "GUNICORN_ACCESS_LOG": "/dev/null",
         "RAPLYRICS_GENERATE_RATE": "100000/min",  # the bench measures speed, not the throttle
         "TF_CPP_MIN_LOG_LEVEL": "2",
+        "RAPLYRICS_XLA_CACHE_DIR": str(xla_cache),
     }
     migrate(env=env)
+    started = time.perf_counter()
     server = start_gunicorn(env=env, log_file=log_path)
     try:
         wait_for_gunicorn_workers(server, log_file=log_path, workers=workers, timeout_s=300)
     except ServerFailed as failure:
         stop_process(server, name="gunicorn")
         raise SystemExit(f"gunicorn did not start: {failure}") from None
-    return server, f"http://127.0.0.1:{port}"
+    return server, f"http://127.0.0.1:{port}", time.perf_counter() - started
 
 
 def _generate(session: requests.Session, base: str, index: int) -> float:
@@ -236,7 +251,13 @@ def serve_and_measure(
 ) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as scratch:
         data_dir = args.data_dir if (args.data_dir / "db.sqlite3").exists() else Path(scratch)
-        server, base = _start(data_dir, Path(scratch) / "gunicorn.log", args.workers, engine)
+        log, cache = Path(scratch) / "gunicorn.log", Path(scratch) / "xla-cache"
+        cold_start_s = None
+        if engine == "xla":  # once with the compilation cache empty, then serve from it filled
+            cold_log = Path(scratch) / "gunicorn-cold.log"  # readiness is read from the log
+            server, base, cold_start_s = _start(data_dir, cold_log, args.workers, engine, cache)
+            stop_process(server, name="gunicorn", grace_s=60)
+        server, base, start_s = _start(data_dir, log, args.workers, engine, cache)
         try:
             model = requests.get(f"{base}/api/models", timeout=30).json()
             active = next(m["name"] for m in model["models"] if m["active"])
@@ -251,6 +272,9 @@ def serve_and_measure(
                 workers=worker_pids(server.pid),
             )
             results["worker_rss_mib"] = [round(_rss_mib(pid), 1) for pid in worker_pids(server.pid)]
+            results["worker_pss_mib"] = [round(_pss_mib(pid), 1) for pid in worker_pids(server.pid)]
+            results["start_s"] = start_s
+            results["cold_start_s"] = cold_start_s
             results["model"] = active
             results["engine"] = engine
             if overload:
@@ -268,7 +292,8 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=20)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--engines", default="keras,numpy", help="baseline first")
+    parser.add_argument("--engines", default="keras,numpy,xla", help="baseline first")
+    parser.add_argument("--no-overload", action="store_true", help="skip the overload row")
     parser.add_argument("--json", type=Path)
     parser.add_argument("--overload-clients", type=int, default=32)
     parser.add_argument("--overload-only", action="store_true")
@@ -281,7 +306,10 @@ def main() -> None:
         if args.json:
             args.json.write_text(json.dumps(row, indent=2))
         return
-    runs = [serve_and_measure(args, engine, overload=engine == engines[-1]) for engine in engines]
+    runs = [
+        serve_and_measure(args, engine, overload=engine == engines[-1] and not args.no_overload)
+        for engine in engines
+    ]
     base = runs[0]
     print(
         f"default request (5 lines, the API's default candidates) through gunicorn "
@@ -298,19 +326,30 @@ def main() -> None:
         (f"latency p95, {args.clients} clients (ms)", "concurrent_p95_ms", "{:.0f}"),
         (f"requests per worker CPU-s, {args.clients} cl.", "requests_per_cpu_second", "{:.2f}"),
     ]
-    ratio_label = f"{runs[-1]['engine']}/{base['engine']}"
-    print(
-        f"{'measure':<34}" + "".join(f"{run['engine']:>12}" for run in runs) + f"{ratio_label:>13}"
-    )
+    # Ratios: every engine against the baseline, and the last against the one before it.
+    pairs = [(run, base) for run in runs[1:]]
+    if len(runs) > 2:
+        pairs.append((runs[-1], runs[-2]))
+    labels = "".join(f"{a['engine'] + '/' + b['engine']:>13}" for a, b in pairs)
+    print(f"{'measure':<34}" + "".join(f"{run['engine']:>12}" for run in runs) + labels)
     for label, key, form in rows:
         values = "".join(f"{form.format(run[key]):>12}" for run in runs)
-        ratio = runs[-1][key] / base[key] if base[key] else float("nan")
-        print(f"{label:<34}{values}{ratio:>12.2f}x")
-    rss = "".join(f"{max(run['worker_rss_mib'] or [0]):>12.0f}" for run in runs)
-    print(f"{'RSS per worker, largest (MiB)':<34}{rss}")
-    print()
-    print(f"engine: {runs[-1]['engine']}")
-    _print_overload(runs[-1]["overload"])
+        ratios = "".join(
+            f"{(a[key] / b[key] if b[key] else float('nan')):>12.2f}x" for a, b in pairs
+        )
+        print(f"{label:<34}{values}{ratios}")
+    for label, key in (("RSS", "worker_rss_mib"), ("PSS", "worker_pss_mib")):
+        memory = "".join(f"{max(run[key] or [0]):>12.0f}" for run in runs)
+        print(f"{f'{label} per worker, largest (MiB)':<34}{memory}")
+    starts = "".join(f"{run['start_s']:>12.1f}" for run in runs)
+    print(f"{'workers started and warm (s)':<34}{starts}")
+    for run in runs:
+        if run.get("cold_start_s") is not None:
+            print(f"{run['engine']}: with an empty compilation cache {run['cold_start_s']:.1f} s")
+    if "overload" in runs[-1]:
+        print()
+        print(f"engine: {runs[-1]['engine']}")
+        _print_overload(runs[-1]["overload"])
     if args.json:
         args.json.write_text(json.dumps(runs, indent=2))
 

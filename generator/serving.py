@@ -6,8 +6,9 @@ request costs one indexed query to learn the active version's id; when staff act
 version, the next request loads it and later requests reuse it, without a restart. With no
 version active, textgenrnn's pretrained model serves, so a fresh install answers at once.
 
-A model is served by the NumPy engine (generator.ml.engine: weights read with h5py, no
-TensorFlow in the worker) behind the worker's `StreamScheduler`, which batches the streams of
+A model is served by the exact engine (generator.ml.engine: weights read with h5py, no
+TensorFlow in the worker; its step compiled by XLA or run in NumPy, settings.SERVING_ENGINE)
+behind the worker's `StreamScheduler`, which batches the streams of
 concurrent requests and bounds them (`RAPLYRICS_ENGINE_MAX_STREAMS`). Only a bidirectional
 model, which cannot be stepped, falls back to the Keras sampler (and so imports TensorFlow).
 """
@@ -85,11 +86,14 @@ def served_model(*, version_id: int | None = None) -> ServedModel:
 
 def warm() -> ServedModel:
     """Load the active model and run the default request's shapes once (gunicorn's
-    post_worker_init calls this, so the first visitor does not pay for first-call costs)."""
+    post_worker_init calls this, so the first visitor does not pay for first-call costs): one
+    stream, and the default request's candidates in every generation slot at once (the compiled
+    engine compiles its batch buckets up to that; larger ones compile on first use)."""
     from generator import limits
 
     served = served_model()
-    served.sampler.warm_up(streams=(1, limits.CANDIDATES_DEFAULT), max_chars=limits.LINE_MAX_CHARS)
+    together = limits.CANDIDATES_DEFAULT * int(settings.GENERATION_SLOTS)
+    served.sampler.warm_up(streams=(1, together), max_chars=limits.LINE_MAX_CHARS)
     return served
 
 
@@ -145,15 +149,23 @@ def line_shape_of(version: ModelVersion) -> LineShape | None:
 
 
 def sampler_for(files: TextgenrnnFiles) -> StreamSampler:
-    """The worker's batching NumPy sampler for a model; the Keras one for a bidirectional model
-    or when settings.SERVING_ENGINE says "keras"."""
+    """The worker's batching exact engine for a model (compiled by XLA or NumPy, as
+    settings.SERVING_ENGINE says); the Keras sampler for a bidirectional model or when
+    SERVING_ENGINE says "keras"."""
     from generator.ml.batching import StreamScheduler
     from generator.ml.engine import Engine, EngineError
 
+    choice = settings.SERVING_ENGINE
     try:
-        if settings.SERVING_ENGINE == "keras":
+        if choice == "keras":
             raise EngineError("RAPLYRICS_SERVING_ENGINE=keras")
-        engine = Engine.from_files(files)
+        if choice == "numpy":
+            engine = Engine.from_files(files, backend="numpy")
+        else:
+            from generator.ml.engine_xla import use_compilation_cache
+
+            use_compilation_cache(Path(settings.XLA_CACHE_DIR))
+            engine = Engine.from_files(files, backend="xla")
     except EngineError as error:
         from generator.ml.sampling import Sampler
         from generator.ml.weights import load_textgenrnn

@@ -17,6 +17,7 @@ from raplyrics.env import (
     database_from_url,
     env_bool,
     env_choice,
+    env_float,
     env_int,
     env_list,
     env_path,
@@ -235,14 +236,22 @@ GENERATION_TIME_LIMIT_S = env_int("RAPLYRICS_GENERATION_TIME_LIMIT_S", 20, minim
 # Streams (candidate lines) one worker runs or queues at once; past it a request gets 503.
 ENGINE_MAX_STREAMS = env_int("RAPLYRICS_ENGINE_MAX_STREAMS", 64, minimum=1)
 ENGINE_RETRY_AFTER_S = env_int("RAPLYRICS_ENGINE_RETRY_AFTER_S", 2, minimum=1)
-# numpy: the exact one-step-per-character engine, no TensorFlow in the worker (the default);
+# The exact one-step-per-character engine, no TensorFlow in the worker: xla (its step compiled
+# by JAX on CPU; the default, the faster in bench/) or numpy (plain NumPy, no JAX either);
 # keras: the compiled window re-run (loads TensorFlow; kept as the benchmarks' baseline).
-SERVING_ENGINE = env_choice("RAPLYRICS_SERVING_ENGINE", "numpy", ("numpy", "keras"))
+SERVING_ENGINE = env_choice("RAPLYRICS_SERVING_ENGINE", "xla", ("xla", "numpy", "keras"))
+# Where the xla engine keeps its compiled programs: a worker started after the first loads them
+# in milliseconds instead of compiling (seconds, and ~80 MiB more memory at its peak).
+XLA_CACHE_DIR = env_path("RAPLYRICS_XLA_CACHE_DIR", DATA_DIR / "xla-cache")
 # Requests generating at once per worker process (generator.admission); the rest wait for a slot
 # as long as they can still finish by their deadline, else get 503 with Retry-After.
 # Two by default, as gunicorn runs two threads a worker: requests arriving together then share
 # the engine's batches (generator/ml/batching.py) instead of queueing behind each other.
 GENERATION_SLOTS = env_int("RAPLYRICS_GENERATION_SLOTS", 2, minimum=1)
+
+# A cleaning-rule preview answers the admin within this many seconds (a sample of the songs),
+# the full count following in the background (lyrics/cleaning/preview_jobs.py).
+CLEANING_PREVIEW_SECONDS = env_float("RAPLYRICS_CLEANING_PREVIEW_SECONDS", 1.5, minimum=0.0)
 
 # Without a broker, a run started from the admin trains in a `manage.py train` process of its
 # own (True), not inside the web request (False: the tests, which call tasks in-process).

@@ -105,7 +105,7 @@ class StreamScheduler:
 
     @property
     def compilations(self) -> int:
-        return 0
+        return self.engine.compilations
 
     def context_for(self, prefix_ids: tuple[int, ...]) -> tuple[int, ...]:
         return self.engine.context_for(prefix_ids)

@@ -26,6 +26,11 @@ with the stream's uniforms (`streams.stream_uniforms`), so a seed draws the same
 either engine as long as the probabilities agree (they do to ~1e-7; see tests/engine).
 Bidirectional models cannot be stepped (their backward pass starts at the window's end): the
 engine refuses them and the Keras `Sampler` serves them.
+
+Two backends step the windows (`Engine(..., backend=)`): "numpy", the `Stepper` below, and "xla",
+`generator.ml.engine_xla.XlaStepper`, the same arithmetic as one compiled JAX call per step
+(faster on CPU where NumPy's per-call overhead bounds a small batch; bench/generation_speed.py).
+Both give the scheduler and the writer the same interface (`Steps`, `StepStates`).
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Literal, Protocol
 
 import numpy as np
 
@@ -69,6 +75,9 @@ _ATTENTION_EPSILON = np.float32(1e-7)
 _GATES = 4
 # Finished streams whose states are kept for a next line (about 155 KB each for the pretrained).
 REMEMBERED_STREAMS = 32
+
+EngineBackend = Literal["numpy", "xla"]
+ENGINE_BACKENDS: tuple[EngineBackend, ...] = ("numpy", "xla")
 
 
 class EngineError(MLError):
@@ -255,11 +264,52 @@ class WindowStates:
 # -- the step -------------------------------------------------------------------------------------
 
 
+class StepStates(Protocol):
+    """What the batch and the writer use of a backend's window states."""
+
+    phase: np.ndarray
+
+    @property
+    def batch(self) -> int: ...
+
+    def take(self, streams: Sequence[int] | np.ndarray) -> StepStates: ...
+
+
+class Steps(Protocol):
+    """A backend's stepper: `Stepper` (NumPy) or `engine_xla.XlaStepper` (compiled)."""
+
+    network: NetworkArrays
+
+    def start(self, contexts: Sequence[Sequence[int]]) -> StepStates: ...
+
+    def advance(self, states: Any, tokens: np.ndarray) -> None: ...
+
+    def probabilities(self, states: Any) -> np.ndarray: ...
+
+    def concat(self, parts: Sequence[Any]) -> StepStates: ...
+
+
+def make_stepper(network: NetworkArrays, backend: EngineBackend) -> Steps:
+    """The stepper of a backend; "xla" imports JAX (not TensorFlow) on first use."""
+    if backend == "xla":
+        from generator.ml.engine_xla import XlaStepper
+
+        return XlaStepper(network)
+    if backend == "numpy":
+        return Stepper(network)
+    raise EngineError(
+        f"unknown engine backend {backend!r}; use one of {', '.join(ENGINE_BACKENDS)}"
+    )
+
+
 class Stepper:
     """Advances window states by one token; reads the full windows' distributions."""
 
     def __init__(self, network: NetworkArrays) -> None:
         self.network = network
+
+    def concat(self, parts: Sequence[WindowStates]) -> WindowStates:
+        return WindowStates.concat(parts)
 
     def start(self, contexts: Sequence[Sequence[int]]) -> WindowStates:
         """States for streams continuing these contexts (token ids), textgenrnn's first window."""
@@ -419,7 +469,7 @@ class StreamBatch:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self.states: WindowStates | None = None
+        self.states: Any = None  # the engine backend's states (StepStates)
         self.keys: list[object] = []
         self.streams: list[_Stream] = []
 
@@ -437,7 +487,8 @@ class StreamBatch:
             unique.setdefault(tuple(request.context_ids), len(unique))
         started = self.engine.start_states(list(unique))
         states = started.take([unique[tuple(r.context_ids)] for _, r in keyed])
-        self.states = states if self.states is None else WindowStates.concat([self.states, states])
+        stepper = self.engine.stepper
+        self.states = states if self.states is None else stepper.concat([self.states, states])
         for key, request in keyed:
             self.keys.append(key)
             self.streams.append(
@@ -529,7 +580,12 @@ class Engine:
     thread on its own states, so one Engine may serve several threads at once."""
 
     def __init__(
-        self, *, network: NetworkArrays, vocabulary: Vocabulary, config: ModelConfig
+        self,
+        *,
+        network: NetworkArrays,
+        vocabulary: Vocabulary,
+        config: ModelConfig,
+        backend: EngineBackend = "numpy",
     ) -> None:
         if network.num_classes != vocabulary.num_classes:
             raise SamplingError(
@@ -537,17 +593,18 @@ class Engine:
                 f"{vocabulary.num_classes}"
             )
         self.network = network
-        self.stepper = Stepper(network)
+        self.backend = backend
+        self.stepper = make_stepper(network, backend)
         self.vocabulary = vocabulary
         self.config = config
         self.window_length = config.max_length
         self.end_id = vocabulary.end_id
         self.newline_id = vocabulary.token_to_id.get("\n", -1)
-        self._remembered: OrderedDict[tuple[int, ...], WindowStates] = OrderedDict()
+        self._remembered: OrderedDict[tuple[int, ...], StepStates] = OrderedDict()
         self._remembered_lock = threading.Lock()
         self.continued_starts = 0  # streams started from a remembered stream (one step)
 
-    def remember(self, context: tuple[int, ...], states: WindowStates) -> None:
+    def remember(self, context: tuple[int, ...], states: StepStates) -> None:
         """Keep the states of a stream that has consumed exactly `context` (a finished line)."""
         with self._remembered_lock:
             self._remembered[context] = states
@@ -555,11 +612,11 @@ class Engine:
             while len(self._remembered) > REMEMBERED_STREAMS:
                 self._remembered.popitem(last=False)
 
-    def start_states(self, contexts: Sequence[tuple[int, ...]]) -> WindowStates:
+    def start_states(self, contexts: Sequence[tuple[int, ...]]) -> StepStates:
         """States for streams continuing these contexts: a remembered stream that consumed all
         but the last token takes one step (a verse's next line after its chosen candidate);
         the others start from textgenrnn's first window (S steps)."""
-        found: dict[int, WindowStates] = {}
+        found: dict[int, StepStates] = {}
         with self._remembered_lock:
             for index, context in enumerate(contexts):
                 remembered = self._remembered.get(context[:-1]) if context else None
@@ -567,18 +624,19 @@ class Engine:
                     found[index] = remembered.take([0])  # a copy: stepping changes it
                     self.continued_starts += 1
         fresh = [index for index in range(len(contexts)) if index not in found]
-        parts: list[WindowStates] = []
+        parts: list[StepStates] = []
         if fresh:
             parts.append(self.stepper.start([contexts[index] for index in fresh]))
         if found:
-            continued = WindowStates.concat(list(found.values()))
+            continued = self.stepper.concat(list(found.values()))
             self.stepper.advance(continued, np.array([contexts[i][-1] for i in found]))
             parts.append(continued)
         order = fresh + list(found)
-        return WindowStates.concat(parts).take([order.index(i) for i in range(len(contexts))])
+        joined = self.stepper.concat(parts)
+        return joined.take([order.index(i) for i in range(len(contexts))])
 
     @classmethod
-    def from_files(cls, files: TextgenrnnFiles) -> Engine:
+    def from_files(cls, files: TextgenrnnFiles, *, backend: EngineBackend = "numpy") -> Engine:
         """Load a textgenrnn trio (config optional: the pretrained's defaults) with h5py."""
         config = read_config(files.config) if files.config is not None else ModelConfig()
         vocabulary = Vocabulary.load(files.vocab, word_level=config.word_level)
@@ -588,19 +646,24 @@ class Engine:
                 f"vocabulary {Path(files.vocab).name} has {vocabulary.size} tokens but the "
                 f"weights are for {network.num_classes - 1}"
             )
-        return cls(network=network, vocabulary=vocabulary, config=config)
+        return cls(network=network, vocabulary=vocabulary, config=config, backend=backend)
 
     @classmethod
-    def pretrained(cls) -> Engine:
-        return cls.from_files(pretrained_files())
+    def pretrained(cls, *, backend: EngineBackend = "numpy") -> Engine:
+        return cls.from_files(pretrained_files(), backend=backend)
 
     @property
     def compilations(self) -> int:
-        """Nothing is compiled: kept for callers that report the Keras sampler's count."""
-        return 0
+        """Programs compiled so far (the xla backend's buckets; NumPy compiles nothing)."""
+        return len(getattr(self.stepper, "compiled", ()))
 
     def warm_up(self, *, streams: Sequence[int] = (1,), max_chars: int = 120) -> int:
-        """Touch every code path once (first-call costs of NumPy/BLAS); returns 0 compilations."""
+        """Touch every code path once (first-call costs of NumPy/BLAS; the xla backend compiles
+        every batch bucket up to max(streams)); returns the programs compiled."""
+        before = self.compilations
+        prepare = getattr(self.stepper, "warm_up", None)
+        if prepare is not None:
+            prepare(max_streams=max(streams))
         controls = SamplingControls(max_chars=min(max_chars, 8))
         for count in streams:
             self.generate_streams(
@@ -609,7 +672,7 @@ class Engine:
                     for i in range(count)
                 ]
             )
-        return 0
+        return self.compilations - before
 
     def context_for(self, prefix_ids: tuple[int, ...]) -> tuple[int, ...]:
         """textgenrnn's starting context: `<s>` then the prefix (no `<s>` for single_text)."""

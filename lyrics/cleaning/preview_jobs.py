@@ -27,14 +27,13 @@ from lyrics.models import CleaningRule, Song
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_PREVIEW_SECONDS = 1.5
 # How long a whole count stays answerable, and how long one being worked out blocks a second.
 RESULT_SECONDS = 3600
 RUNNING_SECONDS = 600
 
 
 def preview_seconds() -> float:
-    return float(getattr(settings, "CLEANING_PREVIEW_SECONDS", DEFAULT_PREVIEW_SECONDS))
+    return float(settings.CLEANING_PREVIEW_SECONDS)
 
 
 def preview_key(*, candidate: RuleSpec, position: int, rule_id: int | None) -> str:

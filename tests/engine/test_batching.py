@@ -9,14 +9,15 @@ import numpy as np
 import pytest
 
 from generator.ml.batching import EngineBusy, JobCancelled, StreamScheduler
-from generator.ml.engine import Engine
+from generator.ml.engine import ENGINE_BACKENDS, Engine
 from generator.ml.lyrics_writer import write_lyrics
 from generator.ml.streams import SamplingControls, StreamRequest, prepare_prefix
 
 
-@pytest.fixture(scope="module")
-def engine() -> Engine:
-    return Engine.pretrained()
+@pytest.fixture(scope="module", params=ENGINE_BACKENDS)
+def engine(request: pytest.FixtureRequest) -> Engine:
+    """Both backends: streams join and leave the compiled step's padded batches too."""
+    return Engine.pretrained(backend=request.param)
 
 
 def requests_for(

@@ -1,4 +1,6 @@
-"""The NumPy engine is exact: the window re-run's probabilities and tokens, one step per token.
+"""The exact engine is exact: the window re-run's probabilities and tokens, one step per token.
+
+Every test that steps runs on both backends (`backend`): NumPy and the XLA-compiled step.
 
 Probabilities are compared with the Keras model run on each window afresh (our Keras network
 matches textgenrnn itself: tests/ml/test_fidelity.py), on contexts of real text: pretrained
@@ -19,12 +21,19 @@ import pytest
 
 from generator.ml.config import ModelConfig
 from generator.ml.dataset import make_windows
-from generator.ml.engine import Engine, EngineError, NetworkArrays, draw_tokens
+from generator.ml.engine import (
+    ENGINE_BACKENDS,
+    Engine,
+    EngineBackend,
+    EngineError,
+    NetworkArrays,
+    draw_tokens,
+)
 from generator.ml.network import build_model
 from generator.ml.sampling import Sampler, next_tokens
 from generator.ml.streams import SamplingControls, StreamRequest, prepare_prefix
 from generator.ml.vocab import Vocabulary
-from generator.ml.weight_files import read_layer_weights
+from generator.ml.weight_files import TextgenrnnFiles, read_layer_weights
 from generator.ml.weights import LoadedModel, load_pretrained, load_textgenrnn, save_textgenrnn
 from tests.ml.conftest import FIXTURES, SHAKESPEARE
 
@@ -77,15 +86,20 @@ def pretrained() -> LoadedModel:
     return load_pretrained()
 
 
+@pytest.fixture(scope="module", params=ENGINE_BACKENDS)
+def backend(request: pytest.FixtureRequest) -> EngineBackend:
+    return request.param  # type: ignore[no-any-return]
+
+
 @pytest.fixture(scope="module")
-def pretrained_engine() -> Engine:
-    return Engine.pretrained()
+def pretrained_engine(backend: EngineBackend) -> Engine:
+    return Engine.pretrained(backend=backend)
 
 
 def train_and_save(
     directory: Path, config: ModelConfig, texts: list[str]
-) -> tuple[Engine, LoadedModel]:
-    """Train a small model for seconds on real text, save textgenrnn's trio, load both ways."""
+) -> tuple[TextgenrnnFiles, LoadedModel]:
+    """Train a small model for seconds on real text, save textgenrnn's trio, load it in Keras."""
     keras.utils.set_random_seed(7)
     vocabulary = Vocabulary.build(texts, word_level=config.word_level)
     model = build_model(config, vocabulary.num_classes)
@@ -93,23 +107,43 @@ def train_and_save(
     model.compile(optimizer=keras.optimizers.Adam(0.01), loss="sparse_categorical_crossentropy")
     model.fit(windows.inputs, windows.targets, batch_size=128, epochs=3, verbose=0)
     files = save_textgenrnn(model, vocabulary=vocabulary, config=config, directory=directory)
-    return Engine.from_files(files), load_textgenrnn(files)
+    return files, load_textgenrnn(files)
 
 
 @pytest.fixture(scope="module")
-def trained_char(tmp_path_factory: pytest.TempPathFactory) -> tuple[Engine, LoadedModel]:
+def trained_char_files(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[TextgenrnnFiles, LoadedModel]:
     config = ModelConfig(rnn_layers=2, rnn_size=32, max_length=20, dim_embeddings=16, name="c")
     texts = [part for part in shakespeare().split("\n\n") if part.strip()][:60]
     return train_and_save(tmp_path_factory.mktemp("char"), config, texts)
 
 
 @pytest.fixture(scope="module")
-def trained_word(tmp_path_factory: pytest.TempPathFactory) -> tuple[Engine, LoadedModel]:
+def trained_word_files(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[TextgenrnnFiles, LoadedModel]:
     config = ModelConfig(
         rnn_layers=3, rnn_size=24, max_length=12, dim_embeddings=16, word_level=True, name="w"
     )
     texts = [part for part in shakespeare().split("\n\n") if part.strip()]
     return train_and_save(tmp_path_factory.mktemp("word"), config, texts)
+
+
+@pytest.fixture
+def trained_char(
+    trained_char_files: tuple[TextgenrnnFiles, LoadedModel], backend: EngineBackend
+) -> tuple[Engine, LoadedModel]:
+    files, loaded = trained_char_files
+    return Engine.from_files(files, backend=backend), loaded
+
+
+@pytest.fixture
+def trained_word(
+    trained_word_files: tuple[TextgenrnnFiles, LoadedModel], backend: EngineBackend
+) -> tuple[Engine, LoadedModel]:
+    files, loaded = trained_word_files
+    return Engine.from_files(files, backend=backend), loaded
 
 
 # -- probabilities ------------------------------------------------------------------------------
@@ -140,7 +174,7 @@ def test_a_stream_stepping_through_real_text_keeps_matching_the_rerun(
 
 @pytest.mark.parametrize("fixture_name", ["trained_char", "trained_word"])
 def test_trained_models_match_the_rerun_at_char_and_word_level(
-    fixture_name: str, request: pytest.FixtureRequest
+    fixture_name: str, backend: EngineBackend, request: pytest.FixtureRequest
 ) -> None:
     engine, loaded = request.getfixturevalue(fixture_name)
     vocabulary = loaded.vocabulary
@@ -156,8 +190,6 @@ def test_trained_models_match_the_rerun_at_char_and_word_level(
 def test_streams_joining_a_batch_at_different_phases_keep_their_own_windows(
     pretrained: LoadedModel, pretrained_engine: Engine
 ) -> None:
-    from generator.ml.engine import WindowStates
-
     vocabulary = pretrained.vocabulary
     text = known_ids(vocabulary, shakespeare()[200:400])
     stepper = pretrained_engine.stepper
@@ -165,7 +197,7 @@ def test_streams_joining_a_batch_at_different_phases_keep_their_own_windows(
     for token in text[5:18]:
         stepper.advance(early, np.array([token]))
     late = stepper.start([text[100:103]])
-    joined = WindowStates.concat([early, late])
+    joined = stepper.concat([early, late])
     stepper.advance(joined, np.array([text[18], text[103]]))
     ours = stepper.probabilities(joined)
     reference = rerun(pretrained, [text[:19], text[100:104]])

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from raplyrics.env import database_from_url, env_bool, env_int, redact_url
+from raplyrics.env import database_from_url, env_bool, env_float, env_int, redact_url
 
 REPO = Path(__file__).resolve().parents[2]
 PRODUCTION_ENV = {
@@ -80,6 +80,19 @@ def test_env_bool_and_int_read_typed_values(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setenv("COUNT", "twelve")
     with pytest.raises(ImproperlyConfigured, match="is not an integer"):
         env_int("COUNT", 5)
+
+
+def test_env_float_reads_a_number_and_names_a_bad_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SECONDS", " 0.25 ")
+    assert env_float("SECONDS", 1.5, minimum=0.0) == 0.25
+    monkeypatch.setenv("SECONDS", "")
+    assert env_float("SECONDS", 1.5) == 1.5
+    monkeypatch.setenv("SECONDS", "-1")
+    with pytest.raises(ImproperlyConfigured, match=r"SECONDS=-1\.0 is below the minimum of 0\.0"):
+        env_float("SECONDS", 1.5, minimum=0.0)
+    monkeypatch.setenv("SECONDS", "soon")
+    with pytest.raises(ImproperlyConfigured, match="SECONDS='soon' is not a number"):
+        env_float("SECONDS", 1.5)
 
 
 def test_database_urls_become_django_database_settings() -> None:
