@@ -263,6 +263,24 @@ def scrape_artist_songs(
     return summary
 
 
+def link_artist(*, client: GeniusClient, artist_pk: int) -> tuple[Artist, GeniusArtist]:
+    """An Artist row and its Genius artist: by its Genius id, else found by its name (one search)
+    and the id stored on the row. Raises ScrapeError (one line) when the name matches no Genius
+    artist, several (AmbiguousArtistError), or one another row already holds."""
+    artist = Artist.objects.get(pk=artist_pk)
+    genius_artist = find_artist(client=client, name=artist.name, genius_id=artist.genius_id)
+    if artist.genius_id is None:
+        if Artist.objects.filter(genius_id=genius_artist.genius_id).exists():
+            raise ScrapeError(
+                f"{artist.name!r} resolves to Genius artist {genius_artist.genius_id}, which "
+                "another artist row already holds; merge them first"
+            )
+        # Link this very row, even if its name differs in case or accents from Genius'.
+        Artist.objects.filter(pk=artist.pk).update(genius_id=genius_artist.genius_id)
+        artist.genius_id = genius_artist.genius_id
+    return artist, genius_artist
+
+
 def scrape_artist_by_pk(
     *,
     client: GeniusClient,
@@ -271,19 +289,7 @@ def scrape_artist_by_pk(
     refresh: bool = False,
 ) -> ArtistScrapeSummary:
     """For an Artist row (the admin action, the task): by its Genius id, else by its name."""
-    artist = Artist.objects.get(pk=artist_pk)
-    genius_artist = find_artist(client=client, name=artist.name, genius_id=artist.genius_id)
-    if (
-        artist.genius_id is None
-        and Artist.objects.filter(genius_id=genius_artist.genius_id).exists()
-    ):
-        raise ScrapeError(
-            f"{artist.name!r} resolves to Genius artist {genius_artist.genius_id}, which another "
-            "artist row already holds; merge them first"
-        )
-    if artist.genius_id is None:
-        # Link this very row, even if its name differs in case or accents from Genius'.
-        Artist.objects.filter(pk=artist.pk).update(genius_id=genius_artist.genius_id)
+    _, genius_artist = link_artist(client=client, artist_pk=artist_pk)
     return scrape_artist_songs(
         client=client,
         genius_artist=genius_artist,

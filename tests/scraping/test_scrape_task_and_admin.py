@@ -12,6 +12,7 @@ from pytest_django.fixtures import Settings
 from lyrics.models import Artist, Song
 from scraping.admin_actions import scrape_popular_songs
 from scraping.errors import AmbiguousArtistError, ScrapeError, ScrapeIncompleteError
+from scraping.jobs import ScrapeRequest, StartedScrape
 from scraping.tasks import scrape_artist
 from tests.fakegenius.server import FakeGenius, Fault
 
@@ -118,3 +119,36 @@ def test_the_task_fails_at_once_for_an_artist_gone_from_genius(
 
     assert "run again" not in str(caught.value)
     assert fake_genius.hits("/api/artists/101/songs") == 1
+
+
+def test_without_a_broker_the_action_links_a_hand_entered_artist_and_scrapes_elsewhere(
+    genius_settings: Settings, fake_genius: FakeGenius, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # No broker (make run's defaults): the request only looks the name up (one search) and
+    # hands the scrape to a process of its own; here the hand-over is recorded, not started.
+    genius_settings.CELERY_TASK_ALWAYS_EAGER = True
+    genius_settings.TRAINING_LOCAL_PROCESS = True
+    handed_over: list[ScrapeRequest] = []
+
+    def record(scrape: ScrapeRequest) -> StartedScrape:
+        handed_over.append(scrape)
+        return StartedScrape(where="in a process of its own (recorded)")
+
+    monkeypatch.setattr("scraping.admin_actions.start_scrape", record)
+    Artist.objects.create(name="under and over")
+    Artist.objects.create(name="Mirror Twin")
+    request = _admin_request()
+
+    scrape_popular_songs(admin.site._registry[Artist], request, Artist.objects.all())
+
+    shown = [(message.level_tag, message.message) for message in get_messages(request)]
+    assert shown[0][0] == "error" and "Enter the one you mean" in shown[0][1]
+    assert shown[1] == (
+        "info",
+        "under and over: scraping started in a process of its own (recorded); progress on its "
+        "page.",
+    )
+    assert [scrape.genius_id for scrape in handed_over] == [202]
+    assert Artist.objects.get(name="under and over").genius_id == 202
+    assert Song.objects.count() == 0  # nothing scraped inside the request
+    assert fake_genius.hits("/api/search") == 2
