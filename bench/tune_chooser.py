@@ -26,7 +26,7 @@ import itertools
 import os
 import sys
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -61,44 +61,68 @@ def miss_score(row: dict[str, Any], corpus: dict[str, Any]) -> float:
     )
 
 
-def run(*, model_name: str, verses: int, first_seed: int) -> None:
-    from generator.evaluation import held_out_verses, load_for_evaluation
-    from generator.ml.evaluation.reference import CorpusReference
-    from generator.ml.evaluation.report import corpus_row, measure_verses
-    from generator.ml.evaluation.words import verse_lines
-    from generator.ml.evaluation.writing import (
-        DEFAULT_RECIPE,
-        verse_seeds,
-        write_verses,
-        writing_counts,
-    )
-    from generator.ml.lyrics_writer import DEFAULT_WEIGHTS
-    from generator.models import ModelVersion
+@dataclass
+class TuningBench:
+    """A model version, its corpus row and the tuning seeds: what a grid point is measured with
+    (bench/tune_chooser.py, bench/tune_sampling.py). Never the reporting seeds."""
 
-    if first_seed in range(1000, 1024):
-        raise SystemExit("tune on other seeds than the reporting ones (1000-1023)")
-    version = ModelVersion.objects.get(name=model_name)
-    held_out = held_out_verses(version)
-    model = load_for_evaluation(version)
-    reference = CorpusReference.from_verses([verse_lines(v) for v in held_out.train_verses])
-    corpus = corpus_row(held_out.held_out_verses, reference)
-    seeds = verse_seeds(first_seed, verses)
+    version: Any
+    model: Any
+    reference: Any
+    corpus: dict[str, float]
+    seeds: list[int]
+
+    @classmethod
+    def load(cls, *, model_name: str, verses: int, first_seed: int) -> TuningBench:
+        from generator.evaluation import held_out_verses, load_for_evaluation
+        from generator.ml.evaluation.reference import CorpusReference
+        from generator.ml.evaluation.report import corpus_row
+        from generator.ml.evaluation.words import verse_lines
+        from generator.ml.evaluation.writing import verse_seeds
+        from generator.models import ModelVersion
+
+        if first_seed in range(1000, 1024):
+            raise SystemExit("tune on other seeds than the reporting ones (1000-1023)")
+        version = ModelVersion.objects.get(name=model_name)
+        held_out = held_out_verses(version)
+        reference = CorpusReference.from_verses([verse_lines(v) for v in held_out.train_verses])
+        return cls(
+            version=version,
+            model=load_for_evaluation(version),
+            reference=reference,
+            corpus=corpus_row(held_out.held_out_verses, reference),
+            seeds=verse_seeds(first_seed, verses),
+        )
+
+    def measure(self, recipe: Any) -> dict[str, float]:
+        """The verses `recipe` writes from the tuning seeds, measured beside the corpus."""
+        from generator.ml.evaluation.report import measure_verses
+        from generator.ml.evaluation.writing import write_verses, writing_counts
+
+        generated = write_verses(
+            self.model.sampler,
+            recipe=recipe,
+            seeds=self.seeds,
+            corpus_index=self.model.corpus_index,
+            line_shape=self.model.line_shape,
+        )
+        return measure_verses(
+            [list(v.lines) for v in generated], self.reference, writing=writing_counts(generated)
+        )
+
+
+def run(*, model_name: str, verses: int, first_seed: int) -> None:
+    from generator.ml.evaluation.writing import DEFAULT_RECIPE
+    from generator.ml.lyrics_writer import DEFAULT_WEIGHTS
+
+    bench = TuningBench.load(model_name=model_name, verses=verses, first_seed=first_seed)
+    version, corpus = bench.version, bench.corpus
 
     results = []
     started = time.perf_counter()
     for values in itertools.product(*GRID.values()):
         weights = replace(DEFAULT_WEIGHTS, **FIXED, **dict(zip(GRID, values, strict=True)))
-        recipe = replace(DEFAULT_RECIPE, weights=weights)
-        generated = write_verses(
-            model.sampler,
-            recipe=recipe,
-            seeds=seeds,
-            corpus_index=model.corpus_index,
-            line_shape=model.line_shape,
-        )
-        row = measure_verses(
-            [list(v.lines) for v in generated], reference, writing=writing_counts(generated)
-        )
+        row = bench.measure(replace(DEFAULT_RECIPE, weights=weights))
         results.append((miss_score(row, corpus), values, row))
         print(f"{values}: miss {results[-1][0]:.3f}", file=sys.stderr, flush=True)
     results.sort(key=lambda result: result[0])

@@ -39,27 +39,11 @@ def run(
     temperature_sets: tuple[tuple[float, ...], ...] = TEMPERATURES,
     unknown_weights: tuple[float | None, ...] = (None,),
 ) -> None:
-    from bench.tune_chooser import miss_score
-    from generator.evaluation import held_out_verses, load_for_evaluation
-    from generator.ml.evaluation.reference import CorpusReference
-    from generator.ml.evaluation.report import corpus_row, measure_verses
-    from generator.ml.evaluation.words import verse_lines
-    from generator.ml.evaluation.writing import (
-        DEFAULT_RECIPE,
-        verse_seeds,
-        write_verses,
-        writing_counts,
-    )
-    from generator.models import ModelVersion
+    from bench.tune_chooser import TuningBench, miss_score
+    from generator.ml.evaluation.writing import DEFAULT_RECIPE
 
-    if first_seed in range(1000, 1024):
-        raise SystemExit("tune on other seeds than the reporting ones (1000-1023)")
-    version = ModelVersion.objects.get(name=model_name)
-    held_out = held_out_verses(version)
-    model = load_for_evaluation(version)
-    reference = CorpusReference.from_verses([verse_lines(v) for v in held_out.train_verses])
-    corpus = corpus_row(held_out.held_out_verses, reference)
-    seeds = verse_seeds(first_seed, verses)
+    bench = TuningBench.load(model_name=model_name, verses=verses, first_seed=first_seed)
+    version, corpus = bench.version, bench.corpus
     results = []
     points = itertools.product(candidate_counts, temperature_sets, unknown_weights)
     for candidates, temperatures, unknown in points:
@@ -67,17 +51,8 @@ def run(
         if unknown is not None:  # the chooser's weight of unknown words, tried here too
             recipe = replace(recipe, weights=replace(recipe.weights, unknown=unknown))
         cpu = time.process_time()
-        generated = write_verses(
-            model.sampler,
-            recipe=recipe,
-            seeds=seeds,
-            corpus_index=model.corpus_index,
-            line_shape=model.line_shape,
-        )
+        row = bench.measure(recipe)
         seconds = time.process_time() - cpu
-        row = measure_verses(
-            [list(v.lines) for v in generated], reference, writing=writing_counts(generated)
-        )
         label = f"{'/'.join(f'{t:g}' for t in temperatures)}" + (
             f", unknown {unknown:g}" if unknown is not None else ""
         )
