@@ -90,13 +90,17 @@ def test_unknown_prefix_characters_are_mapped_or_dropped_and_reported(
 def test_requests_in_one_bucket_reuse_the_compiled_loop(random_sampler: Sampler) -> None:
     random_sampler.generate(prefix="Cold", seeds=[1, 2, 3], controls=controls(max_chars=30))
     compiled = random_sampler.compilations
+    # Another prefix, other seeds and every other control, but the same batch bucket (3
+    # streams) and length bucket (up to 64 characters): the compiled loop is reused. (A batch
+    # of 4 is another bucket, BATCH_BUCKETS; whether it retraces depends on what the
+    # session-wide sampler compiled before, so it is not asserted here.)
     random_sampler.generate(
         prefix="Paper planes above the",
-        seeds=[4, 5, 6, 7],
+        seeds=[4, 5, 6],
         controls=controls(temperature=[0.2, 0.9], top_k=3, top_p=0.8, max_chars=60),
     )
     assert random_sampler.compilations == compiled
-    assert random_sampler.warm_up(streams=(3, 4), max_chars=64) == 0  # same bucket: nothing new
+    assert random_sampler.warm_up(streams=(3,), max_chars=64) == 0  # same bucket: nothing new
 
 
 @pytest.mark.parametrize(
