@@ -88,6 +88,16 @@ def _encode_chars(text: str, vocabulary: Vocabulary, unknown: Counter[str]) -> n
     return ids
 
 
+def _encode_text(
+    text: str, *, vocabulary: Vocabulary, config: ModelConfig, unknown: Counter[str]
+) -> np.ndarray:
+    """A text's token ids (characters or words, as the model reads them); tokens the vocabulary
+    lacks are counted in `unknown` and encoded as _UNKNOWN."""
+    if config.word_level:
+        return _encode_with_unknowns(vocabulary.tokenize(text), vocabulary, unknown)
+    return _encode_chars(text, vocabulary, unknown)
+
+
 def make_windows(texts: Sequence[str], *, vocabulary: Vocabulary, config: ModelConfig) -> Windows:
     """Every training window of `texts`, textgenrnn's way (see the module docstring)."""
     length = config.max_length
@@ -98,10 +108,7 @@ def make_windows(texts: Sequence[str], *, vocabulary: Vocabulary, config: ModelC
     offset = 0
     end = np.array([vocabulary.end_id], dtype=np.int32) if not config.single_text else None
     for text in texts:
-        if config.word_level:
-            ids = _encode_with_unknowns(vocabulary.tokenize(text), vocabulary, unknown)
-        else:
-            ids = _encode_chars(text, vocabulary, unknown)
+        ids = _encode_text(text, vocabulary=vocabulary, config=config, unknown=unknown)
         if end is not None:
             sequence = np.concatenate([end, ids, end])
             first_target, stop = 1, len(sequence)
@@ -164,10 +171,7 @@ def make_sequence_windows(
     offset = 0
     end = np.array([vocabulary.end_id], dtype=np.int32) if not config.single_text else None
     for text in texts:
-        if config.word_level:
-            ids = _encode_with_unknowns(vocabulary.tokenize(text), vocabulary, unknown)
-        else:
-            ids = _encode_chars(text, vocabulary, unknown)
+        ids = _encode_text(text, vocabulary=vocabulary, config=config, unknown=unknown)
         ids = ids[ids != _UNKNOWN]
         sequence = np.concatenate([end, ids, end]) if end is not None else ids
         if len(sequence) < 2:
