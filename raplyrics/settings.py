@@ -233,8 +233,11 @@ SPECTACULAR_SETTINGS = {
 # A hard limit per generation request: past it the API answers 503 and the worker moves on.
 # It counts from the request's arrival (at Apache, or at the view): waiting for a slot counts.
 GENERATION_TIME_LIMIT_S = env_int("RAPLYRICS_GENERATION_TIME_LIMIT_S", 20, minimum=1)
-# Streams (candidate lines) one worker runs or queues at once; past it a request gets 503.
-ENGINE_MAX_STREAMS = env_int("RAPLYRICS_ENGINE_MAX_STREAMS", 64, minimum=1)
+# Streams (candidate lines) one worker runs or queues at once; past it a request gets 503. At
+# least the most candidates one request may ask for (generator.limits.CANDIDATES_MAX, 16): a
+# lower limit would refuse such a request with "try again" for ever.
+ENGINE_MAX_STREAMS_MINIMUM = 16
+ENGINE_MAX_STREAMS = env_int("RAPLYRICS_ENGINE_MAX_STREAMS", 64, minimum=ENGINE_MAX_STREAMS_MINIMUM)
 ENGINE_RETRY_AFTER_S = env_int("RAPLYRICS_ENGINE_RETRY_AFTER_S", 2, minimum=1)
 # The exact one-step-per-character engine, no TensorFlow in the worker: xla (its step compiled
 # by JAX on CPU; the default, the faster in bench/) or numpy (plain NumPy, no JAX either);

@@ -95,6 +95,15 @@ def test_env_float_reads_a_number_and_names_a_bad_one(monkeypatch: pytest.Monkey
         env_float("SECONDS", 1.5)
 
 
+def test_a_worker_s_stream_limit_holds_the_largest_request() -> None:
+    from django.conf import settings
+
+    from generator import limits
+
+    # One request's candidates are one job: a limit below them would answer 503 for ever.
+    assert settings.ENGINE_MAX_STREAMS_MINIMUM == limits.CANDIDATES_MAX
+
+
 def test_database_urls_become_django_database_settings() -> None:
     postgres = database_from_url("postgres://ann:p%40ss@db.internal:6543/lyrics?sslmode=require")
     assert postgres["ENGINE"] == "django.db.backends.postgresql"
