@@ -10,6 +10,7 @@
 //   each line shows as soon as it is chosen; the last event carries /api/generate's answer,
 //   which the verse editor (verse-editor.js) then co-writes through the co-writing API.
 
+import { element, failureOf, jsonAnswer, jsonPost } from "./http.js";
 import { createVerseEditor } from "./verse-editor.js";
 
 const HISTORY_KEY = "raplyrics.history.v1";
@@ -75,13 +76,6 @@ function pageFolder() {
 }
 
 // ---- small helpers ------------------------------------------------------------------------------
-
-function element(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
 
 function announce(message) {
   // Clearing first makes screen readers repeat an identical message.
@@ -314,32 +308,22 @@ function setLoading(loading) {
 async function postGenerate(body, onLines) {
   let response;
   try {
-    response = await fetch(apiUrl, {
-      method: "POST",
-      credentials: "same-origin",
-      headers: {
-        Accept: "application/x-ndjson, application/json",
-        "Content-Type": "application/json",
-        "X-CSRFToken": csrfToken(),
-      },
-      body: JSON.stringify(body),
-      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-    });
+    response = await fetch(
+      apiUrl,
+      jsonPost(body, {
+        accept: "application/x-ndjson, application/json",
+        csrfToken: csrfToken(),
+        timeoutMs: REQUEST_TIMEOUT_MS,
+      }),
+    );
     const type = response.headers.get("Content-Type") || "";
     if (response.ok && type.startsWith("application/x-ndjson")) {
       return await readStream(response, onLines);
     }
   } catch (error) {
-    const timedOut = error && (error.name === "TimeoutError" || error.name === "AbortError");
-    return { kind: timedOut ? "timeout" : "network" };
+    return failureOf(error);
   }
-  let data = null;
-  try {
-    data = await response.json();
-  } catch {
-    data = null;
-  }
-  return { kind: "response", response, data };
+  return jsonAnswer(response);
 }
 
 // One JSON object per line: {"lines": [...]} as the verse grows, then {"done": {...}} or

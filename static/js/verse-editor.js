@@ -8,14 +8,9 @@
 // Rules this file keeps (as generate.js): user and model text reaches the page only through
 // textContent or input values; URLs are relative to the page's folder; no inline styles.
 
-const MOVE_TIMEOUT_MS = 60_000;
+import { element, failureOf, jsonAnswer, jsonPost } from "./http.js";
 
-function element(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
+const MOVE_TIMEOUT_MS = 60_000;
 
 function syllableText(count) {
   return `${count} syl`;
@@ -55,28 +50,18 @@ export function createVerseEditor({
   async function post(path, body) {
     let response;
     try {
-      response = await fetch(url(path), {
-        method: "POST",
-        credentials: "same-origin",
-        headers: {
-          Accept: "application/json",
-          "Content-Type": "application/json",
-          "X-CSRFToken": csrfToken(),
-        },
-        body: JSON.stringify(body),
-        signal: AbortSignal.timeout(MOVE_TIMEOUT_MS),
-      });
+      response = await fetch(
+        url(path),
+        jsonPost(body, {
+          accept: "application/json",
+          csrfToken: csrfToken(),
+          timeoutMs: MOVE_TIMEOUT_MS,
+        }),
+      );
     } catch (error) {
-      const timedOut = error && (error.name === "TimeoutError" || error.name === "AbortError");
-      return { kind: timedOut ? "timeout" : "network" };
+      return failureOf(error);
     }
-    let data = null;
-    try {
-      data = await response.json();
-    } catch {
-      data = null;
-    }
-    return { kind: "response", response, data };
+    return jsonAnswer(response);
   }
 
   // ---- rendering ------------------------------------------------------------------------------
