@@ -13,15 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from generator.admission import Arrival
-from generator.generation import (
-    GenerationBusy,
-    GenerationError,
-    GenerationTimeout,
-    GenerationUnavailable,
-    served,
-    time_limit_s,
-)
-from generator.ml.config import MLError
+from generator.generation import GenerationError, served, writing_deadline, writing_errors
 from generator.ml.cowrite import (
     CowriteError,
     CowriteResult,
@@ -33,7 +25,7 @@ from generator.ml.cowrite import (
     rewrite_line,
     rewrite_unlocked,
 )
-from generator.ml.lyrics_writer import FALLBACK_LINE_SHAPE, WritingTimeout
+from generator.ml.lyrics_writer import FALLBACK_LINE_SHAPE
 
 
 class MoveRefused(GenerationError):
@@ -82,30 +74,19 @@ def cowrite(
     model does not count.
     """
     loading_from = time.monotonic()
-    from generator.ml.batching import EngineBusy
-
     started = time.perf_counter()
     model = served(version_id)
-    limit = time_limit_s()
-    arrival = arrival or Arrival(at=loading_from)
     aids = ModelAids(
         sampler=model.sampler,
         corpus_index=model.line_index,
         line_shape=model.line_shape or FALLBACK_LINE_SHAPE,
-        deadline=arrival.deadline(limit + (time.monotonic() - loading_from)),
+        deadline=writing_deadline(arrival, loading_from=loading_from),
     )
-    try:
-        result = _make(aids, move)
-    except CowriteError as error:
-        raise MoveRefused(str(error)) from None
-    except EngineBusy as error:
-        raise GenerationBusy(str(error), retry_after_s=error.retry_after_s) from None
-    except WritingTimeout:
-        raise GenerationTimeout(
-            f"writing took longer than {limit:g} s; ask for fewer lines or takes"
-        ) from None
-    except MLError as error:
-        raise GenerationUnavailable(str(error)) from None
+    with writing_errors(what="writing", ask_for_fewer="lines or takes"):
+        try:
+            result = _make(aids, move)
+        except CowriteError as error:
+            raise MoveRefused(str(error)) from None
     return CowriteAnswer(
         result=result,
         model_id=model.version_id,

@@ -9,6 +9,7 @@ other acceptable candidates, best first) for co-writing (generator.cowriting).
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import random
 import threading
@@ -72,6 +73,34 @@ def time_limit_s() -> float:
     return float(settings.GENERATION_TIME_LIMIT_S)
 
 
+def writing_deadline(arrival: Arrival | None, *, loading_from: float) -> float:
+    """When a writing must stop: the time limit counted from the request's `arrival` (now when
+    none), not counting the model's loading, which began at `loading_from` (monotonic)."""
+    arrival = arrival or Arrival(at=loading_from)
+    return arrival.deadline(time_limit_s() + (time.monotonic() - loading_from))
+
+
+@contextlib.contextmanager
+def writing_errors(*, what: str, ask_for_fewer: str) -> Iterator[None]:
+    """The model core's failures while writing, as the generation errors the API answers:
+    the engine's queue full (busy), the deadline passed (timeout: "`what` took longer than …;
+    ask for fewer `ask_for_fewer`"), anything else the core refuses (unavailable)."""
+    from generator.ml.batching import EngineBusy
+    from generator.ml.config import MLError
+    from generator.ml.lyrics_writer import WritingTimeout
+
+    try:
+        yield
+    except EngineBusy as error:
+        raise GenerationBusy(str(error), retry_after_s=error.retry_after_s) from None
+    except WritingTimeout:
+        raise GenerationTimeout(
+            f"{what} took longer than {time_limit_s():g} s; ask for fewer {ask_for_fewer}"
+        ) from None
+    except MLError as error:
+        raise GenerationUnavailable(str(error)) from None
+
+
 def served(version_id: int | None) -> serving.ServedModel:
     """The served model (the given version, else the active one), or the generation error that
     says why not."""
@@ -103,20 +132,16 @@ def generate_lyrics(
     """
     # Importing the model core (TensorFlow, the first time) and loading a model do not count.
     loading_from = time.monotonic()
-    from generator.ml.batching import EngineBusy
-    from generator.ml.config import MLError
     from generator.ml.cowrite import takes_of
-    from generator.ml.lyrics_writer import WritingTimeout, write_request
+    from generator.ml.lyrics_writer import write_request
     from generator.ml.syllables import line_syllables
 
     started = time.perf_counter()
     model = served(version_id)
     if params.seed is None:
         params = replace(params, seed=random.SystemRandom().randrange(limits.SEED_MAX))
-    limit = time_limit_s()
-    arrival = arrival or Arrival(at=loading_from)
-    deadline = arrival.deadline(limit + (time.monotonic() - loading_from))
-    try:
+    deadline = writing_deadline(arrival, loading_from=loading_from)
+    with writing_errors(what="generation", ask_for_fewer="lines or candidates"):
         written = write_request(
             model.sampler,
             params,
@@ -125,14 +150,6 @@ def generate_lyrics(
             deadline=deadline,
             on_line=None if on_lines is None else lambda _, verse: on_lines(verse),
         )
-    except EngineBusy as error:
-        raise GenerationBusy(str(error), retry_after_s=error.retry_after_s) from None
-    except WritingTimeout:
-        raise GenerationTimeout(
-            f"generation took longer than {limit:g} s; ask for fewer lines or candidates"
-        ) from None
-    except MLError as error:
-        raise GenerationUnavailable(str(error)) from None
     debug_dict = written.as_dict(debug=True) if debug else {}
     chosen_takes = [takes_of(choice) for choice in written.choices if choice.text is not None]
     # The verse starts with the prefix's whole lines (no takes), then the lines chosen.
