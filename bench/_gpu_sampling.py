@@ -48,16 +48,14 @@ def jax_engine_sampler(
     import jax
     import numpy as np
 
-    from bench._jax_engine import JaxNetwork, make_sampler, start
+    from bench._jax_engine import make_sampler
     from generator.ml.engine import Engine
 
     engine = Engine.from_files(files)
-    net = JaxNetwork.from_arrays(engine.network)
-    context = np.zeros((streams, net.window), dtype=np.int32)
+    context = np.zeros((streams, engine.network.window), dtype=np.int32)
     context[:, -1] = engine.end_id
-    sampler = make_sampler(net, chars=chars, temperature=0.7)
-    state = start(net, context)
-    sampler(state, jax.random.key(0)).block_until_ready()  # compiles this batch shape
+    sampler = make_sampler(engine.network, chars=chars, temperature=0.7)
+    sampler(context, jax.random.key(0)).block_until_ready()  # compiles this batch shape
     started = time.perf_counter()
-    sampler(state, jax.random.key(1)).block_until_ready()
+    sampler(context, jax.random.key(1)).block_until_ready()
     return streams * chars, time.perf_counter() - started

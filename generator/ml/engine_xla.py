@@ -136,24 +136,15 @@ class XlaStepper:
     def __init__(self, network: NetworkArrays) -> None:
         start_jax_cpu()  # one thread in XLA's pool where the process asked for one
         import jax
-        import jax.numpy as jnp
 
         self.network = network
-        self._weights = {
-            "embedding": jnp.asarray(network.embedding),
-            "input_kernel": jnp.asarray(network.input_kernel),
-            "recurrent_kernel": jnp.asarray(network.recurrent_kernel),
-            "first_bias": jnp.asarray(network.first_bias),
-            "stacked_kernels": tuple(jnp.asarray(k) for k in network.stacked_kernels),
-            "stacked_biases": tuple(jnp.asarray(b) for b in network.stacked_biases),
-            "attention": jnp.asarray(network.attention),
-            "output_kernel": jnp.asarray(network.output_kernel),
-            "output_bias": jnp.asarray(network.output_bias),
-        }
-        shape = _Shape(network.window, network.units, network.embedding_dim, network.layers)
+        self._weights = device_weights(network)
+        shape = NetworkShape(network.window, network.units, network.embedding_dim, network.layers)
         # The states are donated: each step reuses their buffers for the next states.
-        self._step = jax.jit(lambda w, s, p, t: _step(shape, w, s, p, t), donate_argnums=(1,))
-        self._start = jax.jit(lambda w, c: _start(shape, w, c))
+        self._step = jax.jit(
+            lambda w, s, p, t: step_windows(shape, w, s, p, t), donate_argnums=(1,)
+        )
+        self._start = jax.jit(lambda w, c: start_windows(shape, w, c))
         self.compiled: set[tuple[str, int]] = set()
 
     concat = staticmethod(XlaWindowStates.concat)
@@ -215,7 +206,24 @@ class XlaStepper:
 # -- the compiled programs (traced by JAX; `w` the weights, `s` the states) ---------------------
 
 
-class _Shape:
+def device_weights(network: NetworkArrays) -> dict[str, Any]:
+    """The network's arrays as device arrays, in the layout the programs below read (`w`)."""
+    import jax.numpy as jnp
+
+    return {
+        "embedding": jnp.asarray(network.embedding),
+        "input_kernel": jnp.asarray(network.input_kernel),
+        "recurrent_kernel": jnp.asarray(network.recurrent_kernel),
+        "first_bias": jnp.asarray(network.first_bias),
+        "stacked_kernels": tuple(jnp.asarray(k) for k in network.stacked_kernels),
+        "stacked_biases": tuple(jnp.asarray(b) for b in network.stacked_biases),
+        "attention": jnp.asarray(network.attention),
+        "output_kernel": jnp.asarray(network.output_kernel),
+        "output_bias": jnp.asarray(network.output_bias),
+    }
+
+
+class NetworkShape:
     """The network's static sizes (hashable constants for the traced programs)."""
 
     def __init__(self, window: int, units: int, embedding_dim: int, layers: int) -> None:
@@ -238,7 +246,7 @@ def _cell(gates: Any, cell: Any, units: int) -> tuple[Any, Any]:
     return sigmoid[..., 2 * units :] * jnp.tanh(new_cell), new_cell
 
 
-def _feed(shape: _Shape, w: dict[str, Any], s: dict[str, Any], tokens: Any) -> dict[str, Any]:
+def _feed(shape: NetworkShape, w: dict[str, Any], s: dict[str, Any], tokens: Any) -> dict[str, Any]:
     """Every window of every stream takes its stream's token: one LSTM step, attention sums."""
     import jax.numpy as jnp
 
@@ -273,7 +281,7 @@ def _feed(shape: _Shape, w: dict[str, Any], s: dict[str, Any], tokens: Any) -> d
     }
 
 
-def _zeros(shape: _Shape, batch: int) -> dict[str, Any]:
+def _zeros(shape: NetworkShape, batch: int) -> dict[str, Any]:
     import jax.numpy as jnp
 
     width = shape.embedding_dim + shape.layers * shape.units
@@ -307,8 +315,8 @@ def _where_windows(mask: Any, new: dict[str, Any], old: dict[str, Any]) -> dict[
     }
 
 
-def _step(
-    shape: _Shape, w: dict[str, Any], s: dict[str, Any], phase: Any, tokens: Any
+def step_windows(
+    shape: NetworkShape, w: dict[str, Any], s: dict[str, Any], phase: Any, tokens: Any
 ) -> tuple[dict[str, Any], Any]:
     """Restart each stream's full window, feed all, read the next full windows' distributions."""
     import jax.numpy as jnp
@@ -319,7 +327,9 @@ def _step(
     return s, _probabilities(w, s, (phase + 1) % shape.window)
 
 
-def _start(shape: _Shape, w: dict[str, Any], contexts: Any) -> tuple[dict[str, Any], Any]:
+def start_windows(
+    shape: NetworkShape, w: dict[str, Any], contexts: Any
+) -> tuple[dict[str, Any], Any]:
     """textgenrnn's first window (contexts (B, S), left-padded): at position i windows 0..i are
     fed, the others stay zero; window 0 is then full."""
     import jax
