@@ -73,11 +73,9 @@ import secrets
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, replace
-from functools import lru_cache
 from typing import Any, Literal
 
-import pronouncing
-
+from generator.ml import cmu
 from generator.ml.config import MLError
 from generator.ml.originality import CorpusLineIndex, normalise_line
 from generator.ml.rhyme import RhymeMethod, line_rhyme
@@ -256,13 +254,6 @@ class LyricsResult:
 # -- words ----------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=1)
-def cmu_words() -> frozenset[str]:
-    """Every word of the CMU Pronouncing Dictionary, lowercase."""
-    pronouncing.init_cmu()
-    return frozenset(word for word, _ in pronouncing.pronunciations)
-
-
 def words_of(texts: Iterable[str]) -> frozenset[str]:
     """The lowercase words of texts (e.g. a training corpus), to extend the known words."""
     return frozenset(word.lower() for text in texts for word in _WORD_RE.findall(text))
@@ -288,7 +279,7 @@ def _is_known(word: str, known_words: frozenset[str]) -> bool:
         forms.add(lower.rstrip("'") + "g")  # dropped g: "nothin'" -> "nothing"
     if lower.endswith("'s"):
         forms.add(lower[:-2])
-    return any(form in known_words or form in cmu_words() for form in forms)
+    return any(form in known_words or cmu.knows(form) for form in forms)
 
 
 def broken_words(line: str, known_words: frozenset[str]) -> tuple[str, ...]:

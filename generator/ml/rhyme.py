@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
-import pronouncing
+from generator.ml import cmu
 
 RhymeMethod = Literal["perfect", "assonance", "spelling", "identical", "none"]
 
@@ -49,7 +49,7 @@ def last_word(line: str) -> str | None:
 def _rhyming_parts(word: str) -> tuple[frozenset[str], frozenset[str]]:
     """(rhyming parts, last stressed vowels) of the word's pronunciations; empty if unknown."""
     phones = _phones(word)
-    parts = frozenset(_STRESS_RE.sub("", pronouncing.rhyming_part(p)) for p in phones)
+    parts = frozenset(_STRESS_RE.sub("", cmu.rhyming_part(p)) for p in phones)
     vowels = frozenset(part.split(" ")[0] for part in parts if part)
     return parts, vowels
 
@@ -61,7 +61,7 @@ def _phones(word: str) -> list[str]:
     if bare.endswith("in"):
         candidates.append(bare + "g")
     for candidate in candidates:
-        found = pronouncing.phones_for_word(candidate)
+        found = cmu.phones_for_word(candidate)
         if found:
             return list(found)
     return []

@@ -1,6 +1,6 @@
 """Syllables per line: the CMU Pronouncing Dictionary's count, a spelling estimate otherwise.
 
-A word the dictionary knows counts as its first pronunciation's vowels (`pronouncing`); the
+A word the dictionary knows counts as its first pronunciation's vowels (`generator.ml.cmu`); the
 forms tried are those the chooser accepts as known (a dropped g, "nothin'" -> "nothing"; a
 possessive 's). A word it lacks (slang, a name, a coinage) is estimated from its spelling: its
 runs of vowels (y counts as one), less a silent final e ("skate", not "apple"), at least one.
@@ -16,8 +16,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-import pronouncing
-
+from generator.ml import cmu
 from generator.ml.config import MLError
 
 # A rap line rarely has more than 24 syllables; 40 leaves room without inviting nonsense.
@@ -85,9 +84,9 @@ def _forms(word: str) -> list[str]:
 def word_syllables(word: str) -> int:
     """The syllables of one word: the dictionary's count, else the spelling estimate."""
     for form in _forms(word):
-        phones = pronouncing.phones_for_word(form)
+        phones = cmu.phones_for_word(form)
         if phones:
-            return max(1, int(pronouncing.syllable_count(phones[0])))
+            return max(1, cmu.syllable_count(phones[0]))
     return spelling_estimate(word)
 
 
