@@ -12,6 +12,10 @@ Two objectives (`TrainingConfig.objective`):
 - "all-positions": each window teaches the next token at every position, through the causal
   model of `build_model(all_positions=True)` (same layers, same weights file). Per trained
   token that is about 23x less work, since the 40 LSTM steps of a window serve 40 targets.
+  A window every `stride` tokens teaches its last `stride` positions (the earlier ones are
+  context another window taught), so the training model predicts those positions only
+  (`build_model(last_positions=stride)`): the attention's averages and the 465-way output
+  layer run on `stride` positions, not 40 (1.3–1.9x faster epochs at stride 10).
 Whatever the objective, the validation loss is textgenrnn's: the last-position loss on windows
 of held-out texts, computed by a last-position model holding the trained weights.
 
@@ -62,7 +66,7 @@ from generator.ml.dataset import (
     make_windows,
     windows_of_split,
 )
-from generator.ml.network import build_model, copy_weights, is_all_positions
+from generator.ml.network import build_model, copy_weights, is_all_positions, predicted_positions
 from generator.ml.verses import loaded_for_texts
 from generator.ml.vocab import Vocabulary
 from generator.ml.weights import load_pretrained
@@ -283,7 +287,7 @@ def start_training(
             f"the model has {model.output_shape[-1]} classes but the vocabulary has "
             f"{vocabulary.size} tokens (+1 padding)"
         )
-    if is_all_positions(model) != training.all_positions:
+    if predicted_positions(model) != _trained_positions(training, config):
         rebuilt = _build_for_training(config, vocabulary.num_classes, training)
         copy_weights(model, rebuilt)
         model = rebuilt
@@ -301,7 +305,14 @@ def _build_for_training(
         seed=training.seed,
         unroll=unroll_for_training() if unroll is None else unroll,
         all_positions=training.all_positions,
+        last_positions=_trained_positions(training, config),
     )
+
+
+def _trained_positions(training: TrainingConfig, config: ModelConfig) -> int | None:
+    """The positions an all-positions training model predicts: the last `stride` ones, where
+    every target of its windows lies (`make_sequence_windows`); None for `last`."""
+    return training.stride_for(config) if training.all_positions else None
 
 
 def initial_state(
@@ -515,7 +526,7 @@ def train_one_epoch(
     watcher.done = state.batches_done
     started = time.perf_counter()
     history = state.model.fit(
-        **_batches(train.inputs[order], train.targets[order], batch_size),
+        **_batches(train.inputs[order], _predicted_targets(state.model, train)[order], batch_size),
         epochs=1,
         shuffle=False,
         verbose=0,
@@ -529,6 +540,20 @@ def train_one_epoch(
     if state.batches_done >= total:
         state.batches_done = 0
     return loss, run_here * batch_size, seconds
+
+
+def _predicted_targets(model: keras.Model, windows: Windows) -> np.ndarray:
+    """The windows' targets at the positions the model predicts (all-positions windows' last
+    `predicted_positions`: the positions before them must have no target)."""
+    positions = predicted_positions(model)
+    if positions is None or windows.targets.ndim == 1 or positions >= windows.targets.shape[1]:
+        return windows.targets
+    if np.any(windows.targets[:, :-positions]):
+        raise TrainingError(
+            f"the windows have targets before their last {positions} positions (a stride "
+            f"larger than the model's)"
+        )
+    return windows.targets[:, -positions:]
 
 
 def evaluate(model: keras.Model, windows: Windows) -> float | None:

@@ -37,11 +37,20 @@ class AttentionWeightedAverage(keras.layers.Layer):  # type: ignore[misc]  # Ker
     position that is textgenrnn's average, operation for operation. It is computed as a
     (time x time) lower-triangular weight matrix times x: max_length is small (40), and one
     batched matmul is faster than a scan on every backend.
+
+    `last_positions=k` (causal only) returns the averages of the last k positions only: training
+    windows whose targets all lie there (all-positions windows with stride k) then pay for k
+    rows of this matmul and of the output layer after it, not max_length.
     """
 
-    def __init__(self, causal: bool = False, **kwargs: Any) -> None:
+    def __init__(
+        self, causal: bool = False, last_positions: int | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
+        if last_positions is not None and (not causal or last_positions < 1):
+            raise ModelConfigError("last_positions needs the causal attention and at least 1")
         self.causal = bool(causal)
+        self.last_positions = None if last_positions is None else int(last_positions)
         self.input_spec = keras.layers.InputSpec(ndim=3)
 
     def build(self, input_shape: tuple[int | None, ...]) -> None:
@@ -64,11 +73,14 @@ class AttentionWeightedAverage(keras.layers.Layer):  # type: ignore[misc]  # Ker
         return ops.sum(inputs * ops.expand_dims(weights, -1), axis=1)
 
     def _causal_average(self, inputs: Any, logits: Any) -> Any:
-        steps = ops.shape(logits)[1]
-        # visible[t, s]: position t may look at position s (s <= t).
-        visible = ops.expand_dims(ops.tril(ops.ones((steps, steps), dtype="bool")), 0)
+        steps = int(inputs.shape[1])  # the window length, fixed by the model's input
+        rows = steps if self.last_positions is None else min(self.last_positions, steps)
+        # visible[t, s]: output position t (the last `rows` ones) may look at position s <= t.
+        visible = ops.expand_dims(
+            ops.convert_to_tensor(np.tril(np.ones((steps, steps), dtype=bool))[steps - rows :]), 0
+        )
         per_position = ops.broadcast_to(
-            ops.expand_dims(logits, 1), (ops.shape(logits)[0], steps, steps)
+            ops.expand_dims(logits, 1), (ops.shape(logits)[0], rows, steps)
         )
         # Hidden positions become the lowest float: they never win the running maximum, and
         # exp() of them is exactly 0 with a zero gradient (no inf * 0 = NaN in the backward pass).
@@ -81,11 +93,18 @@ class AttentionWeightedAverage(keras.layers.Layer):  # type: ignore[misc]  # Ker
 
     def compute_output_shape(self, input_shape: tuple[int | None, ...]) -> tuple[int | None, ...]:
         if self.causal:
-            return tuple(input_shape)
+            rows = input_shape[1] if self.last_positions is None else self.last_positions
+            if input_shape[1] is not None and rows is not None:
+                rows = min(rows, input_shape[1])
+            return (input_shape[0], rows, input_shape[2])
         return (input_shape[0], input_shape[2])
 
     def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "causal": self.causal}
+        return {
+            **super().get_config(),
+            "causal": self.causal,
+            "last_positions": self.last_positions,
+        }
 
 
 def _rnn_layer(config: ModelConfig, layer_number: int, *, unroll: bool) -> keras.layers.Layer:
@@ -118,13 +137,15 @@ def build_model(
     seed: int | None = None,
     unroll: bool = False,
     all_positions: bool = False,
+    last_positions: int | None = None,
 ) -> keras.Model:
     """textgenrnn's architecture for `num_classes` outputs (vocabulary size + 1 for padding).
 
     `dropout` > 0 adds textgenrnn's SpatialDropout1D after the embedding (training only);
     `seed` fixes that dropout's random stream. `unroll` unrolls the LSTMs over the
     `max_length` steps, which is faster on CPU for short windows and gives the same numbers.
-    `all_positions` gives the causal model predicting every position (module docstring).
+    `all_positions` gives the causal model predicting every position (module docstring);
+    with `last_positions=k` it predicts the last k positions only, (batch, k, num_classes).
     """
     if not isinstance(num_classes, int) or num_classes < 2:
         raise ModelConfigError(f"num_classes must be an integer of at least 2, got {num_classes}")
@@ -142,7 +163,11 @@ def build_model(
         rnn_outputs.append(_rnn_layer(config, layer_number, unroll=unroll)(previous))
 
     concatenated = keras.layers.Concatenate(name="rnn_concat")([embedded, *rnn_outputs])
-    attended = AttentionWeightedAverage(causal=all_positions, name="attention")(concatenated)
+    attended = AttentionWeightedAverage(
+        causal=all_positions,
+        last_positions=last_positions if all_positions else None,
+        name="attention",
+    )(concatenated)
     probabilities = keras.layers.Dense(num_classes, activation="softmax", name="output")(attended)
     return keras.Model(inputs=window, outputs=probabilities, name=config.name)
 
@@ -150,6 +175,13 @@ def build_model(
 def is_all_positions(model: keras.Model) -> bool:
     """Whether `model` predicts every position (built with `all_positions=True`)."""
     return bool(model.get_layer("attention").causal)
+
+
+def predicted_positions(model: keras.Model) -> int | None:
+    """How many (last) positions an all-positions model predicts; None for a last-position one."""
+    if not is_all_positions(model):
+        return None
+    return int(model.output_shape[1])
 
 
 def copy_weights(source: keras.Model, target: keras.Model) -> None:

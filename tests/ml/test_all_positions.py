@@ -11,8 +11,15 @@ import pytest
 
 from generator.ml.config import ModelConfig
 from generator.ml.dataset import DatasetError, build_dataset, make_sequence_windows, make_windows
-from generator.ml.fit import TrainingConfig, fit, new_model, start_training
-from generator.ml.network import build_model, copy_weights, is_all_positions
+from generator.ml.fit import (
+    TrainingConfig,
+    TrainingError,
+    fit,
+    new_model,
+    start_training,
+    train_one_epoch,
+)
+from generator.ml.network import build_model, copy_weights, is_all_positions, predicted_positions
 from generator.ml.sampling import Sampler, SamplingControls
 from generator.ml.vocab import END_TOKEN, Vocabulary
 from generator.ml.weights import LoadedModel, load_textgenrnn, save_textgenrnn
@@ -136,7 +143,9 @@ def test_a_model_trained_on_every_position_saves_textgenrnns_files_and_samples(
 ) -> None:
     texts = shakespeare_texts[:12]
     vocabulary = Vocabulary.build(texts)
-    training = TrainingConfig(epochs=1, batch_size=16, seed=2, objective="all-positions")
+    training = TrainingConfig(
+        epochs=1, batch_size=16, seed=2, objective="all-positions", stride=TINY.max_length
+    )
     dataset = build_dataset(
         texts, vocabulary=vocabulary, config=TINY, seed=2, sequence_stride=TINY.max_length
     )
@@ -182,3 +191,46 @@ def _hdf5_layout(path: Path) -> list[tuple[str, str, tuple[int, ...]]]:
             for layer in handle.attrs["layer_names"]
             for name in handle[layer.decode()].attrs["weight_names"]
         ]
+
+
+def test_a_model_predicting_the_last_positions_gives_the_full_models_numbers_there(
+    pretrained: LoadedModel, shakespeare_texts: list[str]
+) -> None:
+    classes = pretrained.vocabulary.num_classes
+    full = build_model(pretrained.config, classes, all_positions=True)
+    last_ten = build_model(pretrained.config, classes, all_positions=True, last_positions=10)
+    copy_weights(pretrained.model, full)
+    copy_weights(pretrained.model, last_ten)
+    windows = make_sequence_windows(
+        shakespeare_texts[:40],
+        vocabulary=pretrained.vocabulary,
+        config=pretrained.config,
+        stride=10,
+    )
+
+    predicted = last_ten.predict(windows.inputs[:64], verbose=0)
+
+    assert predicted_positions(last_ten) == 10 and predicted_positions(full) == 40
+    assert predicted.shape == (64, 10, classes)
+    np.testing.assert_allclose(
+        predicted, full.predict(windows.inputs[:64], verbose=0)[:, -10:], atol=1e-6
+    )
+
+
+def test_training_predicts_only_the_positions_a_stride_teaches(
+    shakespeare_texts: list[str],
+) -> None:
+    texts = shakespeare_texts[:4]
+    vocabulary = Vocabulary.build(texts)
+    training = TrainingConfig(epochs=1, batch_size=8, seed=2, objective="all-positions", stride=3)
+    state = start_training(
+        new_model(TINY, vocabulary, training=training),
+        vocabulary=vocabulary,
+        config=TINY,
+        training=training,
+    )
+    assert predicted_positions(state.model) == 3
+    # Windows of a larger stride have targets the model does not predict: refused, by name.
+    wider = make_sequence_windows(texts, vocabulary=vocabulary, config=TINY, stride=TINY.max_length)
+    with pytest.raises(TrainingError, match="targets before their last 3 positions"):
+        train_one_epoch(state, wider)
