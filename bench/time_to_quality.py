@@ -104,20 +104,18 @@ def run_ours(
     max_seconds: float,
     stride: int | None = None,
 ) -> dict[str, Any]:
-    from generator.ml.backend import unroll_for_training
+    from generator.ml.config import ModelConfig
     from generator.ml.dataset import DatasetSplit
     from generator.ml.fit import (
         EpochReport,
         StopFlag,
         TrainingConfig,
         fit,
-        start_training,
+        initial_state,
         training_windows,
         validation_loss,
     )
-    from generator.ml.weights import load_pretrained
 
-    loaded = load_pretrained(unroll=unroll_for_training())
     training = TrainingConfig(
         epochs=epochs,
         batch_size=batch_size,
@@ -125,11 +123,11 @@ def run_ours(
         objective=objective,  # type: ignore[arg-type]
         stride=stride if objective == "all-positions" else None,
     )
-    state = start_training(
-        loaded.model, vocabulary=loaded.vocabulary, config=loaded.config, training=training
-    )
+    # The product's start of a run (fit.initial_state): the pretrained network, and the
+    # run's loop unrolled or not as its planned windows decide (backend.unroll_for_training).
+    state = initial_state(ModelConfig(), training, from_pretrained=True, texts=train_lines)
     train = training_windows(
-        train_lines, vocabulary=loaded.vocabulary, config=loaded.config, training=training
+        train_lines, vocabulary=state.vocabulary, config=state.config, training=state.training
     )
     initial = validation_loss(state, held_out)
     stop = StopFlag()
@@ -160,7 +158,8 @@ def run_ours(
         )
     return {
         "implementation": f"ours, {objective}, batch {batch_size}, lr {learning_rate}"
-        + (f", stride {training.stride_for(loaded.config)}" if training.all_positions else ""),
+        + (f", stride {training.stride_for(state.config)}" if training.all_positions else "")
+        + (", unrolled" if state.training.unroll else ", rolled"),
         "windows_per_epoch": len(train),
         "targets_per_epoch": train.target_count,
         "initial_held_out_loss": initial,

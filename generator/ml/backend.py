@@ -41,14 +41,25 @@ def training_device() -> str:
     return "CPU"
 
 
-def unroll_for_training() -> bool:
-    """Whether to unroll the LSTMs' fixed-length loop for training.
+# A run of fewer windows than this (epochs x windows an epoch) trains sooner with the rolled
+# loop: on TensorFlow (CPU) the unrolled graph takes about 3.3 s longer to build, and saves about
+# 0.09–0.16 ms a window after that (all-positions windows, demo corpus and 200,000 characters
+# of tinyshakespeare; docs/benchmarks.md, "Time to quality").
+UNROLL_MIN_WINDOWS = 30_000
 
-    On TensorFlow, unrolling the `max_length` steps trained about 20% more windows/s on CPU than
-    TensorFlow's while-loop (measured with bench/train_throughput.py); on JAX, XLA compiles the
-    scan itself. The weights are the same either way, so serving builds the rolled model.
+
+def unroll_for_training(planned_windows: int | None = None) -> bool:
+    """Whether to unroll the LSTMs' fixed-length loop for a run of `planned_windows` windows
+    (None: a long run).
+
+    On TensorFlow, unrolling the `max_length` steps trains 10–20% more windows/s on CPU than
+    TensorFlow's while-loop (bench/train_throughput.py), once its larger graph is built: a short
+    run (under UNROLL_MIN_WINDOWS) finishes sooner rolled. On JAX, XLA compiles the scan itself.
+    The weights are the same either way, so serving builds the rolled model.
     """
-    return backend_name() == "tensorflow"
+    if backend_name() != "tensorflow":
+        return False
+    return planned_windows is None or planned_windows >= UNROLL_MIN_WINDOWS
 
 
 def configure_cpu_threads(*, intra_op: int, inter_op: int) -> bool:

@@ -31,7 +31,7 @@ import math
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -100,6 +100,9 @@ class TrainingConfig:
     stride: int | None = None
     # Stop after this many epochs without a better validation loss; None: never.
     patience: int | None = None
+    # Unroll the LSTMs' loop (backend.unroll_for_training); None: decided when the run starts
+    # from its planned windows (`with_planned_unroll`), then recorded so a resume builds the same.
+    unroll: bool | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.epochs, int) or self.epochs < 1:
@@ -118,6 +121,8 @@ class TrainingConfig:
             )
         if self.stride is not None and (not _is_int(self.stride) or self.stride < 1):
             raise TrainingError(f"stride must be at least 1, got {self.stride}")
+        if self.unroll is not None and not isinstance(self.unroll, bool):
+            raise TrainingError(f"unroll must be true, false or unset, got {self.unroll!r}")
         if self.patience is not None:
             if not _is_int(self.patience) or self.patience < 1:
                 raise TrainingError(f"patience must be at least 1 epoch, got {self.patience}")
@@ -303,10 +308,28 @@ def _build_for_training(
         num_classes,
         dropout=training.dropout,
         seed=training.seed,
-        unroll=unroll_for_training() if unroll is None else unroll,
+        unroll=_unroll(training) if unroll is None else unroll,
         all_positions=training.all_positions,
         last_positions=_trained_positions(training, config),
     )
+
+
+def _unroll(training: TrainingConfig) -> bool:
+    return unroll_for_training() if training.unroll is None else training.unroll
+
+
+def with_planned_unroll(
+    training: TrainingConfig, config: ModelConfig, texts: Sequence[str]
+) -> TrainingConfig:
+    """`training` with `unroll` decided for a run over `texts` (kept when already set): the
+    windows it will train, epochs x (characters, or characters / stride for all-positions),
+    against backend.UNROLL_MIN_WINDOWS. Characters stand in for a word model's tokens (more of
+    them: the choice errs toward unrolling, the long-run default)."""
+    if training.unroll is not None:
+        return training
+    characters = sum(len(text) + 1 for text in texts)
+    per_epoch = characters // training.stride_for(config) if training.all_positions else characters
+    return replace(training, unroll=unroll_for_training(training.epochs * per_epoch))
 
 
 def _trained_positions(training: TrainingConfig, config: ModelConfig) -> int | None:
@@ -325,17 +348,18 @@ def initial_state(
 ) -> TrainingState:
     """Epoch 0 of a run: textgenrnn's pretrained network (its vocabulary and shape, with
     `config.max_length`; for verse texts grown by the newline token, generator/ml/verses.py),
-    or a new network of `config` over the vocabulary of `texts`."""
+    or a new network of `config` over the vocabulary of `texts`. The run's `unroll` is decided
+    here (`with_planned_unroll`)."""
+    training = with_planned_unroll(training, config, texts)
+    unroll = _unroll(training)
     if from_pretrained:
-        loaded = load_pretrained(
-            dropout=training.dropout, seed=training.seed, unroll=unroll_for_training()
-        )
+        loaded = load_pretrained(dropout=training.dropout, seed=training.seed, unroll=unroll)
         loaded = loaded_for_texts(
             loaded,
             text_kind,
             dropout=training.dropout,
             seed=training.seed,
-            unroll=unroll_for_training(),
+            unroll=unroll,
         )
         # The pretrained weights fit any window length; only max_length may differ.
         pretrained_config = ModelConfig.from_dict(
@@ -348,7 +372,7 @@ def initial_state(
                 loaded.vocabulary.num_classes,
                 dropout=training.dropout,
                 seed=training.seed,
-                unroll=unroll_for_training(),
+                unroll=unroll,
             )
             copy_weights(loaded.model, model)
         return start_training(

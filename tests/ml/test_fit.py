@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import keras
 import numpy as np
 import pytest
 
+from generator.ml.backend import backend_name, unroll_for_training
+from generator.ml.config import ModelConfig
 from generator.ml.dataset import DatasetSplit, build_dataset
 from generator.ml.fit import (
     EpochReport,
@@ -18,6 +21,7 @@ from generator.ml.fit import (
     new_model,
     resume_from_file,
     start_training,
+    with_planned_unroll,
 )
 from generator.ml.network import build_model, copy_weights
 from generator.ml.vocab import Vocabulary
@@ -166,3 +170,35 @@ def test_a_configuration_saved_before_objectives_existed_trains_textgenrnns_obje
     }
     assert TrainingConfig.from_dict(saved).objective == "last"
     assert TrainingConfig().objective == "all-positions"  # new runs: the default
+
+
+def test_a_short_run_trains_rolled_a_long_one_unrolled_and_a_resume_builds_the_same(
+    tmp_path: Path, shakespeare_texts: list[str]
+) -> None:
+    config = ModelConfig()
+    run = TrainingConfig(epochs=2, objective="all-positions")  # stride 10
+    # 2 epochs x 1,000 characters / 10: 200 windows; 2 x 200,000 / 10: 40,000.
+    short = with_planned_unroll(run, config, ["x" * 999])
+    long = with_planned_unroll(run, config, ["x" * 199_999])
+    on_tensorflow = backend_name() == "tensorflow"
+    assert (short.unroll, long.unroll) == (False, on_tensorflow)
+    assert with_planned_unroll(replace(run, unroll=True), config, ["x"]).unroll is True
+    assert TrainingConfig.from_dict(long.to_dict()).unroll is long.unroll
+    with pytest.raises(TrainingError, match="unroll must be"):
+        TrainingConfig(unroll="yes")  # type: ignore[arg-type]
+
+    # The choice is the run's: its checkpoints carry it, and a resume builds that loop.
+    texts = shakespeare_texts[:8]
+    vocabulary = Vocabulary.build(texts)
+    chosen = replace(LAST, epochs=1, unroll=not unroll_for_training())
+    state = start_training(
+        new_model(TINY, vocabulary, training=chosen),
+        vocabulary=vocabulary,
+        config=TINY,
+        training=chosen,
+    )
+    dataset = build_dataset(texts, vocabulary=vocabulary, config=TINY, seed=5)
+    fit(state, dataset, checkpoint_dir=tmp_path)
+    resumed = resume_from_file(sorted(tmp_path.glob("*.ckpt*"))[-1])
+    assert resumed.training.unroll is chosen.unroll
+    assert resumed.model.get_layer("rnn_1").unroll is chosen.unroll
