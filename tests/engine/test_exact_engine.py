@@ -204,6 +204,24 @@ def test_streams_joining_a_batch_at_different_phases_keep_their_own_windows(
     assert np.abs(ours - reference).max() < TOLERANCE
 
 
+def test_taking_streams_reorders_and_copies_them_and_leaves_the_original_alone(
+    pretrained: LoadedModel, pretrained_engine: Engine
+) -> None:
+    text = known_ids(pretrained.vocabulary, shakespeare()[400:600])
+    stepper = pretrained_engine.stepper
+    states = stepper.start([text[:7], text[50:61], text[120:124]])
+    before = stepper.probabilities(states)
+    taken = states.take([2, 0, 2])  # reordered, one stream twice (a bucket of 4 on XLA)
+    np.testing.assert_array_equal(stepper.probabilities(taken), before[[2, 0, 2]])
+    # Stepping the original does not move the copy, and the copy steps on its own.
+    stepper.advance(states, np.array([text[7], text[61], text[124]]))
+    stepper.advance(taken, np.array([text[124], text[7], text[124]]))
+    after = stepper.probabilities(taken)
+    np.testing.assert_allclose(after[0], after[2], atol=1e-7)
+    reference = rerun(pretrained, [text[120:125], text[:8]])
+    assert np.abs(after[:2] - reference).max() < TOLERANCE
+
+
 def test_a_next_line_continued_from_the_chosen_stream_matches_the_rerun(
     pretrained: LoadedModel, pretrained_engine: Engine
 ) -> None:
