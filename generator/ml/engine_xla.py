@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -87,18 +86,14 @@ class XlaWindowStates:
         return {name: np.asarray(v) for name, v in self.arrays.items()}, np.asarray(self.probs)
 
     def take(self, streams: Sequence[int] | np.ndarray) -> XlaWindowStates:
-        """A new state holding only these streams (in this order; repeats copy a stream): new
-        device arrays gathered on the device (one compiled call per pair of bucket sizes), so
-        the states never leave it when streams finish or start from a remembered context."""
+        """A new state holding only these streams (in this order; repeats copy a stream)."""
         index = np.asarray(streams, dtype=np.int64)
-        if len(index) == 0:
-            raise ValueError("take needs at least one stream")
-        pad = np.full(bucket_for(len(index)) - len(index), index[0], dtype=np.int64)
-        arrays, probs = _gather_streams()(
-            self.arrays, self.probs, np.concatenate([index, pad]).astype(np.int32)
-        )
-        return XlaWindowStates(
-            arrays=arrays, phase=self.phase[index], probs=probs, window=self.window
+        arrays, probs = self._host()
+        return _on_device(
+            {name: array[:, index] for name, array in arrays.items()},
+            phase=self.phase[index],
+            probs=probs[index],
+            window=self.window,
         )
 
     @classmethod
@@ -116,19 +111,6 @@ class XlaWindowStates:
             probs=np.concatenate([p[:n] for (_, p), n in hosts]),
             window=parts[0].window,
         )
-
-
-@lru_cache(maxsize=1)
-def _gather_streams() -> Any:
-    """The compiled gather of `XlaWindowStates.take`: (arrays, probs, index) -> the rows."""
-    import jax
-    import jax.numpy as jnp
-
-    def gather(arrays: dict[str, Any], probs: Any, index: Any) -> tuple[dict[str, Any], Any]:
-        rows = {name: jnp.take(array, index, axis=1) for name, array in arrays.items()}
-        return rows, jnp.take(probs, index, axis=0)
-
-    return jax.jit(gather)
 
 
 def _on_device(
@@ -163,7 +145,7 @@ class XlaStepper:
             lambda w, s, p, t: step_windows(shape, w, s, p, t), donate_argnums=(1,)
         )
         self._start = jax.jit(lambda w, c: start_windows(shape, w, c))
-        self.compiled: set[tuple[str | int, ...]] = set()
+        self.compiled: set[tuple[str, int]] = set()
 
     concat = staticmethod(XlaWindowStates.concat)
 
@@ -218,11 +200,6 @@ class XlaStepper:
             grown = states.take([0] * size)
             self.advance(grown, np.ones(size, dtype=np.int64))
             self.probabilities(grown)
-            # Streams leave a batch (and a finished one is remembered): every smaller bucket.
-            for smaller in sizes[: sizes.index(size) + 1]:
-                grown.take(range(smaller))
-                self.compiled.add(("take", size, smaller))
-            self.compiled.add(("take", 1, size))
         return len(self.compiled) - before, time.perf_counter() - began
 
 
