@@ -42,10 +42,9 @@ class LineInput(StrictObject):
     by_person = StrictBooleanField(required=False, default=False, help_text="A person wrote it.")
 
 
-class CowriteInput(StrictObject):
-    """A verse and a move's shape. `lines` are the verse as it stands."""
+class ShapeInput(StrictObject):
+    """A verse's shape settings, the same for a co-writing move and a saved draft."""
 
-    lines = LineInput(many=True, max_length=limits.LINES_MAX)
     rhyme_scheme = serializers.ChoiceField(
         choices=limits.RHYME_SCHEMES,
         required=False,
@@ -71,6 +70,12 @@ class CowriteInput(StrictObject):
         max_value=limits.CANDIDATES_MAX,
         help_text="Takes drawn per line; the best is written, the others offered.",
     )
+
+
+class CowriteInput(ShapeInput):
+    """A verse and a move's shape. `lines` are the verse as it stands."""
+
+    lines = LineInput(many=True, max_length=limits.LINES_MAX)
     seed = StrictIntegerField(required=False, min_value=0, max_value=limits.SEED_MAX)
     model = StrictIntegerField(required=False, min_value=1)
 
@@ -225,27 +230,13 @@ class SavedLineInput(StrictObject):
         return attrs
 
 
-class DraftInput(StrictObject):
+class DraftInput(ShapeInput):
     lines = SavedLineInput(many=True, min_length=1, max_length=limits.LINES_MAX)
     model = StrictIntegerField(
         required=False, allow_null=True, min_value=1, help_text="null: the pretrained model."
     )
-    seed = StrictIntegerField(required=False, allow_null=True, min_value=0)
-    rhyme_scheme = serializers.ChoiceField(
-        choices=limits.RHYME_SCHEMES, required=False, default=limits.RHYME_SCHEME_DEFAULT
-    )
-    syllables = SyllablesInput(required=False, allow_null=True, help_text=SYLLABLES_HELP)
-    temperature = StrictFloatField(
-        required=False,
-        default=limits.COWRITE_TEMPERATURE,
-        min_value=limits.TEMPERATURE_MIN,
-        max_value=limits.TEMPERATURE_MAX,
-    )
-    candidates = StrictIntegerField(
-        required=False,
-        default=limits.CANDIDATES_DEFAULT,
-        min_value=limits.CANDIDATES_MIN,
-        max_value=limits.CANDIDATES_MAX,
+    seed = StrictIntegerField(
+        required=False, allow_null=True, min_value=0, max_value=limits.SEED_MAX
     )
 
     def saved_lines(self) -> list[SavedLine]:

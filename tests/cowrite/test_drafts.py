@@ -95,7 +95,8 @@ def test_the_expiry_comes_from_settings(client: Client, settings: Any) -> None:
         ({"lines": [{"text": "x", "takes": ["x"], "picked": 1}]}, "lines", "out of range"),
         ({"lines": [{"text": "x" * 601}]}, "lines", "the limit is 600"),
         ({"model": 999999}, "model", "there is no model version 999999"),
-        ({"rhyme_scheme": "ABBA"}, "rhyme_scheme", "ABBA"),
+        ({"rhyme_scheme": "ABBA"}, "rhyme_scheme", "is not a rhyme scheme"),
+        ({"seed": 2**63}, "seed", "less than or equal to"),
     ],
 )
 def test_a_draft_that_cannot_be_saved_is_a_400_in_the_one_error_shape(
