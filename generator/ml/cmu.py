@@ -89,6 +89,19 @@ def phones_for_word(word: str) -> tuple[str, ...]:
     return tuple(found)
 
 
+def spellings(word: str) -> tuple[str, ...]:
+    """The forms a lyric's word may be listed under, in the order to try them: as written
+    (lowercased), without its edge or inner apostrophes, with a dropped g restored ("nothin'" ->
+    "nothing"), without a possessive 's."""
+    lower = word.lower()
+    forms = [lower, lower.strip("'"), lower.replace("'", "")]
+    if lower.rstrip("'").endswith("in"):
+        forms.append(lower.rstrip("'") + "g")
+    if lower.endswith("'s"):
+        forms.append(lower[:-2])
+    return tuple(dict.fromkeys(forms))
+
+
 def knows(word: str) -> bool:
     """Whether the dictionary has the (lowercased) word."""
     return bool(phones_for_word(word))

@@ -273,13 +273,7 @@ def is_plausible_word(word: str) -> bool:
 
 
 def _is_known(word: str, known_words: frozenset[str]) -> bool:
-    lower = word.lower()
-    forms = {lower, lower.strip("'"), lower.replace("'", "")}
-    if lower.endswith("in'") or lower.endswith("in"):
-        forms.add(lower.rstrip("'") + "g")  # dropped g: "nothin'" -> "nothing"
-    if lower.endswith("'s"):
-        forms.add(lower[:-2])
-    return any(form in known_words or cmu.knows(form) for form in forms)
+    return any(form in known_words or cmu.knows(form) for form in cmu.spellings(word))
 
 
 def broken_words(line: str, known_words: frozenset[str]) -> tuple[str, ...]:

@@ -70,20 +70,10 @@ def spelling_estimate(word: str) -> int:
     return max(1, runs)
 
 
-def _forms(word: str) -> list[str]:
-    lower = word.lower()
-    forms = [lower, lower.strip("'"), lower.replace("'", "")]
-    if lower.rstrip("'").endswith("in"):
-        forms.append(lower.rstrip("'") + "g")  # dropped g: "nothin'" -> "nothing"
-    if lower.endswith("'s"):
-        forms.append(lower[:-2])
-    return forms
-
-
 @lru_cache(maxsize=65536)
 def word_syllables(word: str) -> int:
     """The syllables of one word: the dictionary's count, else the spelling estimate."""
-    for form in _forms(word):
+    for form in cmu.spellings(word):
         phones = cmu.phones_for_word(form)
         if phones:
             return max(1, cmu.syllable_count(phones[0]))

@@ -42,3 +42,9 @@ def test_rhyming_part_runs_from_the_last_stressed_vowel() -> None:
 def test_syllables_are_the_vowels() -> None:
     assert cmu.syllable_count("L IH1 T ER0 AH0 L IY0") == 4
     assert cmu.syllable_count("HH M") == 0
+
+
+def test_a_lyrics_word_is_looked_up_under_its_plain_spellings_in_order() -> None:
+    assert cmu.spellings("Nothin'") == ("nothin'", "nothin", "nothing")
+    assert cmu.spellings("rock's") == ("rock's", "rocks", "rock")
+    assert cmu.spellings("time") == ("time",)
