@@ -53,22 +53,15 @@ def held_out_verses(corpus: Path) -> list[str]:
 
 def sequences(texts: list[str], loaded: LoadedModel) -> list[np.ndarray]:
     """Each text as the model reads it: `<s>`, its known tokens, `<s>`."""
-    from collections import Counter
+    from generator.ml.dataset import known_token_ids
 
-    from generator.ml.dataset import _UNKNOWN, _encode_text
-
-    end = loaded.vocabulary.end_id
-    out = []
-    for text in texts:
-        ids = _encode_text(
-            text,
-            vocabulary=loaded.vocabulary,
-            config=loaded.config,
-            unknown=Counter(),
-        )
-        ids = ids[ids != _UNKNOWN]
-        out.append(np.concatenate([[end], ids, [end]]).astype(np.int32))
-    return out
+    vocabulary, config, end = loaded.vocabulary, loaded.config, loaded.vocabulary.end_id
+    return [
+        np.concatenate(
+            [[end], known_token_ids(text, vocabulary=vocabulary, config=config), [end]]
+        ).astype(np.int32)
+        for text in texts
+    ]
 
 
 def load(model_dir: Path) -> LoadedModel:

@@ -98,6 +98,21 @@ def _encode_text(
     return _encode_chars(text, vocabulary, unknown)
 
 
+def known_token_ids(
+    text: str,
+    *,
+    vocabulary: Vocabulary,
+    config: ModelConfig,
+    unknown: Counter[str] | None = None,
+) -> np.ndarray:
+    """A text's token ids with the tokens the vocabulary lacks left out (counted in `unknown`
+    when given): the sequence an all-positions window, or a scorer reading the whole text, sees."""
+    counted = Counter() if unknown is None else unknown
+    ids = _encode_text(text, vocabulary=vocabulary, config=config, unknown=counted)
+    known: np.ndarray = ids[ids != _UNKNOWN]
+    return known
+
+
 def make_windows(texts: Sequence[str], *, vocabulary: Vocabulary, config: ModelConfig) -> Windows:
     """Every training window of `texts`, textgenrnn's way (see the module docstring)."""
     length = config.max_length
@@ -171,8 +186,7 @@ def make_sequence_windows(
     offset = 0
     end = np.array([vocabulary.end_id], dtype=np.int32) if not config.single_text else None
     for text in texts:
-        ids = _encode_text(text, vocabulary=vocabulary, config=config, unknown=unknown)
-        ids = ids[ids != _UNKNOWN]
+        ids = known_token_ids(text, vocabulary=vocabulary, config=config, unknown=unknown)
         sequence = np.concatenate([end, ids, end]) if end is not None else ids
         if len(sequence) < 2:
             continue
