@@ -11,8 +11,9 @@ Shapes: XLA compiles one program per input shape, so a batch of B streams runs p
 next bucket (1, 2, 4, ... 64): a handful of programs, compiled at worker start by `warm_up`
 (about a second each on this CPU). Padding rows repeat a real stream; they are computed and
 ignored. `XlaWindowStates` keeps the states on the XLA device (host memory on CPU) between
-steps; streams joining or leaving the batch (`take`, `concat`) gather rows on the host, which
-happens once per stream start or end, not per step.
+steps; streams joining or leaving the batch (`take`, `concat`) gather rows on the host, from
+one copy per step however many streams finish in it, and go back to the device in one transfer
+when they next step (a remembered stream that is never continued stays on the host).
 
 The draw stays in NumPy (`engine.draw_tokens` on the probabilities this returns), so a seed
 draws the same tokens from either backend as long as the probabilities agree (to ~1e-7).
@@ -66,68 +67,96 @@ def bucket_for(streams: int) -> int:
 
 
 class XlaWindowStates:
-    """`engine.WindowStates` for the compiled step: arrays (windows, bucket, ...) on the device,
-    the first `batch` streams real, `phase` per real stream, and the next distribution of every
-    stream (computed by the step that produced these states)."""
+    """`engine.WindowStates` for the compiled step: the states of `batch` streams, `phase` per
+    stream, and the next distribution of every stream (computed by the step that produced them).
+
+    The arrays live where they were last needed. After a step they are on the device, padded to
+    the bucket (windows, bucket, ...); `take` and `concat` work on one host copy of them, made
+    once however many streams are taken from the same step (every candidate that finishes in a
+    step is remembered, then the rest continue), and their results stay on the host, real
+    streams only, until a step needs them: then one transfer puts them on the device. A finished
+    line's remembered stream that is never continued (most of them) never goes back."""
 
     def __init__(
-        self, *, arrays: dict[str, Any], phase: np.ndarray, probs: Any, window: int
+        self,
+        *,
+        phase: np.ndarray,
+        window: int,
+        arrays: dict[str, Any] | None = None,
+        probs: Any = None,
+        host: tuple[dict[str, np.ndarray], np.ndarray] | None = None,
     ) -> None:
+        if arrays is None and host is None:
+            raise ValueError("window states need device arrays or host arrays")
         self.arrays = arrays
-        self.phase = phase
         self.probs = probs
+        self.phase = phase
         self.window = window
+        self._host_copy = host
+        self._host_probs: np.ndarray | None = None
 
     @property
     def batch(self) -> int:
         return int(self.phase.shape[0])
 
     def _host(self) -> tuple[dict[str, np.ndarray], np.ndarray]:
-        return {name: np.asarray(v) for name, v in self.arrays.items()}, np.asarray(self.probs)
+        """The real streams' arrays on the host (copied from the device once per step)."""
+        if self._host_copy is None:
+            count = self.batch
+            arrays = {name: np.asarray(v)[:, :count] for name, v in (self.arrays or {}).items()}
+            self._host_copy = arrays, self.host_probabilities()
+        return self._host_copy
+
+    def host_probabilities(self) -> np.ndarray:
+        """(batch, classes) on the host: only the distributions, not the states."""
+        if self._host_copy is not None:
+            return self._host_copy[1]
+        if self._host_probs is None:
+            self._host_probs = np.asarray(self.probs)[: self.batch]
+        return self._host_probs
+
+    def device(self) -> tuple[dict[str, Any], Any]:
+        """The arrays on the device, padded to the bucket (rows past `batch` repeat stream 0)."""
+        if self.arrays is None:
+            import jax
+
+            arrays, probs = self._host()
+            pad = np.zeros(bucket_for(self.batch) - self.batch, dtype=np.int64)
+            index = np.concatenate([np.arange(self.batch), pad])
+            padded = {name: array[:, index] for name, array in arrays.items()}
+            self.arrays, self.probs = jax.device_put((padded, probs[index]))
+        # A host copy may share the buffers a step is about to reuse (donated): let it go.
+        self._host_copy = self._host_probs = None
+        return self.arrays, self.probs
+
+    def stepped(self, arrays: dict[str, Any], probs: Any) -> None:
+        """Hold the states a step produced (on the device; the host copy is now stale)."""
+        self.arrays, self.probs = arrays, probs
+        self._host_copy = self._host_probs = None
 
     def take(self, streams: Sequence[int] | np.ndarray) -> XlaWindowStates:
         """A new state holding only these streams (in this order; repeats copy a stream)."""
         index = np.asarray(streams, dtype=np.int64)
         arrays, probs = self._host()
-        return _on_device(
-            {name: array[:, index] for name, array in arrays.items()},
+        return XlaWindowStates(
             phase=self.phase[index],
-            probs=probs[index],
             window=self.window,
+            host=({name: array[:, index] for name, array in arrays.items()}, probs[index]),
         )
 
     @classmethod
     def concat(cls, parts: Sequence[XlaWindowStates]) -> XlaWindowStates:
         if len(parts) == 1:
             return parts[0]
-        hosts = [(part._host(), part.batch) for part in parts]
+        hosts = [part._host() for part in parts]
         arrays = {
-            name: np.concatenate([a[name][:, :n] for (a, _), n in hosts], axis=1)
-            for name in _STATE_NAMES
+            name: np.concatenate([a[name] for a, _ in hosts], axis=1) for name in _STATE_NAMES
         }
-        return _on_device(
-            arrays,
+        return XlaWindowStates(
             phase=np.concatenate([part.phase for part in parts]),
-            probs=np.concatenate([p[:n] for (_, p), n in hosts]),
             window=parts[0].window,
+            host=(arrays, np.concatenate([p for _, p in hosts])),
         )
-
-
-def _on_device(
-    arrays: dict[str, np.ndarray], *, phase: np.ndarray, probs: np.ndarray, window: int
-) -> XlaWindowStates:
-    """Real streams' host arrays, padded to their bucket (repeating stream 0), on the device."""
-    import jax.numpy as jnp
-
-    count = len(phase)
-    pad = np.zeros(bucket_for(count) - count, dtype=np.int64)
-    index = np.concatenate([np.arange(count), pad])
-    return XlaWindowStates(
-        arrays={name: jnp.asarray(array[:, index]) for name, array in arrays.items()},
-        phase=np.array(phase, dtype=np.int64),
-        probs=jnp.asarray(probs[index]),
-        window=window,
-    )
 
 
 class XlaStepper:
@@ -162,27 +191,26 @@ class XlaStepper:
         arrays, probs = self._start(self._weights, padded)
         self.compiled.add(("start", size))
         return XlaWindowStates(
-            arrays=arrays, phase=np.zeros(count, dtype=np.int64), probs=probs, window=window
+            phase=np.zeros(count, dtype=np.int64), window=window, arrays=arrays, probs=probs
         )
 
     def advance(self, states: XlaWindowStates, tokens: np.ndarray) -> None:
         """Restart each stream's full window, then feed every window the stream's new token."""
-        size = next(iter(states.arrays.values())).shape[1]
+        arrays, _ = states.device()
+        size = next(iter(arrays.values())).shape[1]
         count = states.batch
         padded_tokens = np.zeros(size, dtype=np.int32)
         padded_tokens[:count] = tokens
         padded_phase = np.zeros(size, dtype=np.int32)
         padded_phase[:count] = states.phase
-        states.arrays, states.probs = self._step(
-            self._weights, states.arrays, padded_phase, padded_tokens
-        )
+        states.stepped(*self._step(self._weights, arrays, padded_phase, padded_tokens))
         states.phase = (states.phase + 1) % states.window
         self.compiled.add(("step", size))
 
     def probabilities(self, states: XlaWindowStates) -> np.ndarray:
         """(B, classes): each stream's next-token distribution, from its full window."""
         # On the host first: slicing the device array would be one more (slow) eager JAX call.
-        probs: np.ndarray = np.asarray(states.probs)[: states.batch].copy()
+        probs: np.ndarray = states.host_probabilities().copy()
         return probs
 
     def warm_up(self, *, max_streams: int) -> tuple[int, float]:
