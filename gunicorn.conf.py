@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import os
 
-from common.cpu_threads import use_one_compute_thread
+from common.cpu_threads import use_compute_threads
 
 # A worker steps its batch on one core: one BLAS thread and one XLA thread, fixed here (before
-# the workers import NumPy or JAX) for every worker.
-use_one_compute_thread(os.environ)
+# the workers import NumPy or JAX) for every worker. RAPLYRICS_COMPUTE_THREADS=2 gives XLA two:
+# faster alone, slower under load (common/cpu_threads.py has the measurements).
+use_compute_threads(os.environ)
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", "2"))

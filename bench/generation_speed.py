@@ -49,9 +49,9 @@ def _blas_threads_from_argv() -> str:
 
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", _blas_threads_from_argv())
-from common.cpu_threads import use_one_compute_thread  # noqa: E402  (sets XLA's threads)
+from common.cpu_threads import use_compute_threads  # noqa: E402  (sets XLA's threads)
 
-use_one_compute_thread(os.environ)
+use_compute_threads(os.environ)
 REFERENCE_DIR = REPO / "bench" / "textgenrnn_ref"
 PREFIX = "I came up from the bottom"
 TEMPERATURE = 0.5

@@ -17,7 +17,7 @@ The served model is the active version of the data dir given (`make run` prepare
 model in var/), else textgenrnn's pretrained model.
 
     .venv/bin/python -m bench.serving_latency [--data-dir var] [--requests 20] [--json out.json]
-        [--engines keras,numpy,xla] [--no-overload]
+        [--engines keras,numpy,xla:1,xla] [--no-overload]   # xla:1: one XLA thread a worker
     .venv/bin/python -m bench.serving_latency --overload-only    # just the overload row
 """
 
@@ -69,9 +69,11 @@ def _start(
 ) -> tuple[subprocess.Popen[bytes], str, float]:
     """gunicorn serving with this engine; (process, base URL, seconds until workers warmed)."""
     port = free_port()
+    name, _, threads = engine.partition(":")  # "xla:1": the xla engine on one XLA thread
     env = {
         **os.environ,
-        "RAPLYRICS_SERVING_ENGINE": engine,
+        **({"RAPLYRICS_COMPUTE_THREADS": threads} if threads else {}),
+        "RAPLYRICS_SERVING_ENGINE": name,
         "DJANGO_DEBUG": "1",
         "DATABASE_URL": f"sqlite:///{data_dir / 'db.sqlite3'}",
         "RAPLYRICS_DATA_DIR": str(data_dir),
@@ -253,7 +255,7 @@ def serve_and_measure(
         data_dir = args.data_dir if (args.data_dir / "db.sqlite3").exists() else Path(scratch)
         log, cache = Path(scratch) / "gunicorn.log", Path(scratch) / "xla-cache"
         cold_start_s = None
-        if engine == "xla":  # once with the compilation cache empty, then serve from it filled
+        if engine.startswith("xla"):  # once with an empty compilation cache, then with it filled
             cold_log = Path(scratch) / "gunicorn-cold.log"  # readiness is read from the log
             server, base, cold_start_s = _start(data_dir, cold_log, args.workers, engine, cache)
             stop_process(server, name="gunicorn", grace_s=60)
@@ -292,7 +294,12 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=20)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--engines", default="keras,numpy,xla", help="baseline first")
+    parser.add_argument(
+        "--engines",
+        default="keras,numpy,xla",
+        help="baseline first; ENGINE:N runs it with N XLA threads a worker (default: "
+        "gunicorn.conf.py's, 2), e.g. xla:1",
+    )
     parser.add_argument("--no-overload", action="store_true", help="skip the overload row")
     parser.add_argument("--json", type=Path)
     parser.add_argument("--overload-clients", type=int, default=32)
