@@ -97,9 +97,11 @@ from generator.ml.tidy import tidy_line
 DEFAULT_TEMPERATURES: tuple[float, ...] = (0.8, 0.9, 1.0)
 MAX_LINES = 16
 MAX_CANDIDATES = 16
-# A step costs about linearly in the candidates on CPU: 8 costs about 2x the time of 4
-# (bench/candidates.py), bought for distinct-2 and non-words (docs/quality.md).
-DEFAULT_CANDIDATES = 8
+# A step costs about linearly in the candidates on CPU (bench/candidates.py). 6 is the most
+# that keeps the default request's p50 under issue 17's 300 ms through gunicorn on 2 cores, and
+# meets every quality target on the tuning seeds as 8 does (docs/quality.md); 4 misses
+# distinct-2 and non-words.
+DEFAULT_CANDIDATES = 6
 DEFAULT_MAX_LINE_CHARS = 100
 RETRY_TEMPERATURE_STEP = 0.15
 # A line's length score never falls below this (a 1-word line and a 40-word one are both bad).

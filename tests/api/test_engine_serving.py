@@ -106,7 +106,7 @@ def test_the_default_worker_compiles_with_jax_without_tensorflow_in_little_memor
 @pytest.mark.django_db
 # A generous time limit: on a loaded machine the /apiUS request after the busy one may be slow,
 # and only the 503 for a full worker is under test here.
-# The limit leaves room for the default request's 8 candidates once the busy streams are gone.
+# The limit leaves room for the default request's candidates once the busy streams are gone.
 @override_settings(ENGINE_MAX_STREAMS=10, ENGINE_RETRY_AFTER_S=4, GENERATION_TIME_LIMIT_S=120)
 def test_a_busy_worker_answers_503_with_retry_after_in_the_one_error_shape(
     client: Client,

@@ -29,6 +29,7 @@ from generator.ml.engine import (
     NetworkArrays,
     draw_tokens,
 )
+from generator.ml.engine_xla import BUCKETS, EXACT_BUCKETS_UP_TO, bucket_for
 from generator.ml.network import build_model
 from generator.ml.sampling import Sampler, next_tokens
 from generator.ml.streams import SamplingControls, StreamRequest, prepare_prefix
@@ -211,7 +212,7 @@ def test_taking_streams_reorders_and_copies_them_and_leaves_the_original_alone(
     stepper = pretrained_engine.stepper
     states = stepper.start([text[:7], text[50:61], text[120:124]])
     before = stepper.probabilities(states)
-    taken = states.take([2, 0, 2])  # reordered, one stream twice (a bucket of 4 on XLA)
+    taken = states.take([2, 0, 2])  # reordered, one stream twice
     np.testing.assert_array_equal(stepper.probabilities(taken), before[[2, 0, 2]])
     # Stepping the original does not move the copy, and the copy steps on its own.
     stepper.advance(states, np.array([text[7], text[61], text[124]]))
@@ -220,6 +221,23 @@ def test_taking_streams_reorders_and_copies_them_and_leaves_the_original_alone(
     np.testing.assert_allclose(after[0], after[2], atol=1e-7)
     reference = rerun(pretrained, [text[120:125], text[:8]])
     assert np.abs(after[:2] - reference).max() < TOLERANCE
+
+
+def test_a_batch_past_the_exact_buckets_runs_padded_with_the_same_numbers(
+    pretrained: LoadedModel, pretrained_engine: Engine
+) -> None:
+    # 9 streams: XLA pads them to 16 rows (engine_xla.bucket_for); NumPy runs 9.
+    text = known_ids(pretrained.vocabulary, shakespeare()[600:800])
+    stepper = pretrained_engine.stepper
+    states = stepper.start([text[:9], text[40:52], text[90:95]])
+    wide = states.take([0, 1, 2] * 3)
+    stepper.advance(states, np.array([text[9], text[52], text[95]]))
+    stepper.advance(wide, np.array([text[9], text[52], text[95]] * 3))
+    np.testing.assert_allclose(
+        stepper.probabilities(wide), np.tile(stepper.probabilities(states), (3, 1)), atol=1e-6
+    )
+    reference = rerun(pretrained, [text[:10], text[40:53], text[90:96]])
+    assert np.abs(stepper.probabilities(wide)[6:] - reference).max() < TOLERANCE
 
 
 def test_a_next_line_continued_from_the_chosen_stream_matches_the_rerun(
@@ -336,3 +354,11 @@ def test_each_drawn_token_comes_with_the_models_own_log_probability(
         pretrained_engine.next_probabilities(contexts)[np.arange(len(drawn)), drawn] + LOG_EPSILON
     )
     assert np.allclose(output.log_probs, expected, atol=1e-4)
+
+
+def test_xla_buckets_are_exact_up_to_a_requests_candidates_then_powers_of_two() -> None:
+    assert [bucket_for(n) for n in range(1, EXACT_BUCKETS_UP_TO + 1)] == list(
+        range(1, EXACT_BUCKETS_UP_TO + 1)
+    )
+    assert [bucket_for(n) for n in (9, 16, 17, 33, 64)] == [16, 16, 32, 64, 64]
+    assert all(bucket_for(n) in BUCKETS for n in range(1, 65))
