@@ -9,9 +9,11 @@ i, f, o (halved for the one-tanh sigmoid), c; same max-shifted attention sums.
 
 Shapes: XLA compiles one program per input shape, so a batch of B streams runs padded to the
 next bucket: every size up to 8 (a request's candidates, as they finish one by one: padding 5
-to 8 cost 9% more rows over a default request), then 16, 32, 64. A dozen programs at most,
-compiled at worker start by `warm_up` (about a second each on this CPU) or on first use, each
-about 3 MiB resident. Padding rows repeat a real stream; they are computed and ignored.
+to 8 cost 9% more rows over a default request), then 10, 12 (two requests' 6 candidates in one
+batch), 16, 24, 32, 48, 64. Programs are compiled at worker start by `warm_up` up to the
+default request's candidates in every generation slot (about a second each on this CPU, or
+milliseconds from the disk cache) and the rest on first use; each is about 3 MiB resident.
+Padding rows repeat a real stream; they are computed and ignored.
 `XlaWindowStates` keeps the states on the XLA device (host memory on CPU) between steps;
 streams joining or leaving the batch (`take`, `concat`) gather rows on the host, from one copy
 per step however many streams finish in it, and go back to the device in one transfer when they
@@ -42,7 +44,7 @@ from generator.ml.engine import _ATTENTION_EPSILON, NetworkArrays
 
 # Batch sizes a worker compiles programs for; a batch runs padded to the next of them.
 EXACT_BUCKETS_UP_TO = 8
-BUCKETS = (*range(1, EXACT_BUCKETS_UP_TO + 1), 16, 32, 64)
+BUCKETS = (*range(1, EXACT_BUCKETS_UP_TO + 1), 10, 12, 16, 24, 32, 48, 64)
 # Start programs compiled at warm-up: buckets 1 and 2 (one context per request admitted at once).
 WARM_START_BUCKETS = 2
 _STATE_NAMES = ("hidden", "cells", "att_num", "att_den", "att_max")
@@ -64,11 +66,11 @@ def use_compilation_cache(directory: Path) -> None:
 
 
 def bucket_for(streams: int) -> int:
-    """The padded batch size: the size itself up to EXACT_BUCKETS_UP_TO, then the next power of
-    two (BUCKETS up to 64; past it, a rare call such as a long list of contexts to score
-    compiles its own)."""
-    if streams <= EXACT_BUCKETS_UP_TO:
-        return max(1, streams)
+    """The padded batch size: the next of BUCKETS (past 64, a rare call such as a long list of
+    contexts to score, the next power of two)."""
+    for size in BUCKETS:
+        if size >= streams:
+            return size
     return 1 << (streams - 1).bit_length()
 
 
