@@ -44,7 +44,7 @@ from generator.ml.engine import _ATTENTION_EPSILON, NetworkArrays
 
 # Batch sizes a worker compiles programs for; a batch runs padded to the next of them.
 EXACT_BUCKETS_UP_TO = 8
-BUCKETS = (*range(1, EXACT_BUCKETS_UP_TO + 1), 10, 12, 16, 24, 32, 48, 64)
+BUCKETS: tuple[int, ...] = (*range(1, EXACT_BUCKETS_UP_TO + 1), 10, 12, 16, 24, 32, 48, 64)
 # Start programs compiled at warm-up: buckets 1 and 2 (one context per request admitted at once).
 WARM_START_BUCKETS = 2
 _STATE_NAMES = ("hidden", "cells", "att_num", "att_den", "att_max")
