@@ -17,7 +17,7 @@ The served model is the active version of the data dir given (`make run` prepare
 model in var/), else textgenrnn's pretrained model.
 
     .venv/bin/python -m bench.serving_latency [--data-dir var] [--requests 20] [--json out.json]
-        [--engines keras,numpy,xla:1,xla] [--no-overload]   # xla:1: one XLA thread a worker
+        [--engines keras,numpy,xla,xla:2] [--no-overload]   # xla:2: two XLA threads a worker
     .venv/bin/python -m bench.serving_latency --overload-only    # just the overload row
 """
 
@@ -69,7 +69,7 @@ def _start(
 ) -> tuple[subprocess.Popen[bytes], str, float]:
     """gunicorn serving with this engine; (process, base URL, seconds until workers warmed)."""
     port = free_port()
-    name, _, threads = engine.partition(":")  # "xla:1": the xla engine on one XLA thread
+    name, _, threads = engine.partition(":")  # "xla:2": the xla engine on two XLA threads
     env = {
         **os.environ,
         **({"RAPLYRICS_COMPUTE_THREADS": threads} if threads else {}),
@@ -298,7 +298,7 @@ def main() -> None:
         "--engines",
         default="keras,numpy,xla",
         help="baseline first; ENGINE:N runs it with N XLA threads a worker (default: "
-        "gunicorn.conf.py's, 2), e.g. xla:1",
+        "gunicorn.conf.py's, 1), e.g. xla:2",
     )
     parser.add_argument("--no-overload", action="store_true", help="skip the overload row")
     parser.add_argument("--json", type=Path)

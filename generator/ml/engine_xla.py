@@ -35,7 +35,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -110,8 +110,10 @@ class XlaWindowStates:
     def _host(self) -> tuple[dict[str, np.ndarray], np.ndarray]:
         """The real streams' arrays on the host (copied from the device once per step)."""
         if self._host_copy is None:
+            # No host copy: the states are on the device (__init__ wants one or the other).
+            device = cast("dict[str, Any]", self.arrays)
             count = self.batch
-            arrays = {name: np.asarray(v)[:, :count] for name, v in (self.arrays or {}).items()}
+            arrays = {name: np.asarray(v)[:, :count] for name, v in device.items()}
             self._host_copy = arrays, self.host_probabilities()
         return self._host_copy
 
@@ -171,7 +173,7 @@ class XlaStepper:
     """`engine.Stepper` with each step one compiled call (module docstring)."""
 
     def __init__(self, network: NetworkArrays) -> None:
-        start_jax_cpu()  # one thread in XLA's pool where the process asked for one
+        start_jax_cpu()  # XLA's pool sized as the process asked (common.cpu_threads)
         import jax
 
         self.network = network
