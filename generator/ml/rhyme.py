@@ -8,7 +8,9 @@
   vowel group plus tail (drip/shmip, 0.8), or only the same last two letters (skrrt/blurt, 0.4);
 - 0.2 "identical": the same word twice is an echo, not a rhyme worth preferring;
 - 0.0 otherwise, or when a line has no word.
-Dropped-g slang ("nothin'", "flexin") is looked up as its "-ing" form first.
+A word is looked up under the spellings `cmu.spellings` gives (as written, without apostrophes,
+a dropped g restored: "nothin'" -> "nothing", without a possessive 's); the first one the
+dictionary knows counts.
 """
 
 from __future__ import annotations
@@ -55,13 +57,10 @@ def _rhyming_parts(word: str) -> tuple[frozenset[str], frozenset[str]]:
 
 
 def _phones(word: str) -> list[str]:
-    bare = word.strip("'")
-    candidates = [bare, bare.replace("'", "")]
-    # Dropped g: "nothin'" / "nothin" -> "nothing"; CMU has some -in forms, so try both.
-    if bare.endswith("in"):
-        candidates.append(bare + "g")
-    for candidate in candidates:
-        found = cmu.phones_for_word(candidate)
+    """The pronunciations of the first of the word's spellings the dictionary knows (the same
+    forms the chooser and the syllable count try: a dropped g, a possessive 's)."""
+    for form in cmu.spellings(word):
+        found = cmu.phones_for_word(form)
         if found:
             return list(found)
     return []
@@ -74,7 +73,7 @@ def pronunciations(word: str) -> list[str]:
 
 
 def is_known_word(word: str) -> bool:
-    """Whether the CMU dictionary (or its dropped-g form) knows the word."""
+    """Whether the CMU dictionary knows one of the word's spellings (`cmu.spellings`)."""
     return bool(_phones(word.lower()))
 
 

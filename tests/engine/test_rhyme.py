@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from generator.ml.rhyme import last_word, line_rhyme, rhyme_strength
+from generator.ml import cmu
+from generator.ml.rhyme import is_known_word, last_word, line_rhyme, rhyme_strength
 
 
 @pytest.mark.parametrize(
@@ -37,6 +38,15 @@ def test_a_word_repeated_is_an_echo_not_a_rhyme() -> None:
 
 def test_dropped_g_slang_is_looked_up_as_its_ing_form() -> None:
     assert rhyme_strength("flexin'", "checkin").score > 0.0
+
+
+def test_a_possessive_the_dictionary_lacks_is_looked_up_as_the_chooser_does() -> None:
+    # Neither "clicker's" nor "clickers" is listed: the word without its 's is.
+    assert cmu.knows("clicker") and not cmu.knows("clicker's") and not cmu.knows("clickers")
+    assert is_known_word("clicker's")  # was a non-word to the evaluation
+    match = rhyme_strength("clicker's", "picker")
+    assert (match.method, match.score) == ("perfect", 1.0)
+    assert not is_known_word("clickerz")
 
 
 def test_lines_rhyme_on_their_last_words_ignoring_punctuation() -> None:

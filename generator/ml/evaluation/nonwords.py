@@ -1,5 +1,6 @@
-"""Non-words: generated words that are neither in the CMU Pronouncing Dictionary (nor as their
-dropped-g "-ing" form: "nothin'") nor words of the training verses ("chaol", "suitive")."""
+"""Non-words: generated words that are neither in the CMU Pronouncing Dictionary under one of
+the spellings the chooser also tries (`cmu.spellings`: a dropped g, "nothin'"; a possessive
+'s) nor words of the training verses ("chaol", "suitive")."""
 
 from __future__ import annotations
 
