@@ -17,7 +17,8 @@ The served model is the active version of the data dir given (`make run` prepare
 model in var/), else textgenrnn's pretrained model.
 
     .venv/bin/python -m bench.serving_latency [--data-dir var] [--requests 20] [--json out.json]
-        [--engines keras,numpy,xla,xla:2] [--no-overload]   # xla:2: two XLA threads a worker
+        [--engines keras,numpy,xla,xla:2,xla:1:1] [--no-overload]
+        # xla:2: two XLA threads a worker; xla:1:1: one thread, one lane (the default: 1, 2)
     .venv/bin/python -m bench.serving_latency --overload-only    # just the overload row
 """
 
@@ -69,10 +70,13 @@ def _start(
 ) -> tuple[subprocess.Popen[bytes], str, float]:
     """gunicorn serving with this engine; (process, base URL, seconds until workers warmed)."""
     port = free_port()
-    name, _, threads = engine.partition(":")  # "xla:2": the xla engine on two XLA threads
+    # "xla:2": the xla engine on two XLA threads; "xla:1:1": one thread, one lane.
+    name, _, tuning = engine.partition(":")
+    threads, _, lanes = tuning.partition(":")
     env = {
         **os.environ,
         **({"RAPLYRICS_COMPUTE_THREADS": threads} if threads else {}),
+        **({"RAPLYRICS_ENGINE_LANES": lanes} if lanes else {}),
         "RAPLYRICS_SERVING_ENGINE": name,
         "DJANGO_DEBUG": "1",
         "DATABASE_URL": f"sqlite:///{data_dir / 'db.sqlite3'}",
@@ -298,7 +302,8 @@ def main() -> None:
         "--engines",
         default="keras,numpy,xla",
         help="baseline first; ENGINE:N runs it with N XLA threads a worker (default: "
-        "gunicorn.conf.py's, 1), e.g. xla:2",
+        "gunicorn.conf.py's, 1), e.g. xla:2; ENGINE:N:L also with L lanes (default 2), "
+        "e.g. xla:1:1",
     )
     parser.add_argument("--no-overload", action="store_true", help="skip the overload row")
     parser.add_argument("--json", type=Path)

@@ -165,7 +165,7 @@ def sampler_for(files: TextgenrnnFiles) -> StreamSampler:
             from generator.ml.engine_xla import use_compilation_cache
 
             use_compilation_cache(Path(settings.XLA_CACHE_DIR))
-            engine = Engine.from_files(files, backend="xla")
+            engine = Engine.from_files(files, backend="xla", lanes=int(settings.ENGINE_LANES))
     except EngineError as error:
         from generator.ml.sampling import Sampler
         from generator.ml.weights import load_textgenrnn

@@ -78,6 +78,8 @@ REMEMBERED_STREAMS = 32
 
 EngineBackend = Literal["numpy", "xla"]
 ENGINE_BACKENDS: tuple[EngineBackend, ...] = ("numpy", "xla")
+# How many lanes a stream batch deals its streams into (StreamBatch), by backend.
+LANES: dict[EngineBackend, int] = {"numpy": 1, "xla": 2}
 
 
 class EngineError(MLError):
@@ -459,22 +461,48 @@ class _Stream:
     log_probs: list[float] = field(default_factory=list)
 
 
+class _Lane:
+    """Streams that step as one call: their states, keys and bookkeeping, in row order."""
+
+    def __init__(self) -> None:
+        self.states: Any = None  # the engine backend's states (StepStates)
+        self.keys: list[object] = []
+        self.streams: list[_Stream] = []
+
+
 class StreamBatch:
     """Streams stepping together; streams may join between steps (their own context and phase).
 
     `step()` draws one token for every stream, advances the ones that go on, and returns the
     streams that finished as (key, StreamOutput). `on_token(key, token_id)` hears every kept
     token as it is drawn. `drop(keys)` removes streams whose caller has gone away.
+
+    Lanes: the streams are dealt into `engine.lanes` groups that step as separate calls, one
+    after another. With the compiled backend a call returns before its arithmetic is done (JAX
+    dispatches it to XLA's thread), so while one lane's step runs, this thread draws the other
+    lane's tokens and keeps its books: on two cores a request's host work (drawing, stopping,
+    remembering, about a third of a lone request's time) hides behind the arithmetic instead of
+    adding to it. Every stream draws from its own uniforms, so the lanes change no token.
     """
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self.states: Any = None  # the engine backend's states (StepStates)
-        self.keys: list[object] = []
-        self.streams: list[_Stream] = []
+        self.lanes = [_Lane() for _ in range(engine.lanes)]
 
     def __len__(self) -> int:
-        return len(self.streams)
+        return sum(len(lane.streams) for lane in self.lanes)
+
+    @property
+    def keys(self) -> list[object]:
+        return [key for lane in self.lanes for key in lane.keys]
+
+    def probabilities(self) -> np.ndarray:
+        """(streams, classes): every stream's next distribution, in `keys` order."""
+        stepper = self.engine.stepper
+        parts = [stepper.probabilities(lane.states) for lane in self.lanes if lane.streams]
+        if not parts:
+            return np.zeros((0, self.engine.network.num_classes), dtype=np.float32)
+        return np.concatenate(parts)
 
     def add(self, keyed: Sequence[tuple[object, StreamRequest]]) -> None:
         if not keyed:
@@ -486,43 +514,64 @@ class StreamBatch:
         for _, request in keyed:
             unique.setdefault(tuple(request.context_ids), len(unique))
         started = self.engine.start_states(list(unique))
-        states = started.take([unique[tuple(r.context_ids)] for _, r in keyed])
+        # Deal each stream to the lane with the fewest, so the lanes' calls stay alike.
+        dealt: list[list[int]] = [[] for _ in self.lanes]
+        sizes = [len(lane.streams) for lane in self.lanes]
+        for position in range(len(keyed)):
+            lane_index = sizes.index(min(sizes))
+            dealt[lane_index].append(position)
+            sizes[lane_index] += 1
         stepper = self.engine.stepper
-        self.states = states if self.states is None else stepper.concat([self.states, states])
-        for key, request in keyed:
-            self.keys.append(key)
-            self.streams.append(
-                _Stream(
-                    request=request,
-                    uniforms=stream_uniforms(request.seed, request.controls.max_chars),
-                    tokens=[],
-                )
+        for lane, positions in zip(self.lanes, dealt, strict=True):
+            if not positions:
+                continue
+            states = started.take(
+                [unique[tuple(keyed[position][1].context_ids)] for position in positions]
             )
+            lane.states = states if lane.states is None else stepper.concat([lane.states, states])
+            for position in positions:
+                key, request = keyed[position]
+                lane.keys.append(key)
+                lane.streams.append(
+                    _Stream(
+                        request=request,
+                        uniforms=stream_uniforms(request.seed, request.controls.max_chars),
+                        tokens=[],
+                    )
+                )
 
     def drop(self, keys: set[object]) -> None:
-        kept = [i for i, key in enumerate(self.keys) if key not in keys]
-        self._keep(kept)
+        for lane in self.lanes:
+            self._keep(lane, [i for i, key in enumerate(lane.keys) if key not in keys])
 
-    def _keep(self, kept: list[int]) -> None:
-        if len(kept) == len(self.keys):
+    @staticmethod
+    def _keep(lane: _Lane, kept: list[int]) -> None:
+        if len(kept) == len(lane.keys):
             return
-        self.keys = [self.keys[i] for i in kept]
-        self.streams = [self.streams[i] for i in kept]
-        self.states = self.states.take(kept) if kept and self.states is not None else None
+        lane.keys = [lane.keys[i] for i in kept]
+        lane.streams = [lane.streams[i] for i in kept]
+        lane.states = lane.states.take(kept) if kept and lane.states is not None else None
 
     def step(
         self, on_token: Callable[[object, int], None] | None = None
     ) -> list[tuple[object, StreamOutput]]:
-        if self.states is None or not self.streams:
-            return []
+        finished: list[tuple[object, StreamOutput]] = []
+        for lane in self.lanes:
+            if lane.states is not None and lane.streams:
+                finished.extend(self._step_lane(lane, on_token))
+        return finished
+
+    def _step_lane(
+        self, lane: _Lane, on_token: Callable[[object, int], None] | None
+    ) -> list[tuple[object, StreamOutput]]:
         engine = self.engine
-        probabilities = engine.stepper.probabilities(self.states)
-        count = len(self.streams)
+        probabilities = engine.stepper.probabilities(lane.states)
+        count = len(lane.streams)
         uniforms = np.empty(count, dtype=np.float32)
         temperature = np.empty(count, dtype=np.float32)
         top_k = np.zeros(count, dtype=np.int64)
         top_p = np.ones(count, dtype=np.float32)
-        for row, stream in enumerate(self.streams):
+        for row, stream in enumerate(lane.streams):
             controls = stream.request.controls
             uniforms[row] = stream.uniforms[len(stream.tokens)]
             temperature[row] = controls.temperature[stream.line % len(controls.temperature)]
@@ -535,7 +584,7 @@ class StreamBatch:
         drawn_log_probs = np.log(probabilities[np.arange(count), drawn] + LOG_EPSILON)
         finished: list[tuple[object, StreamOutput]] = []
         going: list[int] = []
-        for row, (key, stream) in enumerate(zip(self.keys, self.streams, strict=True)):
+        for row, (key, stream) in enumerate(zip(lane.keys, lane.streams, strict=True)):
             token = int(drawn[row])
             stream.log_probs.append(float(drawn_log_probs[row]))
             controls = stream.request.controls
@@ -558,16 +607,16 @@ class StreamBatch:
                 finished.append(
                     (key, engine.output(stream.request, stream.tokens, reason, stream.log_probs))
                 )
-                if reason != "max_chars" and self.states is not None:
+                if reason != "max_chars" and lane.states is not None:
                     # Its windows hold context + tokens: the next line's context minus its
                     # separator, should this candidate be chosen.
                     context = (*stream.request.context_ids, *stream.tokens)
-                    engine.remember(context, self.states.take([row]))
+                    engine.remember(context, lane.states.take([row]))
         if finished:
-            self._keep(going)
+            self._keep(lane, going)
             drawn = drawn[going]
-        if self.states is not None:
-            engine.stepper.advance(self.states, drawn)
+        if lane.states is not None:
+            engine.stepper.advance(lane.states, drawn)
         return finished
 
 
@@ -586,7 +635,10 @@ class Engine:
         vocabulary: Vocabulary,
         config: ModelConfig,
         backend: EngineBackend = "numpy",
+        lanes: int | None = None,
     ) -> None:
+        if lanes is not None and lanes < 1:
+            raise EngineError(f"a stream batch needs at least one lane, got {lanes}")
         if network.num_classes != vocabulary.num_classes:
             raise SamplingError(
                 f"the model has {network.num_classes} classes but the vocabulary "
@@ -594,6 +646,9 @@ class Engine:
             )
         self.network = network
         self.backend = backend
+        # StreamBatch's lanes: the compiled step runs while this thread draws the other lane's
+        # tokens; NumPy steps in this thread, where a second lane would only add calls.
+        self.lanes = lanes if lanes is not None else LANES[backend]
         self.stepper = make_stepper(network, backend)
         self.vocabulary = vocabulary
         self.config = config
@@ -636,7 +691,9 @@ class Engine:
         return joined.take([order.index(i) for i in range(len(contexts))])
 
     @classmethod
-    def from_files(cls, files: TextgenrnnFiles, *, backend: EngineBackend = "numpy") -> Engine:
+    def from_files(
+        cls, files: TextgenrnnFiles, *, backend: EngineBackend = "numpy", lanes: int | None = None
+    ) -> Engine:
         """Load a textgenrnn trio (config optional: the pretrained's defaults) with h5py."""
         config = read_config(files.config) if files.config is not None else ModelConfig()
         vocabulary = Vocabulary.load(files.vocab, word_level=config.word_level)
@@ -646,11 +703,13 @@ class Engine:
                 f"vocabulary {Path(files.vocab).name} has {vocabulary.size} tokens but the "
                 f"weights are for {network.num_classes - 1}"
             )
-        return cls(network=network, vocabulary=vocabulary, config=config, backend=backend)
+        return cls(
+            network=network, vocabulary=vocabulary, config=config, backend=backend, lanes=lanes
+        )
 
     @classmethod
-    def pretrained(cls, *, backend: EngineBackend = "numpy") -> Engine:
-        return cls.from_files(pretrained_files(), backend=backend)
+    def pretrained(cls, *, backend: EngineBackend = "numpy", lanes: int | None = None) -> Engine:
+        return cls.from_files(pretrained_files(), backend=backend, lanes=lanes)
 
     @property
     def compilations(self) -> int:

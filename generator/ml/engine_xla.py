@@ -21,6 +21,9 @@ next step (a remembered stream that is never continued stays on the host).
 
 The draw stays in NumPy (`engine.draw_tokens` on the probabilities this returns), so a seed
 draws the same tokens from either backend as long as the probabilities agree (to ~1e-7).
+A step returns before its arithmetic is done (JAX runs it on XLA's thread); `engine.StreamBatch`
+deals its streams into two lanes so that this thread draws one lane's tokens while the other
+lane's step computes.
 
 Compiled programs are kept on disk (`use_compilation_cache`; the site keeps them in
 settings.XLA_CACHE_DIR), so only the first worker after an upgrade pays the compiler.

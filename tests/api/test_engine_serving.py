@@ -34,6 +34,7 @@ heavy = sorted({m.split(".")[0] for m in sys.modules} & {"tensorflow", "keras", 
 from generator import serving
 print(json.dumps({
     "backend": serving.served_model().sampler.engine.backend,
+    "lanes": serving.served_model().sampler.engine.lanes,
     "jax_loaded": "jax" in sys.modules,
     "status": response.status_code,
     "lines": response.json().get("lines"),
@@ -97,10 +98,21 @@ def test_the_default_worker_compiles_with_jax_without_tensorflow_in_little_memor
     # worker after it loads them, and that is the worker a site runs.
     first = _run_worker(env)
     assert first["backend"] == "xla"
+    assert first["lanes"] == 2  # StreamBatch's lanes: one steps while the other draws
     assert first["jax_loaded"] is True
     assert any((tmp_path / "xla-cache").iterdir())
     later = _run_worker(env)
     assert later["max_rss_mib"] < WORKER_MEMORY_LIMIT_MIB  # type: ignore[operator]
+
+
+@override_settings(ENGINE_LANES=1)
+def test_the_lanes_setting_reaches_the_compiled_engine() -> None:
+    from generator.ml.weight_files import pretrained_files
+
+    scheduler = serving.sampler_for(pretrained_files())
+    assert isinstance(scheduler, StreamScheduler)
+    assert (scheduler.engine.backend, scheduler.engine.lanes) == ("xla", 1)
+    scheduler.close()
 
 
 @pytest.mark.django_db

@@ -259,9 +259,10 @@ def test_a_next_line_continued_from_the_chosen_stream_matches_the_rerun(
     batch.add([(i, StreamRequest(context_ids=c, seed=0, controls=controls))
                for i, c in enumerate(next_contexts)])  # fmt: skip
     assert pretrained_engine.continued_starts == before + len(ended)
-    assert batch.states is not None
-    ours = pretrained_engine.stepper.probabilities(batch.states)
-    reference = rerun(pretrained, [list(c) for c in next_contexts])
+    keys = [int(str(key)) for key in batch.keys]  # lane by lane (StreamBatch deals them)
+    assert sorted(keys) == list(range(len(ended)))
+    ours = batch.probabilities()
+    reference = rerun(pretrained, [list(next_contexts[key]) for key in keys])
     assert np.abs(ours - reference).max() < TOLERANCE
 
 
@@ -288,6 +289,42 @@ def test_it_draws_the_tokens_the_window_rerun_drew_for_the_same_seeds(
     assert [o.stop_reason for o in together] == [case["stop_reason"] for case in cases]
     assert alone == together[:5]
     assert sum(len(case["token_ids"]) for case in cases) > 1000
+
+
+def test_lanes_change_no_token_and_share_the_streams_evenly(
+    pretrained_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A stream batch deals its streams into lanes that step one after another; every stream
+    draws from its own uniforms, so one lane or three draw the same tokens."""
+    from generator.ml.engine import StreamBatch
+
+    cases = json.loads(TOKEN_FIXTURE.read_text(encoding="utf-8"))["cases"][:7]
+    requests = [
+        StreamRequest(
+            context_ids=pretrained_engine.context_for(
+                prepare_prefix(case["prefix"], pretrained_engine.vocabulary).token_ids
+            ),
+            seed=case["seed"],
+            controls=SamplingControls.of(**case["controls"]),
+        )
+        for case in cases
+    ]
+    outputs = {}
+    for lanes in (1, 3):
+        monkeypatch.setattr(pretrained_engine, "lanes", lanes)
+        batch = StreamBatch(pretrained_engine)
+        batch.add(list(enumerate(requests)))
+        dealt = sorted(len(lane.streams) for lane in batch.lanes)
+        assert dealt == ([7] if lanes == 1 else [2, 2, 3])
+        outputs[lanes] = pretrained_engine.generate_streams(requests)
+    assert outputs[1] == outputs[3]
+    assert [list(o.token_ids) for o in outputs[3]] == [case["token_ids"] for case in cases]
+
+
+def test_the_compiled_engine_steps_two_lanes_and_numpy_one(backend: EngineBackend) -> None:
+    assert Engine.pretrained(backend=backend).lanes == {"numpy": 1, "xla": 2}[backend]
+    with pytest.raises(EngineError, match="at least one lane"):
+        Engine.pretrained(backend=backend, lanes=0)
 
 
 def test_a_word_level_model_draws_the_keras_samplers_tokens(
