@@ -342,12 +342,13 @@ def main() -> None:
     pairs = [(run, base) for run in runs[1:]]
     if len(runs) > 2:
         pairs.append((runs[-1], runs[-2]))
-    labels = "".join(f"{a['engine'] + '/' + b['engine']:>13}" for a, b in pairs)
-    print(f"{'measure':<34}" + "".join(f"{run['engine']:>12}" for run in runs) + labels)
+    # Every column starts with a space, so long engine names (xla:1:2) stay apart.
+    labels = "".join(f" {a['engine'] + '/' + b['engine']:>12}" for a, b in pairs)
+    print(f"{'measure':<34}" + "".join(f" {run['engine']:>11}" for run in runs) + labels)
     for label, key, form in rows:
-        values = "".join(f"{form.format(run[key]):>12}" for run in runs)
+        values = "".join(f" {form.format(run[key]):>11}" for run in runs)
         ratios = "".join(
-            f"{(a[key] / b[key] if b[key] else float('nan')):>12.2f}x" for a, b in pairs
+            f" {(a[key] / b[key] if b[key] else float('nan')):>11.2f}x" for a, b in pairs
         )
         print(f"{label:<34}{values}{ratios}")
     for label, key in (("RSS", "worker_rss_mib"), ("PSS", "worker_pss_mib")):

@@ -722,7 +722,7 @@ class Engine:
         before = self.compilations
         prepare = getattr(self.stepper, "warm_up", None)
         if prepare is not None:
-            prepare(max_streams=max(streams))
+            prepare(max_streams=max(streams), lanes=self.lanes)
         controls = SamplingControls(max_chars=min(max_chars, 8))
         for count in streams:
             self.generate_streams(

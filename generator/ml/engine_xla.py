@@ -10,9 +10,10 @@ i, f, o (halved for the one-tanh sigmoid), c; same max-shifted attention sums.
 Shapes: XLA compiles one program per input shape, so a batch of B streams runs padded to the
 next bucket: every size up to 8 (a request's candidates, as they finish one by one: padding 5
 to 8 cost 9% more rows over a default request), then 10, 12 (two requests' 6 candidates in one
-batch), 16, 24, 32, 48, 64. Programs are compiled at worker start by `warm_up` up to the
-default request's candidates in every generation slot (about a second each on this CPU, or
-milliseconds from the disk cache) and the rest on first use; each is about 3 MiB resident.
+batch), 16, 24, 32, 48, 64. Programs are compiled at worker start by `warm_up` up to a lane's
+share of the default request's candidates in every generation slot (about a second each on this
+CPU, or milliseconds from the disk cache) and the rest on first use; each is about 5 MiB
+resident (loaded from the cache).
 Padding rows repeat a real stream; they are computed and ignored.
 `XlaWindowStates` keeps the states on the XLA device (host memory on CPU) between steps;
 streams joining or leaving the batch (`take`, `concat`) gather rows on the host, from one copy
@@ -226,14 +227,15 @@ class XlaStepper:
         probs: np.ndarray = states.host_probabilities().copy()
         return probs
 
-    def warm_up(self, *, max_streams: int) -> tuple[int, float]:
-        """Compile the step of every bucket up to `max_streams`' bucket and the start of the
+    def warm_up(self, *, max_streams: int, lanes: int = 1) -> tuple[int, float]:
+        """Compile the step of every bucket up to the bucket of a lane's share of `max_streams`
+        (`engine.StreamBatch` deals a batch's streams into `lanes` calls) and the start of the
         first WARM_START_BUCKETS (streams start together from one context per request admitted
         at once; a request's candidates share theirs); returns (programs compiled now, seconds).
         Other shapes compile on first use (from the disk cache once one worker has)."""
         began = time.perf_counter()
         before = len(self.compiled)
-        sizes = BUCKETS[: BUCKETS.index(bucket_for(max_streams)) + 1]
+        sizes = BUCKETS[: BUCKETS.index(bucket_for(-(-max_streams // lanes))) + 1]
         for size in sizes[:WARM_START_BUCKETS]:
             self.start([[0]] * size)
         states = self.start([[0]])

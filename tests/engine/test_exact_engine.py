@@ -393,6 +393,23 @@ def test_each_drawn_token_comes_with_the_models_own_log_probability(
     assert np.allclose(output.log_probs, expected, atol=1e-4)
 
 
+def test_a_worker_compiles_at_warm_up_the_steps_of_a_lanes_share_of_its_streams(
+    trained_char_files: tuple[TextgenrnnFiles, LoadedModel],
+) -> None:
+    """Two lanes share 12 streams (two requests' 6 candidates): steps for every bucket up to 6,
+    starts for 1 and 2; one lane steps all 12: every bucket up to 12."""
+    files, _ = trained_char_files
+    for lanes, largest in ((2, 6), (1, 12)):
+        engine = Engine.from_files(files, backend="xla", lanes=lanes)
+        engine.warm_up(streams=(1, 12), max_chars=8)
+        steps = [size for size in BUCKETS if size <= largest]
+        assert engine.stepper.compiled == {  # type: ignore[attr-defined]
+            ("start", 1),
+            ("start", 2),
+            *(("step", size) for size in steps),
+        }
+
+
 def test_xla_buckets_are_exact_up_to_a_requests_candidates_then_coarser() -> None:
     assert [bucket_for(n) for n in range(1, EXACT_BUCKETS_UP_TO + 1)] == list(
         range(1, EXACT_BUCKETS_UP_TO + 1)
