@@ -243,12 +243,12 @@ ENGINE_RETRY_AFTER_S = env_int("RAPLYRICS_ENGINE_RETRY_AFTER_S", 2, minimum=1)
 # by JAX on CPU; the default, the faster in bench/) or numpy (plain NumPy, no JAX either);
 # keras: the compiled window re-run (loads TensorFlow; kept as the benchmarks' baseline).
 SERVING_ENGINE = env_choice("RAPLYRICS_SERVING_ENGINE", "xla", ("xla", "numpy", "keras"))
-# Where the xla engine keeps its compiled programs: a worker started after the first loads them
-# in milliseconds instead of compiling (seconds, and ~80 MiB more memory at its peak).
 # The xla engine deals a worker's streams into this many lanes that step in turn, so one lane's
 # drawing and bookkeeping run while the other's step computes (generator.ml.engine.StreamBatch):
 # 1 steps them all as one call.
 ENGINE_LANES = env_int("RAPLYRICS_ENGINE_LANES", 2, minimum=1)
+# Where the xla engine keeps its compiled programs: a worker started after the first loads them
+# in milliseconds instead of compiling (seconds, and ~80 MiB more memory at its peak).
 XLA_CACHE_DIR = env_path("RAPLYRICS_XLA_CACHE_DIR", DATA_DIR / "xla-cache")
 # Requests generating at once per worker process (generator.admission); the rest wait for a slot
 # as long as they can still finish by their deadline, else get 503 with Retry-After.

@@ -36,6 +36,7 @@ environment, `start_jax_cpu` starts the client accordingly before the first step
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -235,7 +236,7 @@ class XlaStepper:
         Other shapes compile on first use (from the disk cache once one worker has)."""
         began = time.perf_counter()
         before = len(self.compiled)
-        sizes = BUCKETS[: BUCKETS.index(bucket_for(-(-max_streams // lanes))) + 1]
+        sizes = BUCKETS[: BUCKETS.index(bucket_for(math.ceil(max_streams / lanes))) + 1]
         for size in sizes[:WARM_START_BUCKETS]:
             self.start([[0]] * size)
         states = self.start([[0]])

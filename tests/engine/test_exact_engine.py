@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any, cast
 
 import keras
 import numpy as np
@@ -259,7 +260,7 @@ def test_a_next_line_continued_from_the_chosen_stream_matches_the_rerun(
     batch.add([(i, StreamRequest(context_ids=c, seed=0, controls=controls))
                for i, c in enumerate(next_contexts)])  # fmt: skip
     assert pretrained_engine.continued_starts == before + len(ended)
-    keys = [int(str(key)) for key in batch.keys]  # lane by lane (StreamBatch deals them)
+    keys = cast("list[int]", batch.keys)  # lane by lane (StreamBatch deals them)
     assert sorted(keys) == list(range(len(ended)))
     ours = batch.probabilities()
     reference = rerun(pretrained, [list(next_contexts[key]) for key in keys])
@@ -269,20 +270,25 @@ def test_a_next_line_continued_from_the_chosen_stream_matches_the_rerun(
 # -- tokens -------------------------------------------------------------------------------------
 
 
-def test_it_draws_the_tokens_the_window_rerun_drew_for_the_same_seeds(
-    pretrained_engine: Engine,
-) -> None:
-    cases = json.loads(TOKEN_FIXTURE.read_text(encoding="utf-8"))["cases"]
-    requests = [
+def fixture_requests(engine: Engine, cases: list[dict[str, Any]]) -> list[StreamRequest]:
+    """The token fixture's cases as stream requests: prefix, seed and controls."""
+    return [
         StreamRequest(
-            context_ids=pretrained_engine.context_for(
-                prepare_prefix(case["prefix"], pretrained_engine.vocabulary).token_ids
+            context_ids=engine.context_for(
+                prepare_prefix(case["prefix"], engine.vocabulary).token_ids
             ),
             seed=case["seed"],
             controls=SamplingControls.of(**case["controls"]),
         )
         for case in cases
     ]
+
+
+def test_it_draws_the_tokens_the_window_rerun_drew_for_the_same_seeds(
+    pretrained_engine: Engine,
+) -> None:
+    cases = json.loads(TOKEN_FIXTURE.read_text(encoding="utf-8"))["cases"]
+    requests = fixture_requests(pretrained_engine, cases)
     together = pretrained_engine.generate_streams(requests)
     alone = [pretrained_engine.generate_streams([r])[0] for r in requests[:5]]
     assert [list(o.token_ids) for o in together] == [case["token_ids"] for case in cases]
@@ -299,16 +305,7 @@ def test_lanes_change_no_token_and_share_the_streams_evenly(
     from generator.ml.engine import StreamBatch
 
     cases = json.loads(TOKEN_FIXTURE.read_text(encoding="utf-8"))["cases"][:7]
-    requests = [
-        StreamRequest(
-            context_ids=pretrained_engine.context_for(
-                prepare_prefix(case["prefix"], pretrained_engine.vocabulary).token_ids
-            ),
-            seed=case["seed"],
-            controls=SamplingControls.of(**case["controls"]),
-        )
-        for case in cases
-    ]
+    requests = fixture_requests(pretrained_engine, cases)
     outputs = {}
     for lanes in (1, 3):
         monkeypatch.setattr(pretrained_engine, "lanes", lanes)
