@@ -13,7 +13,9 @@ Two objectives (`TrainingConfig.objective`):
   model of `build_model(all_positions=True)` (same layers, same weights file). Per trained
   token that is about 23x less work, since the 40 LSTM steps of a window serve 40 targets.
   A window every `stride` tokens teaches its last `stride` positions (the earlier ones are
-  context another window taught), so the training model predicts those positions only
+  context another window taught), half a stride longer than textgenrnn's so that those
+  positions read contexts centred on its `max_length` (dataset.sequence_window); the training
+  model (that length, `_training_shape`) predicts those positions only
   (`build_model(last_positions=stride)`): the attention's averages and the 465-way output
   layer run on `stride` positions, not 40 (1.3–1.9x faster epochs at stride 10).
 Whatever the objective, the validation loss is textgenrnn's: the last-position loss on windows
@@ -64,6 +66,7 @@ from generator.ml.dataset import (
     Windows,
     make_sequence_windows,
     make_windows,
+    sequence_window,
     windows_of_split,
 )
 from generator.ml.network import build_model, copy_weights, is_all_positions, predicted_positions
@@ -292,7 +295,9 @@ def start_training(
             f"the model has {model.output_shape[-1]} classes but the vocabulary has "
             f"{vocabulary.size} tokens (+1 padding)"
         )
-    if predicted_positions(model) != _trained_positions(training, config):
+    if predicted_positions(model) != _trained_positions(training, config) or (
+        model.input_shape[1] != _training_shape(training, config).max_length
+    ):
         rebuilt = _build_for_training(config, vocabulary.num_classes, training)
         copy_weights(model, rebuilt)
         model = rebuilt
@@ -304,7 +309,7 @@ def _build_for_training(
     config: ModelConfig, num_classes: int, training: TrainingConfig, *, unroll: bool | None = None
 ) -> keras.Model:
     return build_model(
-        config,
+        _training_shape(training, config),
         num_classes,
         dropout=training.dropout,
         seed=training.seed,
@@ -330,6 +335,14 @@ def with_planned_unroll(
     characters = sum(len(text) + 1 for text in texts)
     per_epoch = characters // training.stride_for(config) if training.all_positions else characters
     return replace(training, unroll=unroll_for_training(training.epochs * per_epoch))
+
+
+def _training_shape(training: TrainingConfig, config: ModelConfig) -> ModelConfig:
+    """The shape of the model a run trains: `config`, with all-positions windows'
+    `sequence_window` length (the weights fit any length; the run's model keeps `config`'s)."""
+    if not training.all_positions:
+        return config
+    return replace(config, max_length=sequence_window(config, training.stride_for(config)))
 
 
 def _trained_positions(training: TrainingConfig, config: ModelConfig) -> int | None:

@@ -3,6 +3,7 @@ that is textgenrnn's network at the last position and saves textgenrnn's weights
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import h5py
@@ -10,12 +11,19 @@ import numpy as np
 import pytest
 
 from generator.ml.config import ModelConfig
-from generator.ml.dataset import DatasetError, build_dataset, make_sequence_windows, make_windows
+from generator.ml.dataset import (
+    DatasetError,
+    build_dataset,
+    make_sequence_windows,
+    make_windows,
+    sequence_window,
+)
 from generator.ml.fit import (
     TrainingConfig,
     TrainingError,
     fit,
     new_model,
+    serving_model,
     start_training,
     train_one_epoch,
 )
@@ -62,16 +70,18 @@ def test_an_earlier_position_sees_only_the_tokens_up_to_it(pretrained: LoadedMod
 
 
 def test_a_short_text_is_one_left_padded_window_teaching_each_next_token() -> None:
-    windows = make_sequence_windows(
-        ["ab c"], vocabulary=VOCAB, config=ModelConfig(max_length=8), stride=8
-    )
+    config = ModelConfig(max_length=8)
+    windows = make_sequence_windows(["ab c"], vocabulary=VOCAB, config=config, stride=8)
 
-    assert windows.inputs.tolist() == [[0, 0, 0, END, 1, 2, 4, 3]]
-    assert windows.targets.tolist() == [[0, 0, 0, 1, 2, 4, 3, END]]
+    # Half a stride (4) longer than textgenrnn's windows of 8.
+    assert sequence_window(config, 8) == 12
+    assert windows.inputs.tolist() == [[0, 0, 0, 0, 0, 0, 0, END, 1, 2, 4, 3]]
+    assert windows.targets.tolist() == [[0, 0, 0, 0, 0, 0, 0, 1, 2, 4, 3, END]]
     assert windows.target_count == 5
-    # Its last position is textgenrnn's window for the text's last target.
-    last = make_windows(["ab c"], vocabulary=VOCAB, config=ModelConfig(max_length=8))
-    assert windows.inputs[0].tolist() == last.inputs[-1].tolist()
+    # Its first 8 positions are textgenrnn's window for the target at position 8 ("a").
+    textgenrnn = make_windows(["ab c"], vocabulary=VOCAB, config=config)
+    assert windows.inputs[0, :8].tolist() == textgenrnn.inputs[0].tolist()
+    assert windows.targets[0, 7] == textgenrnn.targets[0] == 1
 
 
 @pytest.mark.parametrize("stride", [1, 2, 3, 4])
@@ -82,29 +92,31 @@ def test_a_long_text_has_a_window_every_stride_tokens_teaching_its_new_targets(
     windows = make_sequence_windows(
         [text, "cab"], vocabulary=VOCAB, config=ModelConfig(max_length=4), stride=stride
     )
-    padded = [0, 0, 0, 0, END, *(VOCAB.token_to_id[c] for c in text), END]
+    length = 4 + stride // 2
+    padded = [0] * length + [END, *(VOCAB.token_to_id[c] for c in text), END]
     last = len(padded) - 1
     # Window i ends at the text's token i * stride, the last one at its end; the positions
     # before its new targets are context only (target 0).
-    ends = [*range(4 + stride, last, stride), last]
-    expected_inputs, expected_targets, previous = [], [], 4
+    ends = [*range(length + stride, last, stride), last]
+    expected_inputs, expected_targets, previous = [], [], length
     for end in ends:
-        expected_inputs.append(padded[end - 4 : end])
-        targets = padded[end - 3 : end + 1]
+        expected_inputs.append(padded[end - length : end])
+        targets = padded[end - length + 1 : end + 1]
         new = end - previous
-        expected_targets.append([0] * (4 - new) + targets[4 - new :])
+        expected_targets.append([0] * (length - new) + targets[length - new :])
         previous = end
 
+    assert windows.inputs.shape[1] == length
     assert windows.inputs[: len(ends)].tolist() == expected_inputs
     assert windows.targets[: len(ends)].tolist() == expected_targets
     # "cab" (<s> c a b <s>) starts after the long text; its last window ends at its end.
-    assert windows.inputs[-1].tolist() == [END, 3, 1, 2]
+    assert windows.inputs[-1].tolist() == [0] * (length - 4) + [END, 3, 1, 2]
     assert windows.targets[-1].tolist()[-1] == END
     assert windows.texts == 2
 
 
 @pytest.mark.parametrize("stride", [1, 3, 10])
-def test_every_target_of_textgenrnns_windows_is_taught_once_with_its_context_at_the_end(
+def test_every_target_of_textgenrnns_windows_is_taught_once_in_contexts_centred_on_its_length(
     stride: int, shakespeare_texts: list[str]
 ) -> None:
     config = ModelConfig(max_length=10)
@@ -114,20 +126,27 @@ def test_every_target_of_textgenrnns_windows_is_taught_once_with_its_context_at_
     windows = make_sequence_windows(lines, vocabulary=vocabulary, config=config, stride=stride)
 
     assert windows.target_count == len(textgenrnn)
-    # Each window's last position is textgenrnn's window for the same target.
+    # The taught positions are the last `stride` of windows 10 + stride // 2 long: contexts
+    # of 10 - (stride - 1) + stride // 2 to 10 + stride // 2 tokens.
+    assert windows.inputs.shape[1] == 10 + stride // 2
+    assert not windows.targets[:, :-stride].any()
+    # Where position 10 has a target, its context is textgenrnn's window for that target.
     pairs = {(tuple(x), int(y)) for x, y in zip(textgenrnn.inputs, textgenrnn.targets, strict=True)}
-    assert all(
-        (tuple(x), int(y[-1])) in pairs
+    at_ten = [
+        (tuple(x[:10]), int(y[9]))
         for x, y in zip(windows.inputs, windows.targets, strict=True)
-    )
+        if y[9]
+    ]
+    assert len(at_ten) >= len(windows) // 2
+    assert all(pair in pairs for pair in at_ten)
 
 
 def test_unknown_characters_are_dropped_and_counted() -> None:
     windows = make_sequence_windows(
         ["a?b", "??"], vocabulary=VOCAB, config=ModelConfig(max_length=4), stride=4
     )
-    assert windows.inputs.tolist() == [[0, END, 1, 2], [0, 0, 0, END]]
-    assert windows.targets.tolist() == [[0, 1, 2, END], [0, 0, 0, END]]
+    assert windows.inputs.tolist() == [[0, 0, 0, END, 1, 2], [0, 0, 0, 0, 0, END]]
+    assert windows.targets.tolist() == [[0, 0, 0, 1, 2, END], [0, 0, 0, 0, 0, END]]
     assert dict(windows.unknown_tokens) == {"?": 3}
 
 
@@ -173,7 +192,7 @@ def test_a_model_trained_on_every_position_saves_textgenrnns_files_and_samples(
     windows = dataset.validation.inputs[:64]
     np.testing.assert_allclose(
         loaded.model.predict(windows, verbose=0),
-        state.model.predict(windows, verbose=0)[:, -1],
+        serving_model(state).predict(windows, verbose=0),
         atol=1e-5,
     )
     sampler = Sampler(model=loaded.model, vocabulary=loaded.vocabulary, config=loaded.config)
@@ -197,8 +216,9 @@ def test_a_model_predicting_the_last_positions_gives_the_full_models_numbers_the
     pretrained: LoadedModel, shakespeare_texts: list[str]
 ) -> None:
     classes = pretrained.vocabulary.num_classes
-    full = build_model(pretrained.config, classes, all_positions=True)
-    last_ten = build_model(pretrained.config, classes, all_positions=True, last_positions=10)
+    shape = replace(pretrained.config, max_length=sequence_window(pretrained.config, 10))
+    full = build_model(shape, classes, all_positions=True)
+    last_ten = build_model(shape, classes, all_positions=True, last_positions=10)
     copy_weights(pretrained.model, full)
     copy_weights(pretrained.model, last_ten)
     windows = make_sequence_windows(
@@ -210,7 +230,7 @@ def test_a_model_predicting_the_last_positions_gives_the_full_models_numbers_the
 
     predicted = last_ten.predict(windows.inputs[:64], verbose=0)
 
-    assert predicted_positions(last_ten) == 10 and predicted_positions(full) == 40
+    assert predicted_positions(last_ten) == 10 and predicted_positions(full) == 45
     assert predicted.shape == (64, 10, classes)
     np.testing.assert_allclose(
         predicted, full.predict(windows.inputs[:64], verbose=0)[:, -10:], atol=1e-6
@@ -230,6 +250,13 @@ def test_training_predicts_only_the_positions_a_stride_teaches(
         training=training,
     )
     assert predicted_positions(state.model) == 3
+    # It reads windows half a stride longer than textgenrnn's; what it serves reads textgenrnn's.
+    assert state.model.input_shape == (None, TINY.max_length + 1)
+    served = serving_model(state)
+    assert served.input_shape == (None, TINY.max_length)
+    assert not is_all_positions(served)
+    for trained, kept in zip(state.model.weights, served.weights, strict=True):
+        np.testing.assert_array_equal(np.asarray(trained), np.asarray(kept))
     # Windows of a larger stride have targets the model does not predict: refused, by name.
     wider = make_sequence_windows(texts, vocabulary=vocabulary, config=TINY, stride=TINY.max_length)
     with pytest.raises(TrainingError, match="targets before their last 3 positions"):
