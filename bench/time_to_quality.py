@@ -37,6 +37,7 @@ import numpy as np
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 from bench._png_plot import Panel, Series, render, write_png  # noqa: E402
+from generator.ml.config import DEFAULT_BATCH_SIZES  # noqa: E402  (free of Keras and Django)
 
 SHAKESPEARE = Path(
     os.environ.get(
@@ -278,7 +279,9 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--learning-rate", type=float, default=4e-3)
     parser.add_argument("--all-positions-epochs", type=int, default=6)
-    parser.add_argument("--all-positions-batch-size", type=int, default=32)
+    parser.add_argument(
+        "--all-positions-batch-size", type=int, default=DEFAULT_BATCH_SIZES["all-positions"]
+    )
     parser.add_argument("--stride", type=int, help="all-positions (default: TrainingConfig's)")
     parser.add_argument("--all-positions-learning-rate", type=float, default=4e-3)
     parser.add_argument("--max-seconds", type=float, default=600, help="per run of ours")
