@@ -50,8 +50,11 @@ CHART = REPO_ROOT / "docs" / "time_to_quality.png"
 COLOURS = {"textgenrnn": (200, 40, 40), "last": (40, 90, 200), "all-positions": (30, 150, 60)}
 
 
-def corpus_split(name: str, shakespeare_chars: int) -> tuple[list[str], list[str], str]:
-    """(training lines, held-out lines, description) of a corpus."""
+def corpus_split(
+    name: str, shakespeare_chars: int, *, offset: int = 0, seed: int = 0
+) -> tuple[list[str], list[str], str]:
+    """(training lines, held-out lines, description) of a corpus: the demo corpus, or
+    `shakespeare_chars` characters of tinyshakespeare from `offset`; held out with `seed`."""
     # The split is the training service's (a Django package, though this module is not).
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "raplyrics.settings")
     import django
@@ -63,9 +66,10 @@ def corpus_split(name: str, shakespeare_chars: int) -> tuple[list[str], list[str
         text = DEMO.read_text(encoding="utf-8")
         what = f"demo corpus ({len(text):,} characters)"
     else:
-        text = SHAKESPEARE.read_text(encoding="utf-8")[:shakespeare_chars]
-        what = f"tinyshakespeare, first {len(text):,} characters"
-    split = split_corpus(split_verses(text), validation_split=0.1, seed=0)
+        text = SHAKESPEARE.read_text(encoding="utf-8")[offset : offset + shakespeare_chars]
+        where = f"from {offset:,}" if offset else "first"
+        what = f"tinyshakespeare, {where} {len(text):,} characters"
+    split = split_corpus(split_verses(text), validation_split=0.1, seed=seed)
     return split.train_lines, split.validation_lines, what
 
 

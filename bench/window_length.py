@@ -15,7 +15,6 @@ Deterministic (no training); prints one table.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
@@ -23,21 +22,7 @@ import numpy as np
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
-from bench.time_to_quality import DEMO, SHAKESPEARE  # noqa: E402
-
-
-def held_out_lines(corpus: str, offset: int, chars: int, seed: int) -> list[str]:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "raplyrics.settings")
-    import django
-
-    django.setup()
-    from generator.training.corpus_text import split_corpus, split_verses
-
-    if corpus == "demo":
-        text = DEMO.read_text(encoding="utf-8")
-    else:
-        text = SHAKESPEARE.read_text(encoding="utf-8")[offset : offset + chars]
-    return split_corpus(split_verses(text), validation_split=0.1, seed=seed).validation_lines
+from bench.time_to_quality import corpus_split  # noqa: E402
 
 
 def main() -> None:
@@ -51,7 +36,7 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    lines = held_out_lines(args.corpus, args.offset, args.chars, args.seed)
+    _, lines, what = corpus_split(args.corpus, args.chars, offset=args.offset, seed=args.seed)
     import keras
 
     from generator.ml.config import ModelConfig
@@ -62,7 +47,7 @@ def main() -> None:
     pretrained = load_pretrained()
     classes = pretrained.vocabulary.num_classes
     loss = keras.losses.SparseCategoricalCrossentropy()
-    print(f"{len(lines)} held-out lines")
+    print(f"{what}: {len(lines)} held-out lines (split seed {args.seed})")
     print(f"{'length':>6} {'held-out loss':>14} {'padding share':>14}")
     for length in args.lengths:
         config = ModelConfig.from_dict({**pretrained.config.to_dict(), "max_length": length})
