@@ -108,6 +108,8 @@ def run_ours(
     target: float,
     max_seconds: float,
     stride: int | None = None,
+    backprop_steps: int | None = None,
+    stop_after_epochs: int | None = None,
 ) -> dict[str, Any]:
     from generator.ml.config import ModelConfig
     from generator.ml.dataset import DatasetSplit
@@ -127,6 +129,7 @@ def run_ours(
         learning_rate=learning_rate,
         objective=objective,  # type: ignore[arg-type]
         stride=stride if objective == "all-positions" else None,
+        backprop_steps=backprop_steps,
     )
     # The product's start of a run (fit.initial_state): the pretrained network, and the
     # run's loop unrolled or not as its planned windows decide (backend.unroll_for_training).
@@ -145,7 +148,7 @@ def run_ours(
             return
         assert metrics.validation_loss is not None
         rows.append({"seconds": metrics.seconds, "held_out_loss": metrics.validation_loss})
-        if metrics.validation_loss <= target:
+        if metrics.validation_loss <= target or len(rows) == stop_after_epochs:
             stop.request()
 
     def watch_clock(done: int, total: int) -> None:

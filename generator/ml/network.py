@@ -107,7 +107,9 @@ class AttentionWeightedAverage(keras.layers.Layer):  # type: ignore[misc]  # Ker
         }
 
 
-def _rnn_layer(config: ModelConfig, layer_number: int, *, unroll: bool) -> keras.layers.Layer:
+def _rnn_layer(
+    config: ModelConfig, layer_number: int, *, unroll: bool, return_state: bool = False
+) -> keras.layers.Layer:
     name = f"rnn_{layer_number}"
     # sigmoid recurrent activation: textgenrnn's choice, for parity with CuDNNLSTM.
     if config.rnn_bidirectional:
@@ -123,10 +125,39 @@ def _rnn_layer(config: ModelConfig, layer_number: int, *, unroll: bool) -> keras
     return keras.layers.LSTM(
         config.rnn_size,
         return_sequences=True,
+        return_state=return_state,
         recurrent_activation="sigmoid",
         unroll=unroll,
         name=name,
     )
+
+
+def _rnn_outputs(
+    config: ModelConfig, embedded: Any, *, unroll: bool, gradient_steps: int | None
+) -> list[Any]:
+    """Each LSTM layer's outputs over the window, the first fed by `embedded`.
+
+    With `gradient_steps=g`, each layer runs twice, as one layer with one set of weights: over
+    the first max_length - g steps, with its outputs and final state cut from the gradient,
+    then from that state over the last g. The forward numbers are the uncut network's; the
+    backward pass runs through the last g steps only, the context before them read as it is.
+    """
+    if gradient_steps is None or gradient_steps >= config.max_length:
+        outputs: list[Any] = []
+        for layer_number in range(1, config.rnn_layers + 1):
+            previous = outputs[-1] if outputs else embedded
+            outputs.append(_rnn_layer(config, layer_number, unroll=unroll)(previous))
+        return outputs
+    cut = config.max_length - gradient_steps
+    early, late = ops.stop_gradient(embedded[:, :cut]), embedded[:, cut:]
+    outputs = []
+    for layer_number in range(1, config.rnn_layers + 1):
+        layer = _rnn_layer(config, layer_number, unroll=unroll, return_state=True)
+        early, *state = layer(early)
+        early, state = ops.stop_gradient(early), [ops.stop_gradient(part) for part in state]
+        late, *_ = layer(late, initial_state=state)
+        outputs.append(ops.concatenate([early, late], axis=1))
+    return outputs
 
 
 def build_model(
@@ -138,6 +169,7 @@ def build_model(
     unroll: bool = False,
     all_positions: bool = False,
     last_positions: int | None = None,
+    gradient_steps: int | None = None,
 ) -> keras.Model:
     """textgenrnn's architecture for `num_classes` outputs (vocabulary size + 1 for padding).
 
@@ -146,22 +178,22 @@ def build_model(
     `max_length` steps, which is faster on CPU for short windows and gives the same numbers.
     `all_positions` gives the causal model predicting every position (module docstring);
     with `last_positions=k` it predicts the last k positions only, (batch, k, num_classes).
+    `gradient_steps=g` (a training model's, unidirectional only) truncates backpropagation
+    through time to the window's last g steps (`_rnn_outputs`); the weights are the same.
     """
     if not isinstance(num_classes, int) or num_classes < 2:
         raise ModelConfigError(f"num_classes must be an integer of at least 2, got {num_classes}")
     if not 0.0 <= dropout < 1.0:
         raise ModelConfigError(f"dropout must be in [0, 1), got {dropout}")
+    if gradient_steps is not None and (gradient_steps < 1 or config.rnn_bidirectional):
+        raise ModelConfigError("gradient_steps needs at least 1 step and a unidirectional model")
 
     window = keras.Input(shape=(config.max_length,), dtype="int32", name="input")
     embedded = keras.layers.Embedding(num_classes, config.dim_embeddings, name="embedding")(window)
     if dropout > 0.0:
         embedded = keras.layers.SpatialDropout1D(dropout, seed=seed, name="dropout")(embedded)
 
-    rnn_outputs: list[Any] = []
-    for layer_number in range(1, config.rnn_layers + 1):
-        previous = rnn_outputs[-1] if rnn_outputs else embedded
-        rnn_outputs.append(_rnn_layer(config, layer_number, unroll=unroll)(previous))
-
+    rnn_outputs = _rnn_outputs(config, embedded, unroll=unroll, gradient_steps=gradient_steps)
     concatenated = keras.layers.Concatenate(name="rnn_concat")([embedded, *rnn_outputs])
     attended = AttentionWeightedAverage(
         causal=all_positions,

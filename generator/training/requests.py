@@ -55,6 +55,7 @@ class RunOptions:
     seed: int = DEFAULT_SEED
     objective: Objective = DEFAULT_OBJECTIVE
     stride: int | None = None
+    backprop_steps: int | None = None
     patience: int | None = None
     # What a training text is: a whole verse (a verse model) or one line (a line model,
     # textgenrnn's way); generator/training/corpus_text.py and generator/ml/verses.py.
@@ -115,6 +116,7 @@ def training_config_for(options: RunOptions) -> dict[str, Any]:
             seed=options.seed,
             objective=options.objective,
             stride=options.stride,
+            backprop_steps=options.backprop_steps,
             patience=options.patience,
         )
     except MLError as exc:
@@ -145,6 +147,11 @@ def create_training_run(
     if options.texts == "verses" and config.word_level:
         raise TrainingRequestError(
             "verse texts need a character-level model: drop --word-level or use --texts lines"
+        )
+    if config.rnn_bidirectional and options.objective == "all-positions":
+        raise TrainingRequestError(
+            "--rnn-bidirectional needs --objective last: a bidirectional LSTM reads the tokens "
+            "the all-positions objective asks it to predict"
         )
     training = training_config_for(options)
     if options.stride is not None and options.stride > config.max_length:

@@ -6,8 +6,11 @@ import struct
 import zlib
 from pathlib import Path
 
+import pytest
+
 from bench._png_plot import Panel, Series, render, write_png
 from bench.time_to_quality import curve, seconds_to
+from bench.truncated_backprop import parse_corpus
 
 
 def test_a_curve_accumulates_training_seconds_from_the_pretrained_loss() -> None:
@@ -47,3 +50,13 @@ def test_the_chart_is_a_valid_png_with_one_panel_per_corpus(tmp_path: Path) -> N
     pixels = zlib.decompress(data[41 : 41 + idat_length])
     assert len(pixels) == height * (1 + width * 3)
     assert bytes((200, 40, 40)) in pixels  # the series was drawn
+
+
+def test_the_truncation_bench_reads_tuning_corpora_and_refuses_the_reported_splits() -> None:
+    assert parse_corpus("ts@500000/2") == ("shakespeare", 500_000, 2)
+    assert parse_corpus("demo/3") == ("demo", 0, 3)
+    for reported in ("demo/0", "ts/0", "ts@0/0"):
+        with pytest.raises(SystemExit, match="reported split"):
+            parse_corpus(reported)
+    with pytest.raises(SystemExit, match="ts@OFFSET/SEED"):
+        parse_corpus("shakespeare")

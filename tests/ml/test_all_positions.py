@@ -7,8 +7,10 @@ from dataclasses import replace
 from pathlib import Path
 
 import h5py
+import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from generator.ml.config import ModelConfig
 from generator.ml.dataset import (
@@ -261,3 +263,88 @@ def test_training_predicts_only_the_positions_a_stride_teaches(
     wider = make_sequence_windows(texts, vocabulary=vocabulary, config=TINY, stride=TINY.max_length)
     with pytest.raises(TrainingError, match="targets before their last 3 positions"):
         train_one_epoch(state, wider)
+
+
+def _gradients(
+    model: keras.Model, inputs: np.ndarray, targets: np.ndarray
+) -> dict[str, np.ndarray]:
+    loss_of = keras.losses.SparseCategoricalCrossentropy(ignore_class=0)
+    with tf.GradientTape() as tape:
+        loss = loss_of(targets, model(inputs, training=True))
+    gradients = tape.gradient(loss, model.trainable_variables)
+    return {
+        variable.path: np.asarray(tf.convert_to_tensor(gradient))  # the embedding's is sparse
+        for variable, gradient in zip(model.trainable_variables, gradients, strict=True)
+    }
+
+
+def _truncation_fixture() -> tuple[ModelConfig, int, np.ndarray, np.ndarray]:
+    shape = replace(TINY, max_length=sequence_window(TINY, 3))  # 11 tokens at stride 3
+    rng = np.random.default_rng(4)
+    inputs = rng.integers(1, VOCAB.num_classes, size=(8, shape.max_length)).astype("int32")
+    targets = rng.integers(1, VOCAB.num_classes, size=(8, 3)).astype("int32")
+    return shape, VOCAB.num_classes, inputs, targets
+
+
+def test_truncated_backpropagation_cuts_only_the_recurrences_backward_pass() -> None:
+    shape, classes, inputs, targets = _truncation_fixture()
+    keras.utils.set_random_seed(5)
+    full = build_model(shape, classes, all_positions=True, last_positions=3)
+    cut = build_model(shape, classes, all_positions=True, last_positions=3, gradient_steps=4)
+    copy_weights(full, cut)
+    assert [v.path for v in cut.weights] == [v.path for v in full.weights]
+
+    # The forward numbers are the uncut network's...
+    np.testing.assert_allclose(cut.predict(inputs, verbose=0), full(inputs), atol=1e-6)
+    # ...and so are the gradients of the layers after the LSTMs; the LSTMs' are not, since
+    # their backward pass stops 4 steps before the window's end.
+    cut_gradients, full_gradients = (
+        _gradients(cut, inputs, targets),
+        _gradients(full, inputs, targets),
+    )
+    for path, gradient in full_gradients.items():
+        if path.startswith(("attention/", "output/")):
+            np.testing.assert_allclose(cut_gradients[path], gradient, atol=1e-6)
+        elif path.startswith("rnn_"):
+            assert np.abs(cut_gradients[path] - gradient).max() > 1e-4, path
+    # Cut at or before the window's start, nothing is cut.
+    whole = build_model(shape, classes, all_positions=True, last_positions=3, gradient_steps=11)
+    copy_weights(full, whole)
+    for path, gradient in _gradients(whole, inputs, targets).items():
+        np.testing.assert_allclose(gradient, full_gradients[path], atol=1e-6)
+
+
+def test_a_run_backpropagates_through_its_targets_and_half_a_stride_before_them() -> None:
+    shape, classes, inputs, targets = _truncation_fixture()
+    training = TrainingConfig(epochs=1, batch_size=8, seed=2, objective="all-positions", stride=3)
+    state = start_training(
+        new_model(TINY, VOCAB, training=training), vocabulary=VOCAB, config=TINY, training=training
+    )
+    expected = build_model(shape, classes, all_positions=True, last_positions=3, gradient_steps=4)
+    copy_weights(state.model, expected)
+
+    run_gradients = _gradients(state.model, inputs, targets)
+    for path, gradient in _gradients(expected, inputs, targets).items():
+        np.testing.assert_allclose(run_gradients[path], gradient, atol=1e-6)
+
+    # backprop_steps chooses another cut; the whole window's length cuts nothing.
+    for steps, cut in ((2, 2), (11, None)):
+        chosen = replace(training, backprop_steps=steps)
+        run = start_training(
+            new_model(TINY, VOCAB, training=chosen), vocabulary=VOCAB, config=TINY, training=chosen
+        )
+        built = build_model(
+            shape, classes, all_positions=True, last_positions=3, gradient_steps=cut
+        )
+        copy_weights(run.model, built)
+        run_gradients = _gradients(run.model, inputs, targets)
+        for path, gradient in _gradients(built, inputs, targets).items():
+            np.testing.assert_allclose(run_gradients[path], gradient, atol=1e-6)
+
+
+def test_a_bidirectional_model_cannot_learn_every_position() -> None:
+    bidirectional = replace(TINY, rnn_bidirectional=True)
+    training = TrainingConfig(epochs=1, batch_size=8, objective="all-positions")
+    model = build_model(bidirectional, VOCAB.num_classes)
+    with pytest.raises(TrainingError, match="needs a unidirectional model"):
+        start_training(model, vocabulary=VOCAB, config=bidirectional, training=training)

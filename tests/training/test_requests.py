@@ -56,6 +56,19 @@ def test_it_refuses_to_reshape_the_pretrained_network(work_dirs: Path, corpus_fi
     assert "--rnn-size" in message and "--new" in message
 
 
+def test_it_refuses_a_bidirectional_model_for_the_all_positions_objective(
+    work_dirs: Path, corpus_file: Path
+) -> None:
+    # Its backward LSTM would read the very tokens each position is asked to predict.
+    message = _refused("--corpus-file", str(corpus_file), "--new", "--rnn-bidirectional")
+    assert "--rnn-bidirectional needs --objective last" in message
+
+
+def test_it_refuses_backprop_steps_under_one(work_dirs: Path, corpus_file: Path) -> None:
+    message = _refused("--corpus-file", str(corpus_file), "--backprop-steps", "0")
+    assert message == "backprop steps must be at least 1, got 0"
+
+
 def test_it_refuses_a_second_active_run_on_a_corpus(work_dirs: Path, corpus: Corpus) -> None:
     first = create_training_run(corpus_id=corpus.pk, options=RunOptions(epochs=1))
     with pytest.raises(TrainingRequestError, match=rf"already has run #{first.pk} queued"):

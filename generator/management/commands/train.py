@@ -122,6 +122,15 @@ class Command(BaseCommand):
             ),
         )
         training.add_argument(
+            "--backprop-steps",
+            type=int,
+            metavar="N",
+            help=(
+                "Backpropagate through the last N LSTM steps of a window only (default: all "
+                "for last; for all-positions its stride and half a stride more)."
+            ),
+        )
+        training.add_argument(
             "--patience",
             type=int,
             metavar="N",
@@ -188,6 +197,7 @@ def run_options(flags: dict[str, Any]) -> RunOptions:
         seed=flags["seed"],
         objective=flags["objective"],
         stride=flags["stride"],
+        backprop_steps=flags["backprop_steps"],
         patience=flags["patience"],
         texts=flags["texts"],
     )
