@@ -1,8 +1,8 @@
 """All-positions training with the LSTMs' backward pass cut short, against the whole window's.
 
 An all-positions window (45 tokens at stride 10) teaches its last 10 positions; the others are
-context. With `TrainingConfig.backprop_steps` (default for all-positions: stride + stride // 2,
-15) the training model backpropagates through the window's last steps only and runs the
+context. With `TrainingConfig.backprop_steps` (default for all-positions: 2 x stride, 20) the
+training model backpropagates through the window's last steps only and runs the
 earlier ones forward only. This trains both ways from textgenrnn's pretrained network on
 *tuning* corpora (other slices of tinyshakespeare and other held-out splits of the demo corpus;
 never the splits bench/time_to_quality.py reports) and prints, per corpus, the held-out loss
@@ -11,7 +11,7 @@ difference in held-out loss by epoch and the median ratio of seconds per epoch a
 (epochs without compilation). Same process, same data, order and starting weights.
 
     .venv/bin/python -m bench.truncated_backprop                   # 9 corpora, 3 epochs (~4 min)
-    .venv/bin/python -m bench.truncated_backprop --corpora ts@500000/2 demo/1 --steps 45 15 20
+    .venv/bin/python -m bench.truncated_backprop --corpora ts@500000/2 demo/1 --steps 0 15 20
 """
 
 from __future__ import annotations
@@ -69,7 +69,7 @@ def main() -> None:
         "--steps",
         type=int,
         nargs="+",
-        default=[WHOLE, 15],
+        default=[WHOLE, 20],
         help="backprop steps to compare, 0 for the whole window (the first is the baseline)",
     )
     parser.add_argument("--epochs", type=int, default=3, help="epochs trained (of --planned)")

@@ -297,7 +297,7 @@ def test_truncated_backpropagation_cuts_only_the_recurrences_backward_pass() -> 
     # The forward numbers are the uncut network's...
     np.testing.assert_allclose(cut.predict(inputs, verbose=0), full(inputs), atol=1e-6)
     # ...and so are the gradients of the layers after the LSTMs; the LSTMs' are not, since
-    # their backward pass stops 4 steps before the window's end.
+    # their backward pass runs through the window's last 4 steps only.
     cut_gradients, full_gradients = (
         _gradients(cut, inputs, targets),
         _gradients(full, inputs, targets),
@@ -314,13 +314,13 @@ def test_truncated_backpropagation_cuts_only_the_recurrences_backward_pass() -> 
         np.testing.assert_allclose(gradient, full_gradients[path], atol=1e-6)
 
 
-def test_a_run_backpropagates_through_its_targets_and_half_a_stride_before_them() -> None:
+def test_a_run_backpropagates_through_its_targets_and_a_stride_before_them() -> None:
     shape, classes, inputs, targets = _truncation_fixture()
     training = TrainingConfig(epochs=1, batch_size=8, seed=2, objective="all-positions", stride=3)
     state = start_training(
         new_model(TINY, VOCAB, training=training), vocabulary=VOCAB, config=TINY, training=training
     )
-    expected = build_model(shape, classes, all_positions=True, last_positions=3, gradient_steps=4)
+    expected = build_model(shape, classes, all_positions=True, last_positions=3, gradient_steps=6)
     copy_weights(state.model, expected)
 
     run_gradients = _gradients(state.model, inputs, targets)

@@ -127,7 +127,7 @@ class Command(BaseCommand):
             metavar="N",
             help=(
                 "Backpropagate through the last N LSTM steps of a window only (default: all "
-                "for last; for all-positions its stride and half a stride more)."
+                "for last; for all-positions twice its stride)."
             ),
         )
         training.add_argument(
