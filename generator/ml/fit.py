@@ -314,6 +314,8 @@ def start_training(
             "the all-positions objective needs a unidirectional model: a bidirectional LSTM "
             "reads the tokens it is asked to predict (train it with --objective last)"
         )
+    if config.rnn_bidirectional and training.backprop_steps is not None:
+        raise TrainingError("backprop steps need a unidirectional model")
     if (
         training.all_positions
         or _gradient_steps(training, config) is not None

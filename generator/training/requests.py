@@ -153,6 +153,10 @@ def create_training_run(
             "--rnn-bidirectional needs --objective last: a bidirectional LSTM reads the tokens "
             "the all-positions objective asks it to predict"
         )
+    if config.rnn_bidirectional and options.backprop_steps is not None:
+        raise TrainingRequestError(
+            "--backprop-steps needs a unidirectional model: drop --rnn-bidirectional"
+        )
     training = training_config_for(options)
     if options.stride is not None and options.stride > config.max_length:
         raise TrainingRequestError(

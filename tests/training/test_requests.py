@@ -62,6 +62,17 @@ def test_it_refuses_a_bidirectional_model_for_the_all_positions_objective(
     # Its backward LSTM would read the very tokens each position is asked to predict.
     message = _refused("--corpus-file", str(corpus_file), "--new", "--rnn-bidirectional")
     assert "--rnn-bidirectional needs --objective last" in message
+    message = _refused(
+        "--corpus-file",
+        str(corpus_file),
+        "--new",
+        "--rnn-bidirectional",
+        "--objective",
+        "last",
+        "--backprop-steps",
+        "20",
+    )
+    assert message == "--backprop-steps needs a unidirectional model: drop --rnn-bidirectional"
 
 
 def test_it_refuses_backprop_steps_under_one(work_dirs: Path, corpus_file: Path) -> None:
