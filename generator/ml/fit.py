@@ -294,6 +294,23 @@ def compile_for_training(model: keras.Model, training: TrainingConfig) -> None:
     model.optimizer.build(model.trainable_variables)
 
 
+def check_trainable(config: ModelConfig, training: TrainingConfig) -> None:
+    """TrainingError when `training` cannot train a network of `config`: a bidirectional LSTM
+    reads the tokens the all-positions objective asks it to predict, and its backward
+    direction runs from the window's end, so its backpropagation cannot be cut short."""
+    if not config.rnn_bidirectional:
+        return
+    if training.all_positions:
+        raise TrainingError(
+            "--rnn-bidirectional needs --objective last: a bidirectional LSTM reads the tokens "
+            "the all-positions objective asks it to predict"
+        )
+    if training.backprop_steps is not None:
+        raise TrainingError(
+            "--backprop-steps needs a unidirectional model: drop --rnn-bidirectional"
+        )
+
+
 def start_training(
     model: keras.Model,
     *,
@@ -309,13 +326,7 @@ def start_training(
             f"the model has {model.output_shape[-1]} classes but the vocabulary has "
             f"{vocabulary.size} tokens (+1 padding)"
         )
-    if config.rnn_bidirectional and training.all_positions:
-        raise TrainingError(
-            "the all-positions objective needs a unidirectional model: a bidirectional LSTM "
-            "reads the tokens it is asked to predict (train it with --objective last)"
-        )
-    if config.rnn_bidirectional and training.backprop_steps is not None:
-        raise TrainingError("backprop steps need a unidirectional model")
+    check_trainable(config, training)
     if (
         training.all_positions
         or _gradient_steps(training, config) is not None

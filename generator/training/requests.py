@@ -25,7 +25,7 @@ from generator.ml.config import (
     Objective,
     TextKind,
 )
-from generator.ml.fit import TrainingConfig
+from generator.ml.fit import TrainingConfig, check_trainable
 from generator.models import TrainingRun
 from generator.training.corpus_text import CorpusTextError, read_corpus
 from generator.training.errors import TrainingRequestError
@@ -104,8 +104,9 @@ def model_config_for(*, from_pretrained: bool, options: Mapping[str, Any]) -> Mo
     return config
 
 
-def training_config_for(options: RunOptions) -> dict[str, Any]:
-    """The run's TrainingConfig, validated, as stored in its hyperparameters."""
+def training_config_for(options: RunOptions, config: ModelConfig) -> dict[str, Any]:
+    """The run's TrainingConfig, validated (and for the network of `config`), as stored in its
+    hyperparameters."""
     try:
         training = TrainingConfig(
             epochs=options.epochs,
@@ -119,6 +120,7 @@ def training_config_for(options: RunOptions) -> dict[str, Any]:
             backprop_steps=options.backprop_steps,
             patience=options.patience,
         )
+        check_trainable(config, training)
     except MLError as exc:
         raise TrainingRequestError(str(exc)) from None
     return training.to_dict()
@@ -148,16 +150,7 @@ def create_training_run(
         raise TrainingRequestError(
             "verse texts need a character-level model: drop --word-level or use --texts lines"
         )
-    if config.rnn_bidirectional and options.objective == "all-positions":
-        raise TrainingRequestError(
-            "--rnn-bidirectional needs --objective last: a bidirectional LSTM reads the tokens "
-            "the all-positions objective asks it to predict"
-        )
-    if config.rnn_bidirectional and options.backprop_steps is not None:
-        raise TrainingRequestError(
-            "--backprop-steps needs a unidirectional model: drop --rnn-bidirectional"
-        )
-    training = training_config_for(options)
+    training = training_config_for(options, config)
     if options.stride is not None and options.stride > config.max_length:
         raise TrainingRequestError(
             f"stride must be at most max_length ({config.max_length}), got {options.stride}"

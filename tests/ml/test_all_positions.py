@@ -346,9 +346,9 @@ def test_a_bidirectional_model_cannot_learn_every_position() -> None:
     bidirectional = replace(TINY, rnn_bidirectional=True)
     training = TrainingConfig(epochs=1, batch_size=8, objective="all-positions")
     model = build_model(bidirectional, VOCAB.num_classes)
-    with pytest.raises(TrainingError, match="needs a unidirectional model"):
+    with pytest.raises(TrainingError, match="--rnn-bidirectional needs --objective last"):
         start_training(model, vocabulary=VOCAB, config=bidirectional, training=training)
     # Nor can its backward pass be cut short (it runs from the window's end).
     truncated = TrainingConfig(epochs=1, batch_size=8, objective="last", backprop_steps=5)
-    with pytest.raises(TrainingError, match="backprop steps need a unidirectional model"):
+    with pytest.raises(TrainingError, match="--backprop-steps needs a unidirectional model"):
         start_training(model, vocabulary=VOCAB, config=bidirectional, training=truncated)
