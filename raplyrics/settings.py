@@ -281,8 +281,8 @@ TRAINING_SILENT_AFTER_S = env_int("RAPLYRICS_TRAINING_SILENT_AFTER_S", 600, mini
 TRAINING_INTRA_OP_THREADS = env_int("RAPLYRICS_TRAINING_INTRA_OP_THREADS", 1, minimum=0)
 TRAINING_INTER_OP_THREADS = env_int("RAPLYRICS_TRAINING_INTER_OP_THREADS", 0, minimum=0)
 
-# Throttle counters must be shared by all gunicorn workers of a host: a file cache needs no
-# service; REDIS_CACHE_URL moves them to Redis when the site runs on several hosts.
+# Quota windows (raplyrics.quota) must be shared by all gunicorn workers of a host: a file cache
+# needs no service; REDIS_CACHE_URL moves them to Redis when the site runs on several hosts.
 REDIS_CACHE_URL = env_str("REDIS_CACHE_URL")
 CACHES = {
     "default": {

@@ -1,11 +1,12 @@
-"""Quotas count clients, not what clients write: a forged X-Forwarded-For buys nothing, and a
-burst from many threads gets exactly the limit through."""
+"""Quotas count clients, not what clients write: a forged X-Forwarded-For buys nothing, a burst
+from many threads gets exactly the limit through, and the window slides: no minute boundary to
+spend the quota twice across."""
 
 from __future__ import annotations
 
-import os
 import socket
 import threading
+import uuid
 from typing import Any
 
 import pytest
@@ -107,22 +108,57 @@ def _redis_reachable() -> bool:
         return False
 
 
-@pytest.mark.skipif(not _redis_reachable(), reason="no Redis on 127.0.0.1:6379")
-def test_a_burst_from_many_threads_gets_exactly_the_limit_through_redis(settings: Any) -> None:
+def _redis_cache(settings: Any) -> None:
     settings.CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": "redis://127.0.0.1:6379/13",
-            "KEY_PREFIX": f"quota-test-{os.getpid()}",
+            # A prefix of its own instead of clear(), which would empty the database under tests
+            # running beside this one.
+            "KEY_PREFIX": f"quota-test-{uuid.uuid4().hex}",
         }
     }
-    caches["default"].clear()
+
+
+@pytest.mark.skipif(not _redis_reachable(), reason="no Redis on 127.0.0.1:6379")
+def test_a_burst_from_many_threads_gets_exactly_the_limit_through_redis(settings: Any) -> None:
+    _redis_cache(settings)
     assert _burst(threads=16, each=5, limit=30) == 30
 
 
-def test_a_new_window_starts_a_new_count() -> None:
-    first = [quota.take("window", limit=2, window_s=60, now=120.0).allowed for _ in range(3)]
-    later = quota.take("window", limit=2, window_s=60, now=180.5)
-    assert first == [True, True, False]
-    assert later.allowed
-    assert later.retry_after_s == 60
+@pytest.fixture(params=["file", "redis"])
+def backend(request: pytest.FixtureRequest, settings: Any) -> str:
+    if request.param == "redis":
+        if not _redis_reachable():
+            pytest.skip("no Redis on 127.0.0.1:6379")
+        _redis_cache(settings)
+    return str(request.param)
+
+
+def test_the_limit_holds_across_a_minute_boundary(backend: str) -> None:
+    # The attack a fixed window lets through: the whole quota in the last second of one minute,
+    # the whole quota again in the first second of the next.
+    late = [quota.take("edge", limit=3, window_s=60, now=119.5).allowed for _ in range(3)]
+    early = [quota.take("edge", limit=3, window_s=60, now=120.5).allowed for _ in range(3)]
+    assert late == [True, True, True]
+    assert early == [False, False, False]
+    assert quota.take("edge", limit=3, window_s=60, now=179.4).allowed is False
+    assert quota.take("edge", limit=3, window_s=60, now=179.5).allowed  # a window after the first
+
+
+def test_requests_age_out_one_by_one_and_refusals_cost_nothing(backend: str) -> None:
+    assert quota.take("slide", limit=2, window_s=60, now=0.0).allowed
+    assert quota.take("slide", limit=2, window_s=60, now=30.0).allowed
+    refused = [quota.take("slide", limit=2, window_s=60, now=40.0 + n) for n in range(10)]
+    assert not any(verdict.allowed for verdict in refused)
+    assert refused[0].retry_after_s == 20  # the request at 0 leaves the window at 60
+    assert refused[0].count == 2  # refusals are not logged
+    assert quota.take("slide", limit=2, window_s=60, now=60.0).allowed
+    later = quota.take("slide", limit=2, window_s=60, now=61.0)
+    assert not later.allowed and later.retry_after_s == 29  # the request at 30 leaves at 90
+
+
+def test_clients_have_windows_of_their_own(backend: str) -> None:
+    assert quota.take("client:a", limit=1, window_s=60, now=5.0).allowed
+    assert quota.take("client:b", limit=1, window_s=60, now=5.0).allowed
+    assert not quota.take("client:a", limit=1, window_s=60, now=6.0).allowed
