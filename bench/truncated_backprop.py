@@ -1,14 +1,16 @@
 """All-positions training with the LSTMs' backward pass cut short, against the whole window's.
 
 An all-positions window (45 tokens at stride 10) teaches its last 10 positions; the others are
-context. With `TrainingConfig.backprop_steps` (default for all-positions: 2 x stride, 20) the
-training model backpropagates through the window's last steps only and runs the
-earlier ones forward only. This trains both ways from textgenrnn's pretrained network on
-*tuning* corpora (other slices of tinyshakespeare and other held-out splits of the demo corpus;
-never the splits bench/time_to_quality.py reports) and prints, per corpus, the held-out loss
-after each epoch with the training seconds so far (compilation included), then the mean
-difference in held-out loss by epoch and the median ratio of seconds per epoch after the first
-(epochs without compilation). Same process, same data, order and starting weights.
+context. With `TrainingConfig.backprop_steps` (`--backprop-steps`; the default is the whole
+window, docs/quality.md says why) the training model backpropagates through the window's last
+steps only and runs the earlier ones forward only. This trains line models (as
+bench/time_to_quality.py does; verse models are judged on the quality scoreboard) both ways
+from textgenrnn's pretrained network on *tuning* corpora (other slices of tinyshakespeare and
+other held-out splits of the demo corpus; never the splits bench/time_to_quality.py reports)
+and prints, per corpus, the held-out loss after each epoch with the training seconds so far
+(compilation included), then the mean difference in held-out loss by epoch and the median
+ratio of seconds per epoch after the first (epochs without compilation). Same process, same
+data, order and starting weights.
 
     .venv/bin/python -m bench.truncated_backprop                   # 9 corpora, 3 epochs (~4 min)
     .venv/bin/python -m bench.truncated_backprop --corpora ts@500000/2 demo/1 --steps 0 15 20

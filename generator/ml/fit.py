@@ -18,10 +18,9 @@ Two objectives (`TrainingConfig.objective`):
   model (that length, `_training_shape`) predicts those positions only
   (`build_model(last_positions=stride)`): the attention's averages and the 465-way output
   layer run on `stride` positions, not 40 (1.3–1.9x faster epochs at stride 10). Its LSTMs
-  backpropagate through the window's last 2 x `stride` steps only
-  (`TrainingConfig.backprop_steps`, truncated backpropagation through time): the earlier
-  steps are context, run forward only, and an epoch takes about 1.5x less time at about the
-  same held-out loss.
+  backpropagate through the whole window unless `TrainingConfig.backprop_steps` cuts that
+  short (truncated backpropagation through time: the earlier steps are context, run forward
+  only; epochs about 1.5x faster, verse models' lines shorter, docs/quality.md).
 Whatever the objective, the validation loss is textgenrnn's: the last-position loss on windows
 of held-out texts, computed by a last-position model holding the trained weights.
 
@@ -107,9 +106,10 @@ class TrainingConfig:
     stride: int | None = None
     # The LSTM steps at a window's end that training backpropagates through (truncated
     # backpropagation through time; the steps before are context, run forward only). None: all
-    # of them for "last" (textgenrnn's), 2 x stride for all-positions (its targets and a stride
-    # before them, 20 of 45 at stride 10: epochs about 1.5x faster at about the same held-out
-    # loss, docs/benchmarks.md). A value at or over the window's length cuts nothing.
+    # of them. 20 of 45 at all-positions' stride 10 makes epochs about 1.5x faster at about the
+    # same held-out loss on line models, but verse models trained so wrote shorter lines and
+    # more stubs (docs/quality.md, *Truncated backpropagation*): the whole window is the
+    # default. A value at or over the window's length cuts nothing.
     backprop_steps: int | None = None
     # Stop after this many epochs without a better validation loss; None: never.
     patience: int | None = None
@@ -391,8 +391,6 @@ def _gradient_steps(training: TrainingConfig, config: ModelConfig) -> int | None
     """How many of a window's last LSTM steps the training model backpropagates through
     (`TrainingConfig.backprop_steps`); None: all of them."""
     steps = training.backprop_steps
-    if steps is None and training.all_positions:
-        steps = 2 * training.stride_for(config)
     window = _training_shape(training, config).max_length
     return None if steps is None or steps >= window else steps
 

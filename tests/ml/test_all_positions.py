@@ -314,27 +314,35 @@ def test_truncated_backpropagation_cuts_only_the_recurrences_backward_pass() -> 
         np.testing.assert_allclose(gradient, full_gradients[path], atol=1e-6)
 
 
-def test_a_run_backpropagates_through_its_targets_and_a_stride_before_them() -> None:
+def test_a_run_backpropagates_through_the_whole_window_unless_asked_to_cut() -> None:
     shape, classes, inputs, targets = _truncation_fixture()
     training = TrainingConfig(epochs=1, batch_size=8, seed=2, objective="all-positions", stride=3)
     state = start_training(
         new_model(TINY, VOCAB, training=training), vocabulary=VOCAB, config=TINY, training=training
     )
-    expected = build_model(shape, classes, all_positions=True, last_positions=3, gradient_steps=6)
-    copy_weights(state.model, expected)
+    whole = build_model(shape, classes, all_positions=True, last_positions=3)
+    copy_weights(state.model, whole)
+    cut = build_model(shape, classes, all_positions=True, last_positions=3, gradient_steps=6)
+    copy_weights(state.model, cut)
 
     run_gradients = _gradients(state.model, inputs, targets)
-    for path, gradient in _gradients(expected, inputs, targets).items():
+    whole_gradients = _gradients(whole, inputs, targets)
+    for path, gradient in whole_gradients.items():
         np.testing.assert_allclose(run_gradients[path], gradient, atol=1e-6)
+    cut_gradients = _gradients(cut, inputs, targets)
+    assert any(
+        not np.allclose(cut_gradients[path], gradient, atol=1e-6)
+        for path, gradient in whole_gradients.items()
+    )
 
-    # backprop_steps chooses another cut; the whole window's length cuts nothing.
-    for steps, cut in ((2, 2), (11, None)):
+    # backprop_steps chooses a cut; the whole window's length cuts nothing.
+    for steps, cut_at in ((2, 2), (6, 6), (11, None)):
         chosen = replace(training, backprop_steps=steps)
         run = start_training(
             new_model(TINY, VOCAB, training=chosen), vocabulary=VOCAB, config=TINY, training=chosen
         )
         built = build_model(
-            shape, classes, all_positions=True, last_positions=3, gradient_steps=cut
+            shape, classes, all_positions=True, last_positions=3, gradient_steps=cut_at
         )
         copy_weights(run.model, built)
         run_gradients = _gradients(run.model, inputs, targets)

@@ -126,8 +126,8 @@ class Command(BaseCommand):
             type=int,
             metavar="N",
             help=(
-                "Backpropagate through the last N LSTM steps of a window only (default: all "
-                "for last; for all-positions twice its stride)."
+                "Backpropagate through the last N LSTM steps of a window only (default: the "
+                "whole window; 20 trains all-positions about 1.5x faster)."
             ),
         )
         training.add_argument(
