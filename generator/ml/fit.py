@@ -237,9 +237,10 @@ class TrainingState:
         if patience is None or best is None or self.finished:
             return None
         if self.epoch - best >= patience:
+            waited = self.epoch - best
             return (
-                f"early stop: validation loss did not improve for {self.epoch - best} epochs "
-                f"after epoch {best} (patience {patience})"
+                f"early stop: validation loss did not improve for {waited} "
+                f"epoch{'' if waited == 1 else 's'} after epoch {best} (patience {patience})"
             )
         return None
 

@@ -13,10 +13,12 @@ from generator.ml.backend import backend_name, unroll_for_training
 from generator.ml.config import ModelConfig
 from generator.ml.dataset import DatasetSplit, build_dataset
 from generator.ml.fit import (
+    EpochMetrics,
     EpochReport,
     StopFlag,
     TrainingConfig,
     TrainingError,
+    TrainingState,
     fit,
     new_model,
     resume_from_file,
@@ -202,3 +204,40 @@ def test_a_short_run_trains_rolled_a_long_one_unrolled_and_a_resume_builds_the_s
     resumed = resume_from_file(sorted(tmp_path.glob("*.ckpt*"))[-1])
     assert resumed.training.unroll is chosen.unroll
     assert resumed.model.get_layer("rnn_1").unroll is chosen.unroll
+
+
+@pytest.mark.parametrize(
+    ("losses", "reason"),
+    [
+        ([2.0, 1.5, 1.6], "did not improve for 1 epoch after epoch 2 (patience 1)"),
+        ([2.0, 1.5, 1.6, 1.7], "did not improve for 2 epochs after epoch 2 (patience 1)"),
+        ([2.0, 1.5], None),
+    ],
+)
+def test_the_early_stop_reason_counts_the_epochs_waited(
+    losses: list[float], reason: str | None
+) -> None:
+    metrics = [
+        EpochMetrics(
+            epoch=epoch,
+            train_loss=loss,
+            validation_loss=loss,
+            learning_rate=4e-3,
+            windows=10,
+            seconds=1.0,
+            windows_per_second=10.0,
+        )
+        for epoch, loss in enumerate(losses, start=1)
+    ]
+    state = TrainingState(
+        model=keras.Sequential(),
+        vocabulary=Vocabulary({"a": 1, "b": 2}),
+        config=TINY,
+        training=TrainingConfig(epochs=6, batch_size=8, patience=1),
+        epoch=len(losses),
+        metrics=metrics,
+    )
+    if reason is None:
+        assert state.early_stop_reason is None
+    else:
+        assert state.early_stop_reason == f"early stop: validation loss {reason}"
