@@ -320,8 +320,10 @@ def start_training(
     training: TrainingConfig,
 ) -> TrainingState:
     """A fresh run from a model (pretrained or new); the model must have been built with
-    `training.dropout` (see `new_model`). For an all-positions or truncated run the model is
-    rebuilt, with its weights, as the run's training model (`_build_for_training`)."""
+    `training.dropout` (see `new_model`). A model not shaped as the run's training model (a
+    last-position model for an all-positions run, another window length) is rebuilt as it, with
+    its weights (`_build_for_training`); so is any model for a truncated run, whose cut the
+    model's shape does not show."""
     if model.output_shape[-1] != vocabulary.num_classes:
         raise TrainingError(
             f"the model has {model.output_shape[-1]} classes but the vocabulary has "
@@ -329,10 +331,9 @@ def start_training(
         )
     check_trainable(config, training)
     if (
-        training.all_positions
-        or _gradient_steps(training, config) is not None
-        or predicted_positions(model) is not None
-        or model.input_shape[1] != config.max_length
+        _gradient_steps(training, config) is not None
+        or predicted_positions(model) != _trained_positions(training, config)
+        or model.input_shape[1] != _training_shape(training, config).max_length
     ):
         rebuilt = _build_for_training(config, vocabulary.num_classes, training)
         copy_weights(model, rebuilt)

@@ -360,3 +360,21 @@ def test_a_bidirectional_model_cannot_learn_every_position() -> None:
     truncated = TrainingConfig(epochs=1, batch_size=8, objective="last", backprop_steps=5)
     with pytest.raises(TrainingError, match="--backprop-steps needs a unidirectional model"):
         start_training(model, vocabulary=VOCAB, config=bidirectional, training=truncated)
+
+
+def test_a_run_keeps_a_model_already_shaped_for_it_unless_it_cuts_backpropagation() -> None:
+    training = TrainingConfig(epochs=1, batch_size=8, seed=2, objective="all-positions", stride=3)
+    model = new_model(TINY, VOCAB, training=training)  # the run's training model already
+    assert start_training(model, vocabulary=VOCAB, config=TINY, training=training).model is model
+
+    # A last-position model, or any model for a cut run (the cut is not in its shape), is
+    # rebuilt as the run's training model with the same weights.
+    last = build_model(TINY, VOCAB.num_classes)
+    rebuilt = start_training(last, vocabulary=VOCAB, config=TINY, training=training).model
+    assert rebuilt is not last and predicted_positions(rebuilt) == 3
+    cutting = replace(training, backprop_steps=4)
+    model = new_model(TINY, VOCAB, training=cutting)
+    state = start_training(model, vocabulary=VOCAB, config=TINY, training=cutting)
+    assert state.model is not model
+    for kept, given in zip(state.model.weights, model.weights, strict=True):
+        np.testing.assert_array_equal(kept.numpy(), given.numpy())
