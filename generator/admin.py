@@ -43,6 +43,7 @@ from generator.ml.config import (
     DEFAULT_EPOCHS,
     DEFAULT_LEARNING_RATE,
     DEFAULT_OBJECTIVE,
+    DEFAULT_PATIENCE,
     DEFAULT_TEXTS,
     OBJECTIVES,
     TEXT_KINDS,
@@ -93,11 +94,12 @@ class TrainingOptionsForm(forms.Form):
     )
     learning_rate = forms.FloatField(min_value=1e-6, max_value=1.0, initial=DEFAULT_LEARNING_RATE)
     patience = forms.IntegerField(
-        min_value=1,
+        min_value=0,
         max_value=MAX_PATIENCE,
         required=False,
         help_text="Stop once the held-out loss has not improved for this many epochs "
-        "(empty: train every epoch). The best epoch is registered either way.",
+        f"(empty: {DEFAULT_PATIENCE} when a validation split is held out; 0: train every "
+        "epoch). The best epoch is registered either way.",
     )
     start_from = forms.ChoiceField(
         choices=[("pretrained", "textgenrnn's pretrained network"), ("new", "a new network")],

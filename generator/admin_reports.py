@@ -42,9 +42,13 @@ def _table(css_class: str, header: Iterable[str], rows: Iterable[Iterable[Any]])
     )
 
 
-def _setting(value: Any) -> str:
+# What an unset (None) setting meant to the run, where that is not simply "the default".
+UNSET_MEANS = {"patience": "none: every epoch", "backprop_steps": "the whole window"}
+
+
+def _setting(value: Any, name: str = "") -> str:
     if value is None:
-        return "default"
+        return UNSET_MEANS.get(name, "default")
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, float):
@@ -64,7 +68,7 @@ def hyperparameter_rows(hyperparameters: dict[str, Any]) -> list[tuple[str, str,
         values = hyperparameters.get(section)
         if isinstance(values, dict):
             rows += [
-                (names.get(section, section), key.replace("_", " "), _setting(value))
+                (names.get(section, section), key.replace("_", " "), _setting(value, key))
                 for key, value in values.items()
             ]
         elif values is not None:

@@ -16,6 +16,7 @@ from generator.ml.config import (
     DEFAULT_EPOCHS,
     DEFAULT_LEARNING_RATE,
     DEFAULT_OBJECTIVE,
+    DEFAULT_PATIENCE,
     DEFAULT_SEED,
     DEFAULT_TEXTS,
     DEFAULT_VALIDATION_SPLIT,
@@ -43,7 +44,9 @@ class RunOptions:
     """What a new run trains, whichever door asks (`manage.py train`, the admin's form, the
     demo model): the network (textgenrnn's pretrained one, or a new one changed by
     `model_options`, see MODEL_OPTIONS) and how to train it. The defaults are the ML core's
-    (generator/ml/config.py); `batch_size=None` is the objective's default batch."""
+    (generator/ml/config.py); `batch_size=None` is the objective's default batch;
+    `patience=None` stops DEFAULT_PATIENCE epochs after the best where a validation split is
+    held out (else never), and `patience=0` trains every epoch."""
 
     from_pretrained: bool = True
     model_options: Mapping[str, Any] = field(default_factory=dict)
@@ -79,6 +82,13 @@ class RunOptions:
             self.batch_size if self.batch_size is not None else DEFAULT_BATCH_SIZES[self.objective]
         )
 
+    @property
+    def patience_or_default(self) -> int | None:
+        """The run's patience, as TrainingConfig takes it (None: train every epoch)."""
+        if self.patience is None:
+            return DEFAULT_PATIENCE if self.validation_split > 0 else None
+        return self.patience if self.patience != 0 else None
+
 
 def model_config_for(*, from_pretrained: bool, options: Mapping[str, Any]) -> ModelConfig:
     """The network's hyperparameters: the pretrained ones, changed by `options` (None = keep)."""
@@ -107,6 +117,13 @@ def model_config_for(*, from_pretrained: bool, options: Mapping[str, Any]) -> Mo
 def training_config_for(options: RunOptions, config: ModelConfig) -> dict[str, Any]:
     """The run's TrainingConfig, validated (and for the network of `config`), as stored in its
     hyperparameters."""
+    patience = options.patience
+    if patience is not None and (
+        isinstance(patience, bool) or not isinstance(patience, int) or patience < 0
+    ):
+        raise TrainingRequestError(
+            f"patience must be 0 (train every epoch) or more epochs, got {patience!r}"
+        )
     try:
         training = TrainingConfig(
             epochs=options.epochs,
@@ -118,7 +135,7 @@ def training_config_for(options: RunOptions, config: ModelConfig) -> dict[str, A
             objective=options.objective,
             stride=options.stride,
             backprop_steps=options.backprop_steps,
-            patience=options.patience,
+            patience=options.patience_or_default,
         )
         check_trainable(config, training)
     except MLError as exc:

@@ -109,7 +109,7 @@ def test_a_run_page_shows_hyperparameters_as_a_table_not_json(
     assert "<td>network</td><td>rnn size</td><td>128</td>" in page
     assert "<td>network</td><td>rnn bidirectional</td><td>no</td>" in page
     assert "<td>training</td><td>learning rate</td><td>0.004</td>" in page
-    assert "<td>training</td><td>patience</td><td>default</td>" in page
+    assert "<td>training</td><td>patience</td><td>none: every epoch</td>" in page
     assert "&quot;rnn_size&quot;" not in page and '"rnn_size"' not in page
 
 

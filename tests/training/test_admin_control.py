@@ -95,7 +95,7 @@ def test_the_form_starts_a_run_with_the_chosen_options(
 def test_out_of_range_values_are_refused_with_the_field_named(
     work_dirs: Path, corpus: Corpus, staff_client: Client
 ) -> None:
-    bad = {**VALID, "epochs": "0", "batch_size": "100000", "learning_rate": "5", "patience": "0"}
+    bad = {**VALID, "epochs": "0", "batch_size": "100000", "learning_rate": "5", "patience": "-1"}
 
     response = staff_client.post(_start_url(corpus), bad)
 
@@ -105,6 +105,7 @@ def test_out_of_range_values_are_refused_with_the_field_named(
     page = response.content.decode()
     assert "Epochs: Ensure this value is greater than or equal to 1." in page
     assert "Batch size: Ensure this value is less than or equal to 8192." in page
+    assert "Patience: Ensure this value is greater than or equal to 0." in page
     assert not TrainingRun.objects.exists()
 
 

@@ -12,6 +12,7 @@ from django.conf import settings as django_settings
 
 from generator.artifacts import store_from_settings
 from generator.ml.checkpoint import load_checkpoint
+from generator.ml.config import DEFAULT_PATIENCE
 from generator.ml.fit import resume_training
 from generator.models import ModelVersion, TrainingRun
 from generator.training import (
@@ -63,10 +64,10 @@ def test_it_stops_after_patience_epochs_without_improvement_and_keeps_the_best_e
     assert np.array_equal(output_kernel, expected.get_layer("output").get_weights()[0])
 
 
-def test_a_run_without_patience_trains_every_epoch_and_keeps_the_best(
+def test_a_run_with_patience_0_trains_every_epoch_and_keeps_the_best(
     corpus_file: Path, work_dirs: Path
 ) -> None:
-    options = {**OVERFITTING, "epochs": 4, "patience": None}
+    options = {**OVERFITTING, "epochs": 4, "patience": 0}
     run = create_training_run(corpus_file=corpus_file, options=RunOptions(**options))
 
     start_or_resume_run(run.pk)
@@ -76,6 +77,48 @@ def test_a_run_without_patience_trains_every_epoch_and_keeps_the_best(
     assert run.epochs_done == 4
     assert run.best_epoch == 1 + int(np.argmin(held_out))
     assert run.stop_reason == "finished its 4 epochs"
+    assert run.hyperparameters["training"]["patience"] is None
+
+
+def test_a_run_stops_three_epochs_after_its_best_unless_asked_otherwise(
+    corpus_file: Path, work_dirs: Path
+) -> None:
+    options = {**OVERFITTING, "patience": None}
+    run = create_training_run(corpus_file=corpus_file, options=RunOptions(**options))
+
+    start_or_resume_run(run.pk)
+
+    run.refresh_from_db()
+    assert run.hyperparameters["training"]["patience"] == DEFAULT_PATIENCE == 3
+    best = 1 + int(np.argmin([row["val_loss"] for row in run.epoch_metrics]))
+    assert run.epochs_done == best + 3 < 12
+    assert run.stop_reason.startswith("early stop: validation loss did not improve for 3 epochs")
+
+
+@pytest.mark.parametrize(
+    ("patience", "validation_split", "expected"),
+    [(None, 0.1, DEFAULT_PATIENCE), (None, 0.0, None), (0, 0.1, None), (0, 0.0, None), (5, 0.1, 5)],
+)
+def test_the_default_patience_applies_only_where_a_split_is_held_out(
+    patience: int | None, validation_split: float, expected: int | None
+) -> None:
+    options = RunOptions(patience=patience, validation_split=validation_split)
+    assert options.patience_or_default == expected
+
+
+@pytest.mark.parametrize("patience", [-1, 1.5, True, "3"])
+def test_a_patience_that_is_not_a_count_of_epochs_is_refused(
+    corpus_file: Path, work_dirs: Path, patience: object
+) -> None:
+    with pytest.raises(
+        TrainingRequestError,
+        match=r"^patience must be 0 \(train every epoch\) or more epochs, got ",
+    ):
+        create_training_run(
+            corpus_file=corpus_file,
+            options=RunOptions(**{**OVERFITTING, "patience": patience}),
+        )
+    assert not TrainingRun.objects.exists()
 
 
 def test_patience_without_a_held_out_split_is_refused(corpus_file: Path, work_dirs: Path) -> None:

@@ -13,7 +13,13 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from generator.management.progress import TrainingProgress
-from generator.ml.config import DEFAULT_BATCH_SIZES, DEFAULT_TEXTS, OBJECTIVES, TEXT_KINDS
+from generator.ml.config import (
+    DEFAULT_BATCH_SIZES,
+    DEFAULT_PATIENCE,
+    DEFAULT_TEXTS,
+    OBJECTIVES,
+    TEXT_KINDS,
+)
 from generator.ml.fit import StopFlag
 from generator.training import (
     RunOptions,
@@ -135,8 +141,9 @@ class Command(BaseCommand):
             type=int,
             metavar="N",
             help=(
-                "Stop once the validation loss has not improved for N epochs; the model "
-                "registered is always the best epoch's."
+                "Stop once the validation loss has not improved for N epochs (default "
+                f"{DEFAULT_PATIENCE} when a validation split is held out; 0: train every "
+                "epoch); the model registered is always the best epoch's."
             ),
         )
         parser.add_argument(
