@@ -13,6 +13,8 @@ from django.contrib.auth.models import Permission
 from django.test import Client
 from django.urls import reverse
 
+from generator.admin import TrainingOptionsForm
+from generator.ml.config import DEFAULT_PATIENCE
 from generator.models import ModelVersion, TrainingRun
 from generator.training import (
     RunOptions,
@@ -206,3 +208,14 @@ def test_staff_without_the_permissions_can_neither_start_nor_stop(
         client.get(reverse("admin:generator_trainingrun_progress", args=[run.pk])).json()["status"]
         == "queued"
     )
+
+
+@pytest.mark.parametrize(("given", "expected"), [("", DEFAULT_PATIENCE), ("0", None), ("5", 5)])
+def test_the_forms_patience_left_empty_is_the_default_and_0_trains_every_epoch(
+    settings: Any, given: str, expected: int | None
+) -> None:
+    settings.TRAINING_ADMIN_OPTIONS = TINY_OPTIONS
+    form = TrainingOptionsForm(data={**VALID, "patience": given})
+
+    assert form.is_valid(), form.errors
+    assert form.training_options().patience_or_default == expected
