@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from generator.models import ModelVersion, TrainingRun
+from generator.selectors import training_progress
 from lyrics.models import Corpus
 from raplyrics.studio import next_step, pipeline_overview
 from tests.evaluation.stored_evaluations import GOOD, version_with_evaluations
@@ -105,6 +106,27 @@ def test_a_running_run_is_shown_with_its_progress(staff_client: Client, tmp_path
     progress = reverse("admin:generator_trainingrun_progress", args=[run.pk])
     assert f'data-training-progress="{progress}">epoch 2/4, batch 3/10, 1,625 windows/s' in page
     assert "js/training-progress.js" in page
+
+
+@pytest.mark.parametrize(
+    ("patience", "time_left"), [(3, "at most about 30 s left"), (None, ", about 30 s left")]
+)
+def test_the_time_left_is_a_bound_when_the_run_may_stop_early(
+    tmp_path: Path, patience: int | None, time_left: str
+) -> None:
+    run = TrainingRun.objects.create(
+        corpus=_corpus(tmp_path),
+        epochs=6,
+        status=TrainingRun.Status.RUNNING,
+        hyperparameters={"training": {"patience": patience}},
+        progress={"epoch": 2, "batch": 3, "batches": 10, "windows_per_second": 1625.3,
+                  "eta_seconds": 30},
+    )  # fmt: skip
+
+    progress = training_progress(run)
+
+    assert progress["may_stop_early"] is (patience is not None)
+    assert progress["summary"].endswith(time_left)
 
 
 def test_a_finished_version_not_served_gets_an_activate_button(
