@@ -97,6 +97,11 @@ class TrainingRun(models.Model):
         return str(self.hyperparameters.get("training", {}).get("objective", "last"))
 
     @property
+    def may_stop_early(self) -> bool:
+        """Whether the run has a patience: it may end before its planned epochs."""
+        return bool(self.hyperparameters.get("training", {}).get("patience"))
+
+    @property
     def texts(self) -> TextKind:
         """What a training text is: "verses" or "lines" (runs from before the choice: lines)."""
         return "verses" if self.hyperparameters.get("texts") == "verses" else "lines"

@@ -167,7 +167,7 @@ def training_progress(run: TrainingRun) -> dict[str, Any]:
         "best_epoch": run.best_epoch,
         "stop_reason": run.stop_reason,
         # With patience the run may stop before its planned epochs: the time left is a bound.
-        "may_stop_early": bool((run.hyperparameters or {}).get("training", {}).get("patience")),
+        "may_stop_early": run.may_stop_early,
     }
     return {**facts, "summary": describe_progress(facts)}
 
@@ -189,7 +189,7 @@ def describe_progress(progress: dict[str, Any]) -> str:
         if progress["windows_per_second"] is not None:
             line += f", {progress['windows_per_second']:,.0f} windows/s"
         if progress["eta_seconds"] is not None:
-            bound = "at most " if progress.get("may_stop_early") else ""
+            bound = "at most " if progress["may_stop_early"] else ""
             line += f", {bound}about {_duration(progress['eta_seconds'])} left"
     if progress["stop_requested"]:
         line += "; stop requested (checkpoint at the next batch)"
