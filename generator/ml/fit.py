@@ -338,6 +338,12 @@ def start_training(
         rebuilt = _build_for_training(config, vocabulary.num_classes, training)
         copy_weights(model, rebuilt)
         model = rebuilt
+    return _compiled_state(model, vocabulary=vocabulary, config=config, training=training)
+
+
+def _compiled_state(
+    model: keras.Model, *, vocabulary: Vocabulary, config: ModelConfig, training: TrainingConfig
+) -> TrainingState:
     compile_for_training(model, training)
     return TrainingState(model=model, vocabulary=vocabulary, config=config, training=training)
 
@@ -438,8 +444,11 @@ def initial_state(
             model, vocabulary=loaded.vocabulary, config=pretrained_config, training=training
         )
     vocabulary = Vocabulary.build(texts, word_level=config.word_level, max_words=config.max_words)
+    check_trainable(config, training)
+    # new_model builds the run's training model itself; start_training would build a truncated
+    # one (--backprop-steps) a second time, as it cannot see the cut in a model's shape.
     model = new_model(config, vocabulary, training=training)
-    return start_training(model, vocabulary=vocabulary, config=config, training=training)
+    return _compiled_state(model, vocabulary=vocabulary, config=config, training=training)
 
 
 def _sequence_stride(training: TrainingConfig, config: ModelConfig) -> int | None:

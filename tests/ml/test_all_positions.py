@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from generator.ml import fit as fit_module
 from generator.ml.config import ModelConfig
 from generator.ml.dataset import (
     DatasetError,
@@ -24,6 +25,7 @@ from generator.ml.fit import (
     TrainingConfig,
     TrainingError,
     fit,
+    initial_state,
     new_model,
     serving_model,
     start_training,
@@ -378,3 +380,28 @@ def test_a_run_keeps_a_model_already_shaped_for_it_unless_it_cuts_backpropagatio
     assert state.model is not model
     for kept, given in zip(state.model.weights, model.weights, strict=True):
         np.testing.assert_array_equal(kept.numpy(), given.numpy())
+
+
+def test_a_new_network_that_cuts_backpropagation_is_built_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    built: list[int | None] = []
+
+    def counting_build(*args: object, **kwargs: object) -> keras.Model:
+        built.append(kwargs.get("gradient_steps"))  # type: ignore[arg-type]
+        return build_model(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(fit_module, "build_model", counting_build)
+    cutting = TrainingConfig(
+        epochs=1, batch_size=8, seed=2, objective="all-positions", stride=3, backprop_steps=6
+    )
+    state = initial_state(TINY, cutting, from_pretrained=False, texts=["abc cab", "bac a"])
+
+    assert built == [6]  # the run's training model, cut, and nothing built before or after it
+    assert state.vocabulary.num_classes == VOCAB.num_classes
+    shape, classes, inputs, targets = _truncation_fixture()
+    cut = build_model(shape, classes, all_positions=True, last_positions=3, gradient_steps=6)
+    copy_weights(state.model, cut)
+    run_gradients = _gradients(state.model, inputs, targets)
+    for path, gradient in _gradients(cut, inputs, targets).items():
+        np.testing.assert_allclose(run_gradients[path], gradient, atol=1e-6)
