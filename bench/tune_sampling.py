@@ -81,12 +81,13 @@ def run(
 
 def main() -> None:
     from bench.quality import _use_data_dir
+    from generator.ml.evaluation.report import TUNING_FIRST_SEED
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", type=Path, default=REPO_ROOT / "var")
     parser.add_argument("--model", default="demo", help="The model version's name.")
     parser.add_argument("--verses", type=int, default=8)
-    parser.add_argument("--seed", type=int, default=5000)
+    parser.add_argument("--seed", type=int, default=TUNING_FIRST_SEED)
     parser.add_argument("--candidates", type=int, nargs="+", default=list(CANDIDATES))
     parser.add_argument(
         "--temperatures",

@@ -250,7 +250,14 @@ def evaluate_after_training(version: ModelVersion) -> str | None:
             f"evaluation failed ({type(error).__name__}, logged); retry it with: "
             f"manage.py evaluate --model {version.pk}"
         )
-    return f"evaluated: {summary_line(evaluation)}"
+    from generator.ml.evaluation.report import TUNING_FIRST_SEED
+
+    seeds = evaluation.settings["first_seed"], evaluation.settings["verses"]
+    return (
+        f"evaluated on the reporting seeds {seeds[0]}-{seeds[0] + seeds[1] - 1}: "
+        f"{summary_line(evaluation)} (tuning? judge on others: manage.py evaluate "
+        f"--model {version.pk} --seed {TUNING_FIRST_SEED})"
+    )
 
 
 def summary_line(evaluation: ModelEvaluation) -> str:

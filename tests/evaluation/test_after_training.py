@@ -45,8 +45,13 @@ def test_training_registers_a_version_and_its_evaluation_is_stored(
     assert evaluation.model_row["loss"] == pytest.approx(
         outcome.run.epoch_metrics[-1]["val_loss"], rel=1e-4
     )
-    assert "; evaluated: bits/char" in outcome.message
+    # The line says which seeds it reports on, and where tuning should look instead.
+    assert "; evaluated on the reporting seeds 1000-1023: bits/char" in outcome.message
     assert "rhyme density" in outcome.message
+    assert (
+        f"(tuning? judge on others: manage.py evaluate --model {outcome.version.pk} --seed 5000)"
+        in outcome.message
+    )
 
 
 def test_with_evaluation_off_a_run_stores_none(
