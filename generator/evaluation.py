@@ -252,9 +252,10 @@ def evaluate_after_training(version: ModelVersion) -> str | None:
         )
     from generator.ml.evaluation.report import TUNING_FIRST_SEED
 
-    seeds = evaluation.settings["first_seed"], evaluation.settings["verses"]
+    # The hook evaluates with the defaults: the reporting seeds.
+    first, count = evaluation.settings["first_seed"], evaluation.settings["verses"]
     return (
-        f"evaluated on the reporting seeds {seeds[0]}-{seeds[0] + seeds[1] - 1}: "
+        f"evaluated on the reporting seeds {first}-{first + count - 1}: "
         f"{summary_line(evaluation)} (tuning? judge on others: manage.py evaluate "
         f"--model {version.pk} --seed {TUNING_FIRST_SEED})"
     )
