@@ -132,16 +132,16 @@ class TrainingConfig:
             raise TrainingError(
                 f"objective must be one of {', '.join(OBJECTIVES)}, got {self.objective!r}"
             )
-        if self.stride is not None and (not _is_int(self.stride) or self.stride < 1):
+        if self.stride is not None and (not is_whole_number(self.stride) or self.stride < 1):
             raise TrainingError(f"stride must be at least 1, got {self.stride}")
         if self.backprop_steps is not None and (
-            not _is_int(self.backprop_steps) or self.backprop_steps < 1
+            not is_whole_number(self.backprop_steps) or self.backprop_steps < 1
         ):
             raise TrainingError(f"backprop steps must be at least 1, got {self.backprop_steps}")
         if self.unroll is not None and not isinstance(self.unroll, bool):
             raise TrainingError(f"unroll must be true, false or unset, got {self.unroll!r}")
         if self.patience is not None:
-            if not _is_int(self.patience) or self.patience < 1:
+            if not is_whole_number(self.patience) or self.patience < 1:
                 raise TrainingError(f"patience must be at least 1 epoch, got {self.patience}")
             if self.validation_split == 0.0:
                 raise TrainingError("patience needs a validation split above 0 to watch")
@@ -167,7 +167,8 @@ class TrainingConfig:
         return cls(**{"objective": "last", **values})
 
 
-def _is_int(value: Any) -> bool:
+def is_whole_number(value: Any) -> bool:
+    """An int that is not a bool (True is an int to Python, not a count to us)."""
     return isinstance(value, int) and not isinstance(value, bool)
 
 

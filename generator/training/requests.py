@@ -26,7 +26,7 @@ from generator.ml.config import (
     Objective,
     TextKind,
 )
-from generator.ml.fit import TrainingConfig, check_trainable
+from generator.ml.fit import TrainingConfig, check_trainable, is_whole_number
 from generator.models import TrainingRun
 from generator.training.corpus_text import CorpusTextError, read_corpus
 from generator.training.errors import TrainingRequestError
@@ -118,9 +118,7 @@ def training_config_for(options: RunOptions, config: ModelConfig) -> dict[str, A
     """The run's TrainingConfig, validated (and for the network of `config`), as stored in its
     hyperparameters."""
     patience = options.patience
-    if patience is not None and (
-        isinstance(patience, bool) or not isinstance(patience, int) or patience < 0
-    ):
+    if patience is not None and (not is_whole_number(patience) or patience < 0):
         raise TrainingRequestError(
             f"patience must be 0 (train every epoch) or more epochs, got {patience!r}"
         )
