@@ -37,7 +37,10 @@ import numpy as np
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 from bench._png_plot import Panel, Series, render, write_png  # noqa: E402
-from generator.ml.config import DEFAULT_BATCH_SIZES  # noqa: E402  (free of Keras and Django)
+from generator.ml.config import (  # noqa: E402  (free of Keras and Django)
+    DEFAULT_BATCH_SIZES,
+    DEFAULT_WEIGHT_AVERAGE,
+)
 
 SHAKESPEARE = Path(
     os.environ.get(
@@ -110,6 +113,7 @@ def run_ours(
     stride: int | None = None,
     backprop_steps: int | None = None,
     stop_after_epochs: int | None = None,
+    weight_average: float | None = DEFAULT_WEIGHT_AVERAGE,
 ) -> dict[str, Any]:
     from generator.ml.config import ModelConfig
     from generator.ml.dataset import DatasetSplit
@@ -130,6 +134,7 @@ def run_ours(
         objective=objective,  # type: ignore[arg-type]
         stride=stride if objective == "all-positions" else None,
         backprop_steps=backprop_steps,
+        weight_average=weight_average,
     )
     # The product's start of a run (fit.initial_state): the pretrained network, and the
     # run's loop unrolled or not as its planned windows decide (backend.unroll_for_training).

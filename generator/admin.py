@@ -45,6 +45,7 @@ from generator.ml.config import (
     DEFAULT_OBJECTIVE,
     DEFAULT_PATIENCE,
     DEFAULT_TEXTS,
+    DEFAULT_WEIGHT_AVERAGE,
     OBJECTIVES,
     TEXT_KINDS,
 )
@@ -65,6 +66,7 @@ CHART_VERSIONS = 12
 MAX_EPOCHS = 1000
 MAX_BATCH_SIZE = 8192
 MAX_PATIENCE = 100
+MAX_WEIGHT_AVERAGE = 0.9999  # an average over about 10,000 batches
 
 
 class TrainingOptionsForm(forms.Form):
@@ -101,6 +103,14 @@ class TrainingOptionsForm(forms.Form):
         f"(empty: {DEFAULT_PATIENCE} when a validation split is held out; 0: train every "
         "epoch). The best epoch is registered either way.",
     )
+    weight_average = forms.FloatField(
+        min_value=0.0,
+        max_value=MAX_WEIGHT_AVERAGE,
+        required=False,
+        help_text="The model registered is a moving average of the trained weights over about "
+        f"1/(1 − this) batches (empty: {DEFAULT_WEIGHT_AVERAGE}; 0: the trained weights "
+        "themselves).",
+    )
     start_from = forms.ChoiceField(
         choices=[("pretrained", "textgenrnn's pretrained network"), ("new", "a new network")],
         initial="pretrained",
@@ -118,6 +128,7 @@ class TrainingOptionsForm(forms.Form):
             "texts": values["texts"] or DEFAULT_TEXTS,
             "learning_rate": values["learning_rate"],
             "patience": values["patience"],
+            "weight_average": values["weight_average"],
             "from_pretrained": values["start_from"] == "pretrained",
         }
         if values["batch_size"] is not None:

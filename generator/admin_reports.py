@@ -43,7 +43,11 @@ def _table(css_class: str, header: Iterable[str], rows: Iterable[Iterable[Any]])
 
 
 # What an unset (None) setting meant to the run, where that is not simply "the default".
-UNSET_MEANS = {"patience": "none: every epoch", "backprop_steps": "the whole window"}
+UNSET_MEANS = {
+    "patience": "none: every epoch",
+    "backprop_steps": "the whole window",
+    "weight_average": "none: the trained weights",
+}
 
 
 def _setting(value: Any, name: str = "") -> str:

@@ -36,6 +36,9 @@ DEFAULT_BATCH_SIZES: dict[str, int] = {"last": 128, "all-positions": 48}
 # model's held-out loss was lowest at epoch 2 and never that low again: the 23 epochs after it,
 # about 87 of the run's 101 seconds, changed nothing registered (the best epoch is kept).
 DEFAULT_PATIENCE = 3
+# A run's result is a moving average of the weights it trains (generator/ml/averaging.py),
+# averaging over about 1 / (1 - this) batches once warmed up; None turns it off.
+DEFAULT_WEIGHT_AVERAGE: float | None = 0.99
 
 # What a training text is (generator/ml/verses.py): a whole verse, lines joined by a newline
 # token (a verse model), or one line (textgenrnn's way; a line model). Imported models and the

@@ -22,7 +22,9 @@ Two objectives (`TrainingConfig.objective`):
   short (truncated backpropagation through time: the earlier steps are context, run forward
   only; epochs about 1.5x faster, verse models' lines shorter, docs/quality.md).
 Whatever the objective, the validation loss is textgenrnn's: the last-position loss on windows
-of held-out texts, computed by a last-position model holding the trained weights.
+of held-out texts, computed by a last-position model holding the run's result: a moving average
+of the trained weights (`TrainingConfig.weight_average`, generator/ml/averaging.py), or the
+weights themselves where the run keeps none. The average is what a run keeps and exports.
 
 Early stopping (`TrainingConfig.patience`): the run stops once the validation loss has not
 improved for `patience` epochs; `FitResult.best_epoch` names the epoch to keep. Both are decided
@@ -43,6 +45,7 @@ from typing import Any, Literal
 import keras
 import numpy as np
 
+from generator.ml.averaging import AveragingAdam, weight_averages
 from generator.ml.backend import backend_name, unroll_for_training
 from generator.ml.checkpoint import (
     Checkpoint,
@@ -58,6 +61,7 @@ from generator.ml.config import (
     DEFAULT_OBJECTIVE,
     DEFAULT_SEED,
     DEFAULT_VALIDATION_SPLIT,
+    DEFAULT_WEIGHT_AVERAGE,
     OBJECTIVES,
     MLError,
     ModelConfig,
@@ -116,6 +120,9 @@ class TrainingConfig:
     # Unroll the LSTMs' loop (backend.unroll_for_training); None: decided when the run starts
     # from its planned windows (`with_planned_unroll`), then recorded so a resume builds the same.
     unroll: bool | None = None
+    # The momentum of the moving average of the weights that the run evaluates, keeps and exports
+    # (generator/ml/averaging.py: warmed up, at most this); None: the trained weights themselves.
+    weight_average: float | None = DEFAULT_WEIGHT_AVERAGE
 
     def __post_init__(self) -> None:
         if not isinstance(self.epochs, int) or self.epochs < 1:
@@ -140,6 +147,15 @@ class TrainingConfig:
             raise TrainingError(f"backprop steps must be at least 1, got {self.backprop_steps}")
         if self.unroll is not None and not isinstance(self.unroll, bool):
             raise TrainingError(f"unroll must be true, false or unset, got {self.unroll!r}")
+        if self.weight_average is not None and (
+            isinstance(self.weight_average, bool)
+            or not isinstance(self.weight_average, int | float)
+            or not 0.0 < self.weight_average < 1.0
+        ):
+            raise TrainingError(
+                f"weight average must be a momentum between 0 and 1 (exclusive), "
+                f"got {self.weight_average!r}"
+            )
         if self.patience is not None:
             if not is_whole_number(self.patience) or self.patience < 1:
                 raise TrainingError(f"patience must be at least 1 epoch, got {self.patience}")
@@ -163,8 +179,9 @@ class TrainingConfig:
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> TrainingConfig:
-        # Runs and checkpoints from before the objective was a choice trained textgenrnn's.
-        return cls(**{"objective": "last", **values})
+        # Runs and checkpoints from before the objective was a choice trained textgenrnn's, and
+        # from before weight averaging kept no average (their optimizers hold none).
+        return cls(**{"objective": "last", "weight_average": None, **values})
 
 
 def is_whole_number(value: Any) -> bool:
@@ -287,8 +304,15 @@ def compile_for_training(model: keras.Model, training: TrainingConfig) -> None:
         if training.all_positions
         else keras.losses.SparseCategoricalCrossentropy()
     )
+    optimizer = (
+        keras.optimizers.Adam(learning_rate=training.learning_rate)
+        if training.weight_average is None
+        else AveragingAdam(
+            learning_rate=training.learning_rate, average_momentum=training.weight_average
+        )
+    )
     model.compile(
-        optimizer=keras.optimizers.Adam(learning_rate=training.learning_rate),
+        optimizer=optimizer,
         loss=loss,
         jit_compile=resolved_jit_compile(training),
     )
@@ -481,8 +505,11 @@ def training_dataset(
 
 
 def serving_model(state: TrainingState) -> keras.Model:
-    """The trained weights in textgenrnn's last-position model, without dropout."""
-    if not is_all_positions(state.model):
+    """The run's result in textgenrnn's last-position model, without dropout: the weights'
+    moving average where the run keeps one (`TrainingConfig.weight_average`), else the trained
+    weights (for `last`, the training model itself)."""
+    averages = weight_averages(state.model)
+    if not is_all_positions(state.model) and averages is None:
         return state.model
     if state.evaluation_model is None:
         state.evaluation_model = build_model(state.config, state.vocabulary.num_classes)
@@ -490,7 +517,7 @@ def serving_model(state: TrainingState) -> keras.Model:
             loss=keras.losses.SparseCategoricalCrossentropy(),
             jit_compile=resolved_jit_compile(state.training),
         )
-    copy_weights(state.model, state.evaluation_model)
+    copy_weights(state.model, state.evaluation_model, values=averages)
     return state.evaluation_model
 
 

@@ -13,6 +13,7 @@ other and in textgenrnn.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import keras
@@ -216,15 +217,25 @@ def predicted_positions(model: keras.Model) -> int | None:
     return int(model.output_shape[1])
 
 
-def copy_weights(source: keras.Model, target: keras.Model) -> None:
-    """Give `target` the weights of `source`'s layers of the same name (dropout has none).
+def copy_weights(
+    source: keras.Model, target: keras.Model, *, values: Mapping[str, np.ndarray] | None = None
+) -> None:
+    """Give `target` the weights of `source`'s layers of the same name (dropout has none);
+    `values` (by variable path) replaces some of `source`'s variables' own values: a run's
+    weight averages (generator/ml/averaging.py).
 
     The two may differ in window length, dropout and objective: the weights do not depend on
     any of them.
     """
     by_name = {layer.name: layer for layer in source.layers}
+    replaced = values or {}
     for layer in target.layers:
-        weights = by_name[layer.name].get_weights() if layer.name in by_name else []
+        if layer.name not in by_name:
+            continue
+        weights = [
+            replaced[v.path] if v.path in replaced else keras.ops.convert_to_numpy(v)
+            for v in by_name[layer.name].weights
+        ]
         if weights:
             layer.set_weights(weights)
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from generator.ml.fit import TrainingState
+from generator.ml.fit import TrainingState, serving_model
 from generator.ml.lyrics_writer import LineShape
 from generator.ml.originality import CorpusLineIndex
 from generator.ml.verses import text_kind_of
@@ -30,8 +30,9 @@ def export_and_register(
     stop_reason: str,
 ) -> ModelVersion:
     export_dir = work_dir / "export"
+    # The run's result: the weights' moving average where it keeps one (generator/ml/averaging.py).
     files = save_textgenrnn(
-        state.model,
+        serving_model(state),
         vocabulary=state.vocabulary,
         config=state.config,
         directory=export_dir,

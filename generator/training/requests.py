@@ -20,6 +20,7 @@ from generator.ml.config import (
     DEFAULT_SEED,
     DEFAULT_TEXTS,
     DEFAULT_VALIDATION_SPLIT,
+    DEFAULT_WEIGHT_AVERAGE,
     TEXT_KINDS,
     MLError,
     ModelConfig,
@@ -46,7 +47,9 @@ class RunOptions:
     `model_options`, see MODEL_OPTIONS) and how to train it. The defaults are the ML core's
     (generator/ml/config.py); `batch_size=None` is the objective's default batch;
     `patience=None` stops DEFAULT_PATIENCE epochs after the best where a validation split is
-    held out (else never), and `patience=0` trains every epoch."""
+    held out (else never), and `patience=0` trains every epoch; `weight_average=None` keeps
+    a moving average of the weights with DEFAULT_WEIGHT_AVERAGE's momentum as the result, and
+    `weight_average=0` keeps the trained weights themselves."""
 
     from_pretrained: bool = True
     model_options: Mapping[str, Any] = field(default_factory=dict)
@@ -60,6 +63,7 @@ class RunOptions:
     stride: int | None = None
     backprop_steps: int | None = None
     patience: int | None = None
+    weight_average: float | None = None
     # What a training text is: a whole verse (a verse model) or one line (a line model,
     # textgenrnn's way); generator/training/corpus_text.py and generator/ml/verses.py.
     texts: TextKind = DEFAULT_TEXTS
@@ -88,6 +92,13 @@ class RunOptions:
         if self.patience is None:
             return DEFAULT_PATIENCE if self.validation_split > 0 else None
         return self.patience if self.patience != 0 else None
+
+    @property
+    def weight_average_or_default(self) -> float | None:
+        """The run's weight-average momentum, as TrainingConfig takes it (None: no average)."""
+        if self.weight_average is None:
+            return DEFAULT_WEIGHT_AVERAGE
+        return self.weight_average if self.weight_average != 0 else None
 
 
 def model_config_for(*, from_pretrained: bool, options: Mapping[str, Any]) -> ModelConfig:
@@ -122,6 +133,14 @@ def training_config_for(options: RunOptions, config: ModelConfig) -> dict[str, A
         raise TrainingRequestError(
             f"patience must be 0 (train every epoch) or more epochs, got {patience!r}"
         )
+    average = options.weight_average
+    if average is not None and (
+        isinstance(average, bool) or not isinstance(average, int | float) or not 0 <= average < 1
+    ):
+        raise TrainingRequestError(
+            f"weight average must be 0 (keep the trained weights) or a momentum below 1, "
+            f"got {average!r}"
+        )
     try:
         training = TrainingConfig(
             epochs=options.epochs,
@@ -134,6 +153,7 @@ def training_config_for(options: RunOptions, config: ModelConfig) -> dict[str, A
             stride=options.stride,
             backprop_steps=options.backprop_steps,
             patience=options.patience_or_default,
+            weight_average=options.weight_average_or_default,
         )
         check_trainable(config, training)
     except MLError as exc:

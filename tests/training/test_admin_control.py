@@ -14,7 +14,7 @@ from django.test import Client
 from django.urls import reverse
 
 from generator.admin import TrainingOptionsForm
-from generator.ml.config import DEFAULT_PATIENCE
+from generator.ml.config import DEFAULT_PATIENCE, DEFAULT_WEIGHT_AVERAGE
 from generator.models import ModelVersion, TrainingRun
 from generator.training import (
     RunOptions,
@@ -34,6 +34,7 @@ VALID = {
     "batch_size": "8",
     "learning_rate": "0.01",
     "patience": "3",
+    "weight_average": "0.95",
     "start_from": "new",
     "activate": "on",
 }
@@ -62,7 +63,15 @@ def test_the_corpus_action_opens_the_training_form(
     )
     assert response.status_code == 302 and response["Location"] == _start_url(corpus)
     page = staff_client.get(_start_url(corpus)).content.decode()
-    for field in ("epochs", "objective", "batch_size", "learning_rate", "patience", "activate"):
+    for field in (
+        "epochs",
+        "objective",
+        "batch_size",
+        "learning_rate",
+        "patience",
+        "weight_average",
+        "activate",
+    ):
         assert f'name="{field}"' in page
 
 
@@ -84,6 +93,7 @@ def test_the_form_starts_a_run_with_the_chosen_options(
     training = run.hyperparameters["training"]
     assert (training["objective"], training["batch_size"]) == ("all-positions", 8)
     assert (training["learning_rate"], training["patience"], run.epochs) == (0.01, 3, 2)
+    assert training["weight_average"] == 0.95
     assert run.from_pretrained is False and run.activate_when_done is True
     # Celery is eager in tests: the run has trained, and its model is served as asked.
     assert run.status == TrainingRun.Status.DONE
@@ -97,17 +107,25 @@ def test_the_form_starts_a_run_with_the_chosen_options(
 def test_out_of_range_values_are_refused_with_the_field_named(
     work_dirs: Path, corpus: Corpus, staff_client: Client
 ) -> None:
-    bad = {**VALID, "epochs": "0", "batch_size": "100000", "learning_rate": "5", "patience": "-1"}
+    bad = {
+        **VALID,
+        "epochs": "0",
+        "batch_size": "100000",
+        "learning_rate": "5",
+        "patience": "-1",
+        "weight_average": "1",
+    }
 
     response = staff_client.post(_start_url(corpus), bad)
 
     assert response.status_code == 200
     errors = response.context["form"].errors
-    assert set(errors) == {"epochs", "batch_size", "learning_rate", "patience"}
+    assert set(errors) == {"epochs", "batch_size", "learning_rate", "patience", "weight_average"}
     page = response.content.decode()
     assert "Epochs: Ensure this value is greater than or equal to 1." in page
     assert "Batch size: Ensure this value is less than or equal to 8192." in page
     assert "Patience: Ensure this value is greater than or equal to 0." in page
+    assert "Weight average: Ensure this value is less than or equal to 0.9999." in page
     assert not TrainingRun.objects.exists()
 
 
@@ -208,6 +226,19 @@ def test_staff_without_the_permissions_can_neither_start_nor_stop(
         client.get(reverse("admin:generator_trainingrun_progress", args=[run.pk])).json()["status"]
         == "queued"
     )
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"), [("", DEFAULT_WEIGHT_AVERAGE), ("0", None), ("0.9", 0.9)]
+)
+def test_the_forms_weight_average_left_empty_is_the_default_and_0_keeps_the_trained_weights(
+    settings: Any, given: str, expected: float | None
+) -> None:
+    settings.TRAINING_ADMIN_OPTIONS = TINY_OPTIONS
+    form = TrainingOptionsForm(data={**VALID, "weight_average": given})
+
+    assert form.is_valid(), form.errors
+    assert form.training_options().weight_average_or_default == expected
 
 
 @pytest.mark.parametrize(("given", "expected"), [("", DEFAULT_PATIENCE), ("0", None), ("5", 5)])

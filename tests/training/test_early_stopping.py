@@ -13,7 +13,7 @@ from django.conf import settings as django_settings
 from generator.artifacts import store_from_settings
 from generator.ml.checkpoint import load_checkpoint
 from generator.ml.config import DEFAULT_PATIENCE
-from generator.ml.fit import resume_training
+from generator.ml.fit import resume_training, serving_model
 from generator.models import ModelVersion, TrainingRun
 from generator.training import (
     RunOptions,
@@ -52,11 +52,12 @@ def test_it_stops_after_patience_epochs_without_improvement_and_keeps_the_best_e
     version = ModelVersion.objects.get(training_run=run)
     assert version.metrics["epochs"] == best
     assert version.metrics["val_loss"] == pytest.approx(held_out[best - 1])
-    # The registered weights are the best epoch's checkpoint's, not the last epoch's.
+    # The registered weights are the best epoch's checkpoint's result (its weights' moving
+    # average, the default), not the last epoch's.
     store = store_from_settings(django_settings)
     best_checkpoint = tmp_path / "best.ckpt"
     store.get_file(f"runs/{run.pk}/epoch-{best:04d}.ckpt", best_checkpoint)
-    expected = resume_training(load_checkpoint(best_checkpoint)).model
+    expected = serving_model(resume_training(load_checkpoint(best_checkpoint)))
     weights_file = tmp_path / "registered.hdf5"
     store.get_file(version.weights_key, weights_file)
     with h5py.File(weights_file, "r") as handle:

@@ -80,6 +80,17 @@ def test_it_refuses_backprop_steps_under_one(work_dirs: Path, corpus_file: Path)
     assert message == "backprop steps must be at least 1, got 0"
 
 
+@pytest.mark.parametrize("momentum", ["1", "1.5", "-0.1", "nan"])
+def test_it_refuses_a_weight_average_that_is_not_a_momentum_below_1(
+    work_dirs: Path, corpus_file: Path, momentum: str
+) -> None:
+    message = _refused("--corpus-file", str(corpus_file), "--weight-average", momentum)
+    assert message == (
+        f"weight average must be 0 (keep the trained weights) or a momentum below 1, "
+        f"got {float(momentum)!r}"
+    )
+
+
 def test_it_refuses_a_second_active_run_on_a_corpus(work_dirs: Path, corpus: Corpus) -> None:
     first = create_training_run(corpus_id=corpus.pk, options=RunOptions(epochs=1))
     with pytest.raises(TrainingRequestError, match=rf"already has run #{first.pk} queued"):

@@ -17,6 +17,7 @@ from generator.ml.config import (
     DEFAULT_BATCH_SIZES,
     DEFAULT_PATIENCE,
     DEFAULT_TEXTS,
+    DEFAULT_WEIGHT_AVERAGE,
     OBJECTIVES,
     TEXT_KINDS,
 )
@@ -146,6 +147,16 @@ class Command(BaseCommand):
                 "epoch); the model registered is always the best epoch's."
             ),
         )
+        training.add_argument(
+            "--weight-average",
+            type=float,
+            metavar="M",
+            help=(
+                "The model registered is a moving average of the trained weights over about "
+                f"1/(1-M) batches (default M={DEFAULT_WEIGHT_AVERAGE}); 0: the trained weights "
+                "themselves."
+            ),
+        )
         parser.add_argument(
             "--activate", action="store_true", help="Serve the resulting model version."
         )
@@ -206,5 +217,6 @@ def run_options(flags: dict[str, Any]) -> RunOptions:
         stride=flags["stride"],
         backprop_steps=flags["backprop_steps"],
         patience=flags["patience"],
+        weight_average=flags["weight_average"],
         texts=flags["texts"],
     )
