@@ -26,6 +26,9 @@ def test_it_prepares_the_demo_model_once(
     version = ModelVersion.objects.get()
     assert version.name == "demo" and version.is_active and version.line_index_key
     assert version.training_run is not None and version.training_run.from_pretrained
+    # The shipped model's recipe: textgenrnn's objective on verses, the trained weights kept.
+    training = version.training_run.hyperparameters["training"]
+    assert (training["objective"], training["weight_average"]) == ("last", None)
     assert "demo model ready" in out.getvalue()
 
     out = StringIO()
