@@ -7,8 +7,8 @@ answer, or a simulated Ctrl-C, for a number of requests or for good.
 
 from __future__ import annotations
 
-import _thread
 import json
+import signal
 import threading
 import time
 import unicodedata
@@ -31,7 +31,8 @@ class Fault:
     headers: dict[str, str] = field(default_factory=dict)
     # Seconds to wait before answering (a slow response past the client's timeout).
     delay_s: float = 0.0
-    # Raise KeyboardInterrupt in the main thread (a Ctrl-C) before answering.
+    # A Ctrl-C before answering: SIGINT to the main thread (the test's), which is waiting for
+    # this answer.
     interrupt_main: bool = False
     # How many requests it hits; None = every one ("fails permanently").
     times: int | None = 1
@@ -260,7 +261,14 @@ def _make_handler(fake: FakeGenius) -> type[BaseHTTPRequestHandler]:
             if fault is not None and fault.delay_s:
                 time.sleep(fault.delay_s)
             if fault is not None and fault.interrupt_main:
-                _thread.interrupt_main()
+                # A real signal, as a terminal's Ctrl-C: the main thread's blocked read fails
+                # with EINTR and Python raises KeyboardInterrupt inside it. (The simulated one,
+                # `_thread.interrupt_main`, only sets a flag that the main thread acts on wherever
+                # it next checks, after the answer arrived; twice in whole-suite runs the
+                # interrupt never surfaced then.)
+                main = threading.main_thread().ident
+                assert main is not None
+                signal.pthread_kill(main, signal.SIGINT)
             self._send(answer)
 
         def _send(self, answer: _Answer) -> None:
