@@ -262,10 +262,8 @@ def _make_handler(fake: FakeGenius) -> type[BaseHTTPRequestHandler]:
                 time.sleep(fault.delay_s)
             if fault is not None and fault.interrupt_main:
                 # A real signal, as a terminal's Ctrl-C: the main thread's blocked read fails
-                # with EINTR and Python raises KeyboardInterrupt inside it. (The simulated one,
-                # `_thread.interrupt_main`, only sets a flag that the main thread acts on wherever
-                # it next checks, after the answer arrived; twice in whole-suite runs the
-                # interrupt never surfaced then.)
+                # with EINTR and Python raises KeyboardInterrupt inside it (where SIGINT is not
+                # ignored: see the Ctrl-C test's `ctrl_c_raises`).
                 main = threading.main_thread().ident
                 assert main is not None
                 signal.pthread_kill(main, signal.SIGINT)
