@@ -10,7 +10,8 @@ tinyshakespeare), fine-tuning textgenrnn's pretrained network:
    2-core machine, see docs/benchmarks.md);
 3. ours trains with the `last` objective (textgenrnn's) and with `all-positions`, each from the
    pretrained network, each stopping at the first epoch whose held-out loss reaches the target
-   (or after --epochs, or --max-seconds of training).
+   (or after --epochs, or --max-seconds of training); their result is the weights' moving
+   average, the product's default (`--weight-average 0`: the trained weights, as in runs 1-24).
 The held-out loss is always textgenrnn's: the last-position cross-entropy on the held-out lines'
 windows, scored after every epoch. "Seconds" are training seconds (scoring is not counted), from
 the first batch, compilation included. The curves go to docs/time_to_quality.png.
@@ -172,12 +173,24 @@ def run_ours(
     return {
         "implementation": f"ours, {objective}, batch {batch_size}, lr {learning_rate}"
         + (f", stride {training.stride_for(state.config)}" if training.all_positions else "")
-        + (", unrolled" if state.training.unroll else ", rolled"),
+        + (", unrolled" if state.training.unroll else ", rolled")
+        + (f", averaged {weight_average}" if weight_average else ""),
         "windows_per_epoch": len(train),
         "targets_per_epoch": train.target_count,
         "initial_held_out_loss": initial,
         "epochs": rows,
     }
+
+
+def weight_average_option(text: str) -> float | None:
+    """--weight-average: a momentum below 1 for our runs' weight average, 0 for none."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(f"0 (no average) or a momentum below 1, got {text}")
+    return value or None
 
 
 def curve(result: dict[str, Any]) -> list[tuple[float, float]]:
@@ -229,6 +242,7 @@ def measure_corpus(name: str, args: argparse.Namespace) -> dict[str, Any]:
             target=target,
             max_seconds=args.max_seconds,
             stride=args.stride,
+            weight_average=args.weight_average,
         )
         print(f"  {objective} done", flush=True)
     curves = {key: curve(result) for key, result in runs.items()}
@@ -297,6 +311,12 @@ def main() -> None:
     parser.add_argument("--stride", type=int, help="all-positions (default: TrainingConfig's)")
     parser.add_argument("--all-positions-learning-rate", type=float, default=4e-3)
     parser.add_argument("--max-seconds", type=float, default=600, help="per run of ours")
+    parser.add_argument(
+        "--weight-average",
+        type=weight_average_option,
+        default=DEFAULT_WEIGHT_AVERAGE,
+        help=f"our runs' weight average (default {DEFAULT_WEIGHT_AVERAGE}; 0: none, as runs 1-24)",
+    )
     parser.add_argument("--json", type=Path, help="write the results here")
     parser.add_argument("--chart", type=Path, default=CHART)
     args = parser.parse_args()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import struct
 import zlib
 from pathlib import Path
@@ -9,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bench._png_plot import Panel, Series, render, write_png
-from bench.time_to_quality import curve, seconds_to
+from bench.time_to_quality import curve, seconds_to, weight_average_option
 from bench.truncated_backprop import parse_corpus
 
 
@@ -60,3 +61,11 @@ def test_the_truncation_bench_reads_tuning_corpora_and_refuses_the_reported_spli
             parse_corpus(reported)
     with pytest.raises(SystemExit, match="ts@OFFSET/SEED"):
         parse_corpus("shakespeare")
+
+
+def test_the_weight_average_option_takes_a_momentum_below_1_or_0_for_none() -> None:
+    assert weight_average_option("0.99") == 0.99
+    assert weight_average_option("0") is None
+    for bad in ("1", "-0.1", "nan", "x"):
+        with pytest.raises(argparse.ArgumentTypeError):
+            weight_average_option(bad)
