@@ -27,7 +27,7 @@ import keras
 import numpy as np
 from keras import ops
 
-# After this many updates the momentum reaches 0.9; it follows (1 + k) / (10 + k) until `momentum`.
+# The warm-up: momentum (1 + k) / (10 + k) after k updates (0.5 after 8, 0.9 after 80).
 _WARM_UP_OFFSET = 10.0
 
 
@@ -72,12 +72,11 @@ def weight_averages(model: keras.Model) -> dict[str, np.ndarray] | None:
         return None
     if int(keras.ops.convert_to_numpy(optimizer.iterations)) == 0:
         return None
-    averages = optimizer._model_variables_moving_average
-    variables = model.trainable_variables
-    if len(averages) != len(variables):
-        return None
+    # The optimizer was built on the model's trainable variables, in this order (fit.py).
     return {
         variable.path: keras.ops.convert_to_numpy(average)
-        for variable, average in zip(variables, averages, strict=True)
+        for variable, average in zip(
+            model.trainable_variables, optimizer._model_variables_moving_average, strict=True
+        )
         if average is not None
     }
