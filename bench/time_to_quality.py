@@ -262,7 +262,7 @@ def measure_corpus(name: str, args: argparse.Namespace) -> dict[str, Any]:
 
 def print_table(result: dict[str, Any]) -> None:
     print(f"\n{result['corpus']}: target held-out loss {result['target_held_out_loss']:.4f}")
-    print(f"{'run':<60} {'s to target':>12} {'best loss':>10} {'speed-up':>9}")
+    print(f"{'run':<80} {'s to target':>12} {'best loss':>10} {'speed-up':>9}")
     reached = result["seconds_to_target"]
     baseline = reached["textgenrnn"]
     for key, run in result["runs"].items():
@@ -270,7 +270,7 @@ def print_table(result: dict[str, Any]) -> None:
         shown = f"{seconds:,.1f}" if seconds is not None else "not reached"
         ratio = f"{baseline / seconds:.1f}x" if seconds and baseline else "-"
         best = result["best_held_out_loss"][key]
-        print(f"{run['implementation'][:60]:<60} {shown:>12} {best:>10.4f} {ratio:>9}")
+        print(f"{run['implementation'][:80]:<80} {shown:>12} {best:>10.4f} {ratio:>9}")
     if reached["last"] and reached["all-positions"]:
         print(f"all-positions vs last: {reached['last'] / reached['all-positions']:.1f}x")
 
