@@ -11,6 +11,7 @@ from playwright.sync_api import Browser, Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 from generator.drafts import SavedLine, save_draft
+from generator.ml.syllables import line_syllables
 from generator.models import ModelVersion
 from tests.browser.conftest import PHONE, Visit
 
@@ -145,13 +146,21 @@ def test_asked_syllables_show_beside_each_line_in_range(visit: Visit) -> None:
     ]
     assert len(counts) == 3 and all(6 <= count <= 8 for count in counts), counts
 
-    with page.expect_response("**/api/cowrite/continue", timeout=MOVE_TIMEOUT_MS):
+    with (
+        page.expect_request("**/api/cowrite/continue") as asked,
+        page.expect_response("**/api/cowrite/continue", timeout=MOVE_TIMEOUT_MS),
+    ):
         page.click("#continue-button")
-    _settled(page, 4)
+    lines = _settled(page, 4)
+    # The next move asks for the same range; the line it writes aims at it (the chooser's
+    # syllable term: with 3 candidates none may land in it, as once in a loaded suite run), and
+    # every line shows its own count.
+    assert asked.value.post_data_json["syllables"] == {"min": 6, "max": 8}
     counts = [
         int(text.split()[0]) for text in page.locator(".verse-line__syllables").all_text_contents()
     ]
-    assert all(6 <= count <= 8 for count in counts), counts
+    assert counts == [line_syllables(line) for line in lines]
+    assert all(6 <= count <= 8 for count in counts[:3]), counts
 
 
 def test_a_saved_verse_opens_from_its_link_in_a_fresh_browser(
