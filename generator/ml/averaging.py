@@ -31,13 +31,6 @@ from keras import ops
 _WARM_UP_OFFSET = 10.0
 
 
-def warm_momentum(updates: int, momentum: float) -> float:
-    """The momentum of the update after `updates` earlier ones (0 for the first: a copy)."""
-    if updates == 0:
-        return 0.0
-    return min(momentum, (1.0 + updates) / (_WARM_UP_OFFSET + updates))
-
-
 class AveragingAdam(keras.optimizers.Adam):  # type: ignore[misc]  # Keras is untyped
     """Adam keeping a warmed-up moving average of the trainable weights (see the module)."""
 

@@ -148,9 +148,7 @@ class TrainingConfig:
         if self.unroll is not None and not isinstance(self.unroll, bool):
             raise TrainingError(f"unroll must be true, false or unset, got {self.unroll!r}")
         if self.weight_average is not None and (
-            isinstance(self.weight_average, bool)
-            or not isinstance(self.weight_average, int | float)
-            or not 0.0 < self.weight_average < 1.0
+            not is_real_number(self.weight_average) or not 0.0 < self.weight_average < 1.0
         ):
             raise TrainingError(
                 f"weight average must be a momentum between 0 and 1 (exclusive), "
@@ -187,6 +185,11 @@ class TrainingConfig:
 def is_whole_number(value: Any) -> bool:
     """An int that is not a bool (True is an int to Python, not a count to us)."""
     return isinstance(value, int) and not isinstance(value, bool)
+
+
+def is_real_number(value: Any) -> bool:
+    """An int or a float that is not a bool (a setting such as a momentum)."""
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 @dataclass(frozen=True)
