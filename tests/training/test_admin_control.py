@@ -229,24 +229,21 @@ def test_staff_without_the_permissions_can_neither_start_nor_stop(
 
 
 @pytest.mark.parametrize(
-    ("given", "expected"), [("", DEFAULT_WEIGHT_AVERAGE), ("0", None), ("0.9", 0.9)]
+    ("field", "given", "expected"),
+    [
+        ("patience", "", DEFAULT_PATIENCE),
+        ("patience", "0", None),  # train every epoch
+        ("patience", "5", 5),
+        ("weight_average", "", DEFAULT_WEIGHT_AVERAGE),
+        ("weight_average", "0", None),  # keep the trained weights
+        ("weight_average", "0.9", 0.9),
+    ],
 )
-def test_the_forms_weight_average_left_empty_is_the_default_and_0_keeps_the_trained_weights(
-    settings: Any, given: str, expected: float | None
+def test_a_setting_left_empty_is_the_default_and_0_turns_it_off(
+    settings: Any, field: str, given: str, expected: float | None
 ) -> None:
     settings.TRAINING_ADMIN_OPTIONS = TINY_OPTIONS
-    form = TrainingOptionsForm(data={**VALID, "weight_average": given})
+    form = TrainingOptionsForm(data={**VALID, field: given})
 
     assert form.is_valid(), form.errors
-    assert form.training_options().weight_average_or_default == expected
-
-
-@pytest.mark.parametrize(("given", "expected"), [("", DEFAULT_PATIENCE), ("0", None), ("5", 5)])
-def test_the_forms_patience_left_empty_is_the_default_and_0_trains_every_epoch(
-    settings: Any, given: str, expected: int | None
-) -> None:
-    settings.TRAINING_ADMIN_OPTIONS = TINY_OPTIONS
-    form = TrainingOptionsForm(data={**VALID, "patience": given})
-
-    assert form.is_valid(), form.errors
-    assert form.training_options().patience_or_default == expected
+    assert getattr(form.training_options(), f"{field}_or_default") == expected
