@@ -152,10 +152,11 @@ def test_asked_syllables_show_beside_each_line_in_range(visit: Visit) -> None:
     ):
         page.click("#continue-button")
     lines = _settled(page, 4)
-    # The next move asks for the same range; the line it writes aims at it (the chooser's
-    # syllable term: with 3 candidates none may land in it, as once in a loaded suite run), and
-    # every line shows its own count.
+    # The next move asks for the same range, with no seed (a move is a new take: the seed was
+    # the first write's); the line it writes aims at the range (the chooser's syllable term: with
+    # 3 candidates none may land in it, as once in a suite run), and every line shows its count.
     assert asked.value.post_data_json["syllables"] == {"min": 6, "max": 8}
+    assert "seed" not in asked.value.post_data_json
     counts = [
         int(text.split()[0]) for text in page.locator(".verse-line__syllables").all_text_contents()
     ]
