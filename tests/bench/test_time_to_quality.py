@@ -10,7 +10,14 @@ from pathlib import Path
 import pytest
 
 from bench._png_plot import Panel, Series, render, write_png
-from bench.time_to_quality import curve, seconds_to, weight_average_option
+from bench.time_to_quality import (
+    curve,
+    positive_int,
+    seconds_to,
+    speed_ups,
+    summary,
+    weight_average_option,
+)
 from bench.truncated_backprop import parse_corpus
 
 
@@ -69,3 +76,35 @@ def test_the_weight_average_option_takes_a_momentum_below_1_or_0_for_none() -> N
     for bad in ("1", "-0.1", "nan", "x"):
         with pytest.raises(argparse.ArgumentTypeError):
             weight_average_option(bad)
+
+
+def _measured(corpus: str, textgenrnn: float | None, last: float | None, ours: float | None):  # type: ignore[no-untyped-def]
+    return {
+        "corpus": corpus,
+        "seconds_to_target": {"textgenrnn": textgenrnn, "last": last, "all-positions": ours},
+    }
+
+
+def test_repeated_measurements_end_with_how_many_met_each_target() -> None:
+    repeats = [
+        [_measured("demo", 30.0, 12.0, 3.0), _measured("ts", 24.0, 12.0, 4.0)],
+        [_measured("demo", 14.0, 14.0, 3.5), _measured("ts", 30.0, 9.0, 5.0)],
+        [_measured("demo", 40.0, 20.0, 4.0), _measured("ts", 20.0, None, None)],
+    ]
+    assert speed_ups(repeats[0][0]) == (10.0, 4.0)
+    assert speed_ups(repeats[2][1]) == (None, None)  # ours never reached the target
+
+    lines = summary(repeats)
+    assert lines == [
+        "demo: 5x textgenrnn in 2 of 3 (lowest 4.0x, median 10.0x); "
+        "2x last in 3 of 3 (lowest 4.0x, median 4.0x)",
+        "ts: 5x textgenrnn in 2 of 3 (lowest 6.0x, median 6.0x); "
+        "2x last in 1 of 3 (lowest 1.8x, median 2.4x)",
+    ]
+
+
+def test_the_repeats_option_takes_a_whole_number_from_1() -> None:
+    assert positive_int("3") == 3
+    for bad in ("0", "-1", "2.5", "x"):
+        with pytest.raises(argparse.ArgumentTypeError):
+            positive_int(bad)
