@@ -95,6 +95,9 @@ def test_repeated_measurements_end_with_how_many_met_each_target() -> None:
     assert speed_ups(repeats[2][1]) == (None, None)  # ours never reached the target
 
     lines = summary(repeats)
+    assert summary([[_measured("tiny", 10.0, None, None)]]) == [
+        "tiny: 5x textgenrnn in 0 of 1 (never reached); 2x last in 0 of 1 (never reached)"
+    ]
     assert lines == [
         "demo: 5x textgenrnn in 2 of 3 (lowest 4.0x, median 10.0x); "
         "2x last in 3 of 3 (lowest 4.0x, median 4.0x)",
