@@ -47,6 +47,7 @@ from bench._png_plot import Panel, Series, render, write_png  # noqa: E402
 from generator.ml.config import (  # noqa: E402  (free of Keras and Django)
     DEFAULT_BATCH_SIZES,
     DEFAULT_WEIGHT_AVERAGE,
+    is_weight_average_choice,
 )
 
 SHAKESPEARE = Path(
@@ -194,7 +195,7 @@ def weight_average_option(text: str) -> float | None:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not 0 <= value < 1:
+    if not is_weight_average_choice(value):
         raise argparse.ArgumentTypeError(f"0 (no average) or a momentum below 1, got {text}")
     return value or None
 

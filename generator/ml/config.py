@@ -40,6 +40,22 @@ DEFAULT_PATIENCE = 3
 # averaging over about 1 / (1 - this) batches once warmed up; None turns it off.
 DEFAULT_WEIGHT_AVERAGE: float | None = 0.99
 
+
+def is_weight_average(value: Any) -> bool:
+    """A weight average's momentum (TrainingConfig's): a real number, not a bool, strictly
+    between 0 and 1."""
+    return _is_real(value) and 0.0 < value < 1.0
+
+
+def is_weight_average_choice(value: Any) -> bool:
+    """What a run's request (and a bench) may ask for: a momentum, or 0 for no average."""
+    return is_weight_average(value) or (_is_real(value) and value == 0)
+
+
+def _is_real(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
 # What a training text is (generator/ml/verses.py): a whole verse, lines joined by a newline
 # token (a verse model), or one line (textgenrnn's way; a line model). Imported models and the
 # pretrained network are line models.

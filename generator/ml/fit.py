@@ -67,6 +67,7 @@ from generator.ml.config import (
     ModelConfig,
     Objective,
     TextKind,
+    is_weight_average,
 )
 from generator.ml.dataset import (
     DatasetSplit,
@@ -147,9 +148,7 @@ class TrainingConfig:
             raise TrainingError(f"backprop steps must be at least 1, got {self.backprop_steps}")
         if self.unroll is not None and not isinstance(self.unroll, bool):
             raise TrainingError(f"unroll must be true, false or unset, got {self.unroll!r}")
-        if self.weight_average is not None and (
-            not is_real_number(self.weight_average) or not 0.0 < self.weight_average < 1.0
-        ):
+        if self.weight_average is not None and not is_weight_average(self.weight_average):
             raise TrainingError(
                 f"weight average must be a momentum between 0 and 1 (exclusive), "
                 f"got {self.weight_average!r}"
@@ -185,11 +184,6 @@ class TrainingConfig:
 def is_whole_number(value: Any) -> bool:
     """An int that is not a bool (True is an int to Python, not a count to us)."""
     return isinstance(value, int) and not isinstance(value, bool)
-
-
-def is_real_number(value: Any) -> bool:
-    """An int or a float that is not a bool (a setting such as a momentum)."""
-    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 @dataclass(frozen=True)

@@ -26,13 +26,9 @@ from generator.ml.config import (
     ModelConfig,
     Objective,
     TextKind,
+    is_weight_average_choice,
 )
-from generator.ml.fit import (
-    TrainingConfig,
-    check_trainable,
-    is_real_number,
-    is_whole_number,
-)
+from generator.ml.fit import TrainingConfig, check_trainable, is_whole_number
 from generator.models import TrainingRun
 from generator.training.corpus_text import CorpusTextError, read_corpus
 from generator.training.errors import TrainingRequestError
@@ -139,7 +135,7 @@ def training_config_for(options: RunOptions, config: ModelConfig) -> dict[str, A
             f"patience must be 0 (train every epoch) or more epochs, got {patience!r}"
         )
     average = options.weight_average
-    if average is not None and (not is_real_number(average) or not 0 <= average < 1):
+    if average is not None and not is_weight_average_choice(average):
         raise TrainingRequestError(
             f"weight average must be 0 (keep the trained weights) or a momentum below 1, "
             f"got {average!r}"
