@@ -1,5 +1,6 @@
 #!/usr/bin/env python
-"""Django's command-line utility, which answers a configuration error in one line."""
+"""Django's command-line utility, which answers a configuration error in one line and ends
+quietly when its output's reader went away (`manage.py ... | head`)."""
 
 from __future__ import annotations
 
@@ -14,12 +15,25 @@ def main() -> None:
     from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
 
+    from common.output import discard_output, has_lost_its_reader, is_closed_output_error
+
     try:
         execute_from_command_line(sys.argv)
+        # What a pipe still buffers is written here, where a reader that went away is
+        # answered below, not by a traceback from the interpreter's exit.
+        sys.stdout.flush()
     except ImproperlyConfigured as error:
         # A missing or malformed setting is the operator's to fix: say which, without a traceback.
         sys.stderr.write(f"error: {error}\n")
         sys.exit(2)
+    except OSError as error:
+        lost = [stream for stream in (sys.stdout, sys.stderr) if has_lost_its_reader(stream)]
+        if not (is_closed_output_error(error) and lost):
+            raise
+        # As a Unix tool ends when its reader does: no traceback, nothing more written.
+        for stream in lost:
+            discard_output(stream)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

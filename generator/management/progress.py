@@ -1,25 +1,45 @@
 """Training progress for management commands: a tqdm bar on a TTY, one line per epoch otherwise.
 
 The bar shows the last epoch's loss and the session's throughput in windows/s; it is off at
--v 0 and when stderr is not a terminal (logs get the per-epoch lines instead).
+-v 0 and when stderr is not a terminal (logs get the per-epoch lines instead). Each line is
+flushed as it is written, so a pipe or a log file (`| tee`, the local training process's log)
+shows an epoch when it ends, not when a buffer fills.
+
+An output whose reader went away (`| head`, a terminal hung up) stops the run as SIGTERM does:
+the stop flag is raised with that reason (a checkpoint at the next batch, the run interrupted
+and resumable), what stdout would have said goes to stderr, and nothing raises.
 """
 
 from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from django.core.management.base import OutputWrapper
 from tqdm import tqdm
 
+from common.output import discard_output, is_closed_output_error
+
 if TYPE_CHECKING:
+    from generator.ml.fit import StopFlag
     from generator.training.listener import CheckpointStored, SessionStarted, TrainingListener
 
 
 class TrainingProgress:
-    def __init__(self, *, stdout: OutputWrapper, stderr: OutputWrapper, verbosity: int) -> None:
-        self.stdout, self.stderr, self.verbosity = stdout, stderr, verbosity
+    OUTPUT_CLOSED = "its output was closed"
+
+    def __init__(
+        self,
+        *,
+        stdout: OutputWrapper,
+        stderr: OutputWrapper,
+        verbosity: int,
+        stop: StopFlag | None = None,
+    ) -> None:
+        self.stdout, self.stderr, self.verbosity, self.stop = stdout, stderr, verbosity, stop
+        self.closed: set[str] = set()  # "stdout", "stderr": outputs whose reader went away
         self.bar: tqdm[Any] | None = None
         self.started: SessionStarted | None = None
         self.batch_size = 1
@@ -69,12 +89,12 @@ class TrainingProgress:
         self.session_batches += 1
         if self.bar is None:
             return
-        self.bar.update(1)
         elapsed = time.monotonic() - self.session_clock
         if elapsed > 0:
             rate = self.session_batches * self.batch_size / elapsed
             self.postfix["windows/s"] = f"{rate:,.0f}"
-        self.bar.set_postfix(self.postfix, refresh=False)
+        self._on_bar(lambda bar: bar.update(1))
+        self._on_bar(lambda bar: bar.set_postfix(self.postfix, refresh=False))
 
     def on_checkpoint(self, stored: CheckpointStored) -> None:
         metrics = stored.metrics
@@ -99,18 +119,49 @@ class TrainingProgress:
         self.warn(f"warning: {message}")
 
     def say(self, line: str) -> None:
-        if self.bar is not None:
-            self.bar.clear()
-        self.stdout.write(line)
-        if self.bar is not None:
-            self.bar.refresh()
+        """A line for stdout (stderr once stdout's reader went away)."""
+        self._write("stderr" if "stdout" in self.closed else "stdout", line)
 
     def warn(self, line: str) -> None:
-        if self.bar is not None:
-            self.bar.clear()
-        self.stderr.write(line)
+        self._write("stderr", line)
+
+    def _write(self, name: str, line: str) -> None:
+        if name in self.closed:
+            return
+        stream = self.stdout if name == "stdout" else self.stderr
+        self._on_bar(lambda bar: bar.clear())
+        try:
+            stream.write(line)
+            stream.flush()
+        except OSError as error:
+            if not is_closed_output_error(error):
+                raise
+            self._lost(name, stream, line)
+        self._on_bar(lambda bar: bar.refresh())
+
+    def _on_bar(self, action: Callable[[tqdm[Any]], object]) -> None:
+        """Draw on the bar (stderr, a terminal) unless that terminal went away."""
+        if self.bar is None:
+            return
+        try:
+            action(self.bar)
+        except OSError as error:
+            if not is_closed_output_error(error):
+                raise
+            self._lost("stderr", self.stderr, "")
+
+    def _lost(self, name: str, stream: OutputWrapper, line: str) -> None:
+        """`stream`'s reader went away: stop the run, keep writing on the other output."""
+        self.closed.add(name)
+        discard_output(stream)
+        if name == "stderr":  # where the bar draws
+            self.bar = None
+        if self.stop is not None and not self.stop.requested:
+            self.stop.request(self.OUTPUT_CLOSED)
+            self.warn(f"{self.OUTPUT_CLOSED}: saving a checkpoint at the next batch")
+        if name == "stdout":
+            self.warn(line)
 
     def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
-            self.bar = None
+        self._on_bar(lambda bar: bar.close())
+        self.bar = None

@@ -202,18 +202,29 @@ class EpochMetrics:
         return asdict(self)
 
 
+STOPPED_ON_REQUEST = "stopped on request"
+
+
 class StopFlag:
-    """Cooperative stop request (set from a SIGTERM handler); checked at each batch boundary."""
+    """Cooperative stop request (set from a SIGTERM handler); checked at each batch boundary.
+    The first request's reason is the run's (`reason`): "SIGTERM received", ..."""
 
     def __init__(self) -> None:
         self._event = threading.Event()
+        self._reason = STOPPED_ON_REQUEST
 
-    def request(self) -> None:
+    def request(self, reason: str = STOPPED_ON_REQUEST) -> None:
+        if not self._event.is_set():
+            self._reason = reason
         self._event.set()
 
     @property
     def requested(self) -> bool:
         return self._event.is_set()
+
+    @property
+    def reason(self) -> str:
+        return self._reason
 
 
 @dataclass
@@ -735,7 +746,7 @@ def fit(
             last_checkpoint = save_state(state, checkpoint_dir)
             if on_epoch_end is not None:
                 on_epoch_end(_report(state, last_checkpoint, None))
-            return _result(state, "interrupted", last_checkpoint)
+            return _result(state, "interrupted", last_checkpoint, stop=stop)
         total = batches_per_epoch(
             len(dataset.train), min(state.training.batch_size, len(dataset.train))
         )
@@ -759,7 +770,7 @@ def fit(
             on_epoch_end(_report(state, last_checkpoint, metrics))
         stopped_here = state.finished or state.early_stop_reason is not None
         if stop is not None and stop.requested and not stopped_here:
-            return _result(state, "interrupted", last_checkpoint)
+            return _result(state, "interrupted", last_checkpoint, stop=stop)
     return _result(state, "done", last_checkpoint)
 
 
@@ -770,9 +781,15 @@ def _targets_trained(train: Windows, windows: int) -> int:
     return round(train.target_count * windows / len(train))
 
 
-def _result(state: TrainingState, status: FitStatus, checkpoint: Path | None) -> FitResult:
+def _result(
+    state: TrainingState,
+    status: FitStatus,
+    checkpoint: Path | None,
+    *,
+    stop: StopFlag | None = None,
+) -> FitResult:
     if status == "interrupted":
-        reason = "stopped on request"
+        reason = stop.reason if stop is not None else STOPPED_ON_REQUEST
     else:
         reason = state.early_stop_reason or f"finished its {state.training.epochs} epochs"
     return FitResult(

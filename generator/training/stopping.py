@@ -10,8 +10,10 @@ from types import FrameType
 
 from generator.ml.fit import StopFlag
 
-# What stops a command: a spot instance's termination notice, Ctrl-C.
-STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+# What stops a command: a spot instance's termination notice, Ctrl-C, and the terminal it
+# runs in going away (an SSH session dropped): each stores a checkpoint and leaves the run
+# resumable, where SIGHUP's default would kill the process mid-epoch.
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
 
 
 @contextmanager
@@ -28,11 +30,10 @@ def stop_on_signals(
     def request_stop(signum: int, frame: FrameType | None) -> None:
         if stop.requested and signum == signal.SIGINT:
             raise KeyboardInterrupt
-        stop.request()
+        received = f"{signal.Signals(signum).name} received"
+        stop.request(received)
         if announce is not None:
-            announce(
-                f"{signal.Signals(signum).name} received: saving a checkpoint at the next batch"
-            )
+            announce(f"{received}: saving a checkpoint at the next batch")
 
     try:
         previous = {signum: signal.signal(signum, request_stop) for signum in signals}

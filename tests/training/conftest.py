@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.db import connection
 
 from generator.models import TrainingRun
 from generator.training.listener import CheckpointStored
@@ -109,6 +110,20 @@ def corpus_row(path: Path) -> Corpus:
 @pytest.fixture
 def corpus(db: None, corpus_file: Path) -> Corpus:
     return corpus_row(corpus_file)
+
+
+@pytest.fixture
+def child_processes_share_this_test(settings: Any, work_dirs: Path, monkeypatch: Any) -> None:
+    """A `manage.py` process the test starts sees this test's database and folders (the
+    test database must be PostgreSQL: another process cannot reach an in-memory SQLite one)."""
+    db = connection.settings_dict
+    if db["ENGINE"] != "django.db.backends.postgresql":
+        pytest.skip("the test database must be reachable from another process (PostgreSQL)")
+    user, host, port, name = db["USER"], db["HOST"], db["PORT"], db["NAME"]
+    monkeypatch.setenv("DATABASE_URL", f"postgres://{user}@{host}:{port}/{name}")
+    monkeypatch.setenv("RAPLYRICS_DATA_DIR", str(settings.DATA_DIR))
+    monkeypatch.setenv("ARTIFACTS_DIR", str(settings.ARTIFACTS_DIR))
+    monkeypatch.delenv("CELERY_BROKER_URL", raising=False)
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
@@ -24,16 +23,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def shared_with_child_processes(settings: Any, work_dirs: Path, monkeypatch: Any) -> None:
+def shared_with_child_processes(child_processes_share_this_test: None, settings: Any) -> None:
     """A training process started by the code under test sees this test's database and folders."""
-    db = connection.settings_dict
-    if db["ENGINE"] != "django.db.backends.postgresql":
-        pytest.skip("the test database must be reachable from another process (PostgreSQL)")
-    user, host, port, name = db["USER"], db["HOST"], db["PORT"], db["NAME"]
-    monkeypatch.setenv("DATABASE_URL", f"postgres://{user}@{host}:{port}/{name}")
-    monkeypatch.setenv("RAPLYRICS_DATA_DIR", str(settings.DATA_DIR))
-    monkeypatch.setenv("ARTIFACTS_DIR", str(settings.ARTIFACTS_DIR))
-    monkeypatch.delenv("CELERY_BROKER_URL", raising=False)
     settings.CELERY_TASK_ALWAYS_EAGER = True
     settings.TRAINING_LOCAL_PROCESS = True
     settings.TRAINING_ADMIN_OPTIONS = {**TINY_OPTIONS, "epochs": 1}

@@ -94,7 +94,9 @@ class Command(BaseCommand):
                 f"{options['corpus_file']} (once; {SKIP_VARIABLE}=1 skips this)"
             )
         stop = StopFlag()
-        progress = TrainingProgress(stdout=self.stdout, stderr=self.stderr, verbosity=verbosity)
+        progress = TrainingProgress(
+            stdout=self.stdout, stderr=self.stderr, verbosity=verbosity, stop=stop
+        )
         try:
             with stop_on_signals(stop, signals=STOP_SIGNALS, announce=progress.warn):
                 outcome = self._prepare(options, stop=stop, progress=progress)
@@ -103,14 +105,14 @@ class Command(BaseCommand):
         finally:
             progress.close()
         if outcome.status != TrainingRun.Status.DONE:
-            self.stdout.write(
+            progress.say(
                 self.style.WARNING("demo model preparation interrupted; it resumes next time")
             )
             if stop.requested:
                 # make run must not go on to serve after a Ctrl-C.
                 raise SystemExit(128 + signal.SIGINT)
             return
-        self.stdout.write(self.style.SUCCESS(f"demo model ready: {outcome.message}"))
+        progress.say(self.style.SUCCESS(f"demo model ready: {outcome.message}"))
         if options["export"] is not None:
             from generator.demo.shipped import export_demo_model
 

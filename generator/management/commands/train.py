@@ -164,7 +164,9 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         verbosity = int(options["verbosity"])
         stop = StopFlag()
-        progress = TrainingProgress(stdout=self.stdout, stderr=self.stderr, verbosity=verbosity)
+        progress = TrainingProgress(
+            stdout=self.stdout, stderr=self.stderr, verbosity=verbosity, stop=stop
+        )
         try:
             with stop_on_signals(stop, signals=STOP_SIGNALS, announce=progress.warn):
                 outcome = self._train(options, stop=stop, progress=progress)
@@ -173,7 +175,7 @@ class Command(BaseCommand):
         finally:
             progress.close()
         style = self.style.SUCCESS if outcome.status == "done" else self.style.WARNING
-        self.stdout.write(style(outcome.message))
+        progress.say(style(outcome.message))
 
     def _train(
         self, options: dict[str, Any], *, stop: StopFlag, progress: TrainingProgress
@@ -191,7 +193,7 @@ class Command(BaseCommand):
             )
             warning = corpus_size_warning(run)
             if warning is not None and int(options["verbosity"]) >= 1:
-                self.stderr.write(self.style.WARNING(f"warning: {warning}"))
+                progress.warn(self.style.WARNING(f"warning: {warning}"))
             run_id = run.pk
         return start_or_resume_run(
             run_id,
