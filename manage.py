@@ -1,9 +1,11 @@
 #!/usr/bin/env python
-"""Django's command-line utility, which answers a configuration error in one line and ends
+"""Django's command-line utility, which answers a configuration error in one line, writes each
+line of output as it is made (a pipe or a log file is not left waiting for 8 KB), and ends
 quietly when its output's reader went away (`manage.py ... | head`)."""
 
 from __future__ import annotations
 
+import io
 import os
 import sys
 
@@ -17,6 +19,8 @@ def main() -> None:
 
     from common.output import discard_output, has_lost_its_reader, is_closed_output_error
 
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        sys.stdout.reconfigure(line_buffering=True)
     try:
         execute_from_command_line(sys.argv)
         # What a pipe still buffers is written here, where a reader that went away is

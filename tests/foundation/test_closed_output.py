@@ -4,6 +4,7 @@ quietly, with a failing status, never a traceback; and how a lost reader is reco
 from __future__ import annotations
 
 import os
+import select
 import subprocess
 import sys
 from io import StringIO
@@ -47,6 +48,29 @@ def test_a_command_with_its_reader_still_there_is_unchanged() -> None:
     )
     assert result.returncode == 0
     assert "[lyrics]" in result.stdout and "scrape" in result.stdout
+
+
+def test_each_line_reaches_a_pipe_as_it_is_written() -> None:
+    # As `manage.py ... | tee log` runs: Python would buffer a pipe's output until 8 KB gathered.
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONUNBUFFERED"}
+    code = "print('first line'); import time; time.sleep(60)"
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", "shell", "--no-imports", "-c", code],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        # Django starts in seconds; the command then sleeps for a minute before it ends.
+        ready, _, _ = select.select([process.stdout], [], [], 30)
+        assert ready, "no line within 30 s: it would come only when the command ended"
+        assert process.stdout.readline() == "first line\n"
+    finally:
+        process.kill()
+        process.wait()
 
 
 def test_a_pipe_has_lost_its_reader_only_once_the_reader_closes() -> None:
