@@ -383,12 +383,17 @@ def _seconds_since(moment: datetime.datetime) -> int:
     return max(int((timezone.now() - moment).total_seconds()), 0)
 
 
+ABORTED = "aborted at once (a second Ctrl-C)"
+
+
 @contextlib.contextmanager
 def _failures_recorded(run: TrainingRun) -> Iterator[None]:
     """Mark the run failed with a one-line reason when the block raises.
 
     Expected failures (storage, corrupt files, bad models) become one TrainingRunError line;
-    anything else is a bug: recorded, then re-raised with its traceback.
+    anything else is a bug: recorded, then re-raised with its traceback. A KeyboardInterrupt
+    (Ctrl-C twice) marks the run interrupted (resumable) once it has stored a checkpoint, failed
+    before that, and goes on up.
     """
     try:
         yield
@@ -396,6 +401,17 @@ def _failures_recorded(run: TrainingRun) -> Iterator[None]:
         reason = _one_line(error)
         run.mark_failed(reason)
         raise TrainingRunError(f"run #{run.pk} failed: {reason}") from None
+    except KeyboardInterrupt:
+        # Ctrl-C twice: the person asked to stop at once, not at the next batch. Nothing
+        # failed: the run resumes from its last stored checkpoint, if it has stored one.
+        if run.checkpoint_keys:
+            run.mark_interrupted(
+                wall_seconds=run.wall_seconds,
+                stop_reason=f"{ABORTED}: the batches since its last checkpoint are lost",
+            )
+        else:
+            run.mark_failed(f"{ABORTED} before its first checkpoint: nothing to resume from")
+        raise
     except BaseException as error:
         run.mark_failed(f"{type(error).__name__}: {_one_line(error)}")
         raise

@@ -14,6 +14,8 @@ from generator.ml.fit import StopFlag
 # runs in going away (an SSH session dropped): each stores a checkpoint and leaves the run
 # resumable, where SIGHUP's default would kill the process mid-epoch.
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+# A command stopped by Ctrl-C exits as a shell reports a process that SIGINT ended.
+ABORTED_EXIT_CODE = 128 + signal.SIGINT
 
 
 @contextmanager

@@ -1,6 +1,7 @@
 """`manage.py train` whose output's reader goes away (`| head`, a dropped SSH session) stops the
 run as SIGTERM does: a checkpoint, the run interrupted with the reason, resumable; no traceback.
-And each progress line reaches a pipe as it is written, not when a buffer fills."""
+Each progress line reaches a pipe as it is written, not when a buffer fills. Ctrl-C twice
+aborts at once, in one line, the run resumable from its last checkpoint."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from typing import Any
 
 import pytest
 from django.conf import settings as django_settings
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from generator.models import ModelVersion, TrainingRun
 from tests.training.conftest import TINY_FLAGS
@@ -35,17 +36,19 @@ class ReaderGoneAfter(StringIO):
         return super().write(text)
 
 
-class HangUpAfterEpoch(StringIO):
-    """A terminal that hangs up (SIGHUP to this process) once epoch `epoch` is reported."""
+class SignalsOnLine(StringIO):
+    """A terminal whose person sends `signals` to this process once a line starts with
+    `prefix` (a hang-up, Ctrl-C twice)."""
 
-    def __init__(self, epoch: int) -> None:
+    def __init__(self, prefix: str, *signals: signal.Signals) -> None:
         super().__init__()
-        self.epoch = epoch
+        self.prefix, self.signals = prefix, signals
 
     def write(self, text: str) -> int:
         written = super().write(text)
-        if text.startswith(f"epoch {self.epoch}/"):
-            os.kill(os.getpid(), signal.SIGHUP)
+        if text.startswith(self.prefix):
+            for signum in self.signals:
+                os.kill(os.getpid(), signum)
         return written
 
 
@@ -85,7 +88,7 @@ def test_a_terminal_hang_up_stores_a_checkpoint_instead_of_killing_the_run(
     corpus_file: Path, work_dirs: Path
 ) -> None:
     previous_handler = signal.getsignal(signal.SIGHUP)
-    out, err = HangUpAfterEpoch(epoch=1), StringIO()
+    out, err = SignalsOnLine("epoch 1/", signal.SIGHUP), StringIO()
 
     run = train_four_epochs(corpus_file, stdout=out, stderr=err)
 
@@ -96,6 +99,46 @@ def test_a_terminal_hang_up_stores_a_checkpoint_instead_of_killing_the_run(
         out.getvalue()
     )
     assert signal.getsignal(signal.SIGHUP) == previous_handler
+
+
+def ctrl_c_twice(corpus_file: Path, *, on_line: str) -> tuple[TrainingRun, str]:
+    """A four-epoch run aborted by Ctrl-C twice once a line starts with `on_line`; the run and
+    the command's one line (its status is a shell's for SIGINT, 130)."""
+    out = SignalsOnLine(on_line, signal.SIGINT, signal.SIGINT)
+    with pytest.raises(CommandError) as raised:
+        train_four_epochs(corpus_file, stdout=out, stderr=StringIO())
+    assert raised.value.returncode == 130
+    return TrainingRun.objects.get(), str(raised.value)
+
+
+def test_ctrl_c_twice_aborts_at_once_and_the_run_resumes_from_its_last_checkpoint(
+    corpus_file: Path, work_dirs: Path
+) -> None:
+    run, error = ctrl_c_twice(corpus_file, on_line="epoch 1/")
+
+    assert error == (
+        f"run #{run.pk} aborted at once (a second Ctrl-C); resume it from its last stored "
+        f"checkpoint with: python manage.py train --resume {run.pk}"
+    )
+    assert run.status == TrainingRun.Status.INTERRUPTED
+    assert run.stop_reason == (
+        "aborted at once (a second Ctrl-C): the batches since its last checkpoint are lost"
+    )
+    call_command("train", "--resume", str(run.pk), stdout=StringIO(), stderr=StringIO())
+    run.refresh_from_db()
+    assert run.status == TrainingRun.Status.DONE
+
+
+def test_ctrl_c_twice_before_the_first_checkpoint_leaves_a_failed_run_saying_so(
+    corpus_file: Path, work_dirs: Path
+) -> None:
+    run, error = ctrl_c_twice(corpus_file, on_line="run #")
+
+    assert error == (f"run #{run.pk} aborted at once (a second Ctrl-C) before its first checkpoint")
+    assert run.status == TrainingRun.Status.FAILED
+    assert run.error == (
+        "aborted at once (a second Ctrl-C) before its first checkpoint: nothing to resume from"
+    )
 
 
 @pytest.mark.django_db(transaction=True)

@@ -15,7 +15,6 @@ where `make demo-model` ships it (generator.demo.shipped).
 from __future__ import annotations
 
 import os
-import signal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -85,7 +84,7 @@ class Command(BaseCommand):
         # Imported here: TensorFlow takes seconds to load, and "ready" must be instant.
         from generator.ml.fit import StopFlag
         from generator.training import TrainingRequestError, TrainingRunError
-        from generator.training.stopping import STOP_SIGNALS, stop_on_signals
+        from generator.training.stopping import ABORTED_EXIT_CODE, STOP_SIGNALS, stop_on_signals
 
         verbosity = int(options["verbosity"])
         if verbosity >= 1:
@@ -102,6 +101,11 @@ class Command(BaseCommand):
                 outcome = self._prepare(options, stop=stop, progress=progress)
         except (TrainingRequestError, TrainingRunError) as exc:
             raise CommandError(f"the demo model could not be prepared: {exc}") from None
+        except KeyboardInterrupt:
+            raise CommandError(
+                "demo model preparation aborted at once (a second Ctrl-C); it goes on next time",
+                returncode=ABORTED_EXIT_CODE,
+            ) from None
         finally:
             progress.close()
         if outcome.status != TrainingRun.Status.DONE:
@@ -110,7 +114,7 @@ class Command(BaseCommand):
             )
             if stop.requested:
                 # make run must not go on to serve after a Ctrl-C.
-                raise SystemExit(128 + signal.SIGINT)
+                raise SystemExit(ABORTED_EXIT_CODE)
             return
         progress.say(self.style.SUCCESS(f"demo model ready: {outcome.message}"))
         if options["export"] is not None:

@@ -22,6 +22,7 @@ from generator.ml.config import (
     TEXT_KINDS,
 )
 from generator.ml.fit import StopFlag
+from generator.models import TrainingRun
 from generator.training import (
     RunOptions,
     RunOutcome,
@@ -32,7 +33,7 @@ from generator.training import (
     start_or_resume_run,
 )
 from generator.training.requests import MODEL_OPTIONS
-from generator.training.stopping import STOP_SIGNALS, stop_on_signals
+from generator.training.stopping import ABORTED_EXIT_CODE, STOP_SIGNALS, stop_on_signals
 
 DEFAULTS = RunOptions()
 
@@ -172,6 +173,8 @@ class Command(BaseCommand):
                 outcome = self._train(options, stop=stop, progress=progress)
         except (TrainingRequestError, TrainingRunError) as exc:
             raise CommandError(str(exc)) from None
+        except KeyboardInterrupt:
+            raise CommandError(aborted_line(progress), returncode=ABORTED_EXIT_CODE) from None
         finally:
             progress.close()
         style = self.style.SUCCESS if outcome.status == "done" else self.style.WARNING
@@ -202,6 +205,19 @@ class Command(BaseCommand):
             listener=progress.listener(),
             activate=options["activate"],
         )
+
+
+def aborted_line(progress: TrainingProgress) -> str:
+    """What a second Ctrl-C's immediate stop says, and how to go on from it."""
+    if progress.started is None:
+        return "aborted at once (a second Ctrl-C)"
+    run = TrainingRun.objects.get(pk=progress.started.run_id)
+    if run.status != TrainingRun.Status.INTERRUPTED:
+        return f"run #{run.pk} aborted at once (a second Ctrl-C) before its first checkpoint"
+    return (
+        f"run #{run.pk} aborted at once (a second Ctrl-C); resume it from its last stored "
+        f"checkpoint with: python manage.py train --resume {run.pk}"
+    )
 
 
 def run_options(flags: dict[str, Any]) -> RunOptions:
