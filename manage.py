@@ -1,7 +1,7 @@
 #!/usr/bin/env python
-"""Django's command-line utility, which answers a configuration error in one line, writes each
-line of output as it is made (a pipe or a log file is not left waiting for 8 KB), and ends
-quietly when its output's reader went away (`manage.py ... | head`)."""
+"""Django's command-line utility, which answers a configuration error and a Ctrl-C in one line,
+writes each line of output as it is made (a pipe or a log file is not left waiting for 8 KB),
+and ends quietly when its output's reader went away (`manage.py ... | head`)."""
 
 from __future__ import annotations
 
@@ -30,6 +30,11 @@ def main() -> None:
         # A missing or malformed setting is the operator's to fix: say which, without a traceback.
         sys.stderr.write(f"error: {error}\n")
         sys.exit(2)
+    except KeyboardInterrupt:
+        # Commands that can stop in a better place catch it themselves (train, scrape); for the
+        # rest what they wrote is whole (each write is a transaction or an atomic file).
+        sys.stderr.write("interrupted (Ctrl-C)\n")
+        sys.exit(130)
     except OSError as error:
         lost = [stream for stream in (sys.stdout, sys.stderr) if has_lost_its_reader(stream)]
         if not (is_closed_output_error(error) and lost):

@@ -1,10 +1,12 @@
 """Any `manage.py` command whose output's reader has gone (`| head`) ends as a Unix tool does:
-quietly, with a failing status, never a traceback; and how a lost reader is recognised."""
+quietly, with a failing status, never a traceback; each line reaches a pipe as it is written;
+Ctrl-C ends a command in one line; and how a lost reader is recognised."""
 
 from __future__ import annotations
 
 import os
 import select
+import signal
 import subprocess
 import sys
 from io import StringIO
@@ -50,18 +52,23 @@ def test_a_command_with_its_reader_still_there_is_unchanged() -> None:
     assert "[lyrics]" in result.stdout and "scrape" in result.stdout
 
 
-def test_each_line_reaches_a_pipe_as_it_is_written() -> None:
-    # As `manage.py ... | tee log` runs: Python would buffer a pipe's output until 8 KB gathered.
-    env = {key: value for key, value in os.environ.items() if key != "PYTHONUNBUFFERED"}
-    code = "print('first line'); import time; time.sleep(60)"
-    process = subprocess.Popen(
+def line_then_a_minute(line: str, *, env: dict[str, str]) -> subprocess.Popen[str]:
+    """`manage.py shell` printing `line`, then working for a minute; stdout and stderr piped."""
+    code = f"print({line!r}); import time; time.sleep(60)"
+    return subprocess.Popen(
         [sys.executable, "manage.py", "shell", "--no-imports", "-c", code],
         cwd=REPO,
         env=env,
         stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
         text=True,
     )
+
+
+def test_each_line_reaches_a_pipe_as_it_is_written() -> None:
+    # As `manage.py ... | tee log` runs: Python would buffer a pipe's output until 8 KB gathered.
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONUNBUFFERED"}
+    process = line_then_a_minute("first line", env=env)
     try:
         assert process.stdout is not None
         # Django starts in seconds; the command then sleeps for a minute before it ends.
@@ -71,6 +78,22 @@ def test_each_line_reaches_a_pipe_as_it_is_written() -> None:
     finally:
         process.kill()
         process.wait()
+
+
+def test_ctrl_c_ends_a_command_in_one_line() -> None:
+    process = line_then_a_minute("working", env=dict(os.environ))
+    try:
+        assert process.stdout is not None
+        assert process.stdout.readline() == "working\n"
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+    assert process.returncode == 130
+    assert err == "interrupted (Ctrl-C)\n"
 
 
 def test_a_pipe_has_lost_its_reader_only_once_the_reader_closes() -> None:
