@@ -2,7 +2,8 @@
 through one session and says in one line what happened.
 
 A queued run starts from textgenrnn's pretrained network (or a new one); an interrupted,
-failed or silent one resumes on any machine from its newest stored checkpoint that verifies. A
+failed or silent one resumes on any machine from its newest stored checkpoint that verifies
+(one that stopped before storing any starts over). A
 session claims the run (`TrainingRun.claim`), fits epoch by epoch (generator/ml/fit.py),
 uploads each checkpoint as soon as it is written (`stored.store_checkpoint`), beats a heartbeat
 (heartbeat.py), and at the end registers the best epoch's model (registering.py). A stop
@@ -19,6 +20,7 @@ import logging
 import socket
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 from django.conf import settings
@@ -108,7 +110,10 @@ def start_or_resume_run(
         session = _start(run, store=store, work_dir=work_dir)
     else:
         _require_resumable(run, epochs=epochs, resume_failed=resume_failed)
-        session = _resume(run, epochs=epochs, store=store, work_dir=work_dir, listener=listener)
+        if run.checkpoint_keys:
+            session = _resume(run, epochs=epochs, store=store, work_dir=work_dir, listener=listener)
+        else:  # stopped before its first checkpoint: there is nothing to resume, it starts over
+            session = _start(run, store=store, work_dir=work_dir, over=True, epochs=epochs)
     _configure_threads()
     with session as (state, text, warnings):
         return _train_session(
@@ -130,16 +135,28 @@ def start_or_resume_run(
 
 @contextlib.contextmanager
 def _start(
-    run: TrainingRun, *, store: ArtifactStore, work_dir: Path
+    run: TrainingRun,
+    *,
+    store: ArtifactStore,
+    work_dir: Path,
+    over: bool = False,
+    epochs: int | None = None,
 ) -> Iterator[tuple[TrainingState, CorpusText, list[str]]]:
-    """A queued run's session: claimed, its corpus stored, its network at epoch 0."""
-    _claim(run, allowed=(TrainingRun.Status.QUEUED,))
+    """A queued run's session: claimed, its corpus stored, its network at epoch 0. `over`: a
+    stopped run's that stored no checkpoint, which starts again (with `epochs`, a new total)."""
+    training = TrainingConfig.from_dict(run.hyperparameters["training"])
+    if not over:
+        _claim(run, allowed=(TrainingRun.Status.QUEUED,))
+    else:
+        _claim(run, allowed=_RESUMABLE, or_silent=True)
+        training = replace(training, epochs=epochs or training.epochs)
+        run.continue_from(epochs=training.epochs, epochs_done=0, epoch_metrics=[])
     with _failures_recorded(run):
         text = read_run_corpus(run, store=store, work_dir=work_dir)
         store_corpus(run, store=store)
         state = initial_state(
             ModelConfig.from_dict(run.hyperparameters["model"]),
-            TrainingConfig.from_dict(run.hyperparameters["training"]),
+            training,
             from_pretrained=run.from_pretrained,
             texts=vocabulary_texts(text.verses, kind=run.texts),
             text_kind=run.texts,
@@ -390,10 +407,10 @@ ABORTED = "aborted at once (a second Ctrl-C)"
 def _failures_recorded(run: TrainingRun) -> Iterator[None]:
     """Mark the run failed with a one-line reason when the block raises.
 
-    Expected failures (storage, corrupt files, bad models) become one TrainingRunError line;
-    anything else is a bug: recorded, then re-raised with its traceback. A KeyboardInterrupt
-    (Ctrl-C twice) marks the run interrupted (resumable) once it has stored a checkpoint, failed
-    before that, and goes on up.
+    Expected failures (storage, corrupt files, bad models) and the machine's (a full disk, a
+    folder that cannot be written: an OSError, whose traceback goes to the log) become one
+    TrainingRunError line; anything else is a bug: recorded, then re-raised with its traceback.
+    A KeyboardInterrupt (Ctrl-C twice) marks the run interrupted, resumable, and goes on up.
     """
     try:
         yield
@@ -401,20 +418,33 @@ def _failures_recorded(run: TrainingRun) -> Iterator[None]:
         reason = _one_line(error)
         run.mark_failed(reason)
         raise TrainingRunError(f"run #{run.pk} failed: {reason}") from None
+    except OSError as error:
+        reason = _machine_reason(error)
+        logger.warning("run #%s failed: %s", run.pk, reason, exc_info=True)
+        run.mark_failed(reason)
+        raise TrainingRunError(
+            f"run #{run.pk} failed: {reason}; once that is fixed, resume it with: "
+            f"python manage.py train --resume {run.pk}"
+        ) from None
     except KeyboardInterrupt:
         # Ctrl-C twice: the person asked to stop at once, not at the next batch. Nothing
         # failed: the run resumes from its last stored checkpoint, if it has stored one.
-        if run.checkpoint_keys:
-            run.mark_interrupted(
-                wall_seconds=run.wall_seconds,
-                stop_reason=f"{ABORTED}: the batches since its last checkpoint are lost",
-            )
-        else:
-            run.mark_failed(f"{ABORTED} before its first checkpoint: nothing to resume from")
+        lost = (
+            "the batches since its last checkpoint are lost"
+            if run.checkpoint_keys
+            else "before its first checkpoint, it starts over when resumed"
+        )
+        run.mark_interrupted(wall_seconds=run.wall_seconds, stop_reason=f"{ABORTED}: {lost}")
         raise
     except BaseException as error:
         run.mark_failed(f"{type(error).__name__}: {_one_line(error)}")
         raise
+
+
+def _machine_reason(error: OSError) -> str:
+    """ "No space left on device: /data/runs/7/epoch-0003.ckpt.1f2e.part" from an OSError."""
+    what = error.strerror or _one_line(error)
+    return f"{what}: {error.filename}" if error.filename else what
 
 
 def _one_line(error: BaseException) -> str:

@@ -140,7 +140,8 @@ def newest_good_checkpoint(
     ]
     if not keyed:
         raise TrainingRequestError(
-            f"run #{run.pk} has no checkpoint in storage under {store.uri(run.artifact_prefix)}"
+            f"run #{run.pk} has no checkpoint in storage under "
+            f"{store.uri(run.artifact_prefix.rstrip('/'))}"
         )
     fetched_dir = work_dir / "fetched"
     for _position, key in sorted(keyed, reverse=True):

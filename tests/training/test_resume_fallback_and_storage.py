@@ -15,6 +15,7 @@ from generator.models import ModelVersion, TrainingRun
 from generator.training import (
     RunOptions,
     TrainingListener,
+    TrainingRequestError,
     TrainingRunError,
     create_training_run,
     start_or_resume_run,
@@ -97,3 +98,45 @@ def test_a_checkpoint_that_cannot_be_stored_fails_the_run_and_stays_on_disk(
     assert (local / "epoch-0001.ckpt").is_file()
     assert str(local / "epoch-0001.ckpt") in message
     assert not ModelVersion.objects.exists()
+
+
+def test_a_folder_that_cannot_be_written_fails_the_run_in_one_line_and_it_resumes_once_fixed(
+    corpus_file: Path, work_dirs: Path
+) -> None:
+    run = create_training_run(corpus_file=corpus_file, options=RunOptions(epochs=2, **TINY_OPTIONS))
+    # A file where the run's local checkpoint folder goes: the machine's fault, as a full disk
+    # or a read-only mount would be, not the code's.
+    blocked = run.work_dir / "checkpoints"
+    blocked.parent.mkdir(parents=True)
+    blocked.write_text("not a folder")
+
+    with pytest.raises(TrainingRunError) as failure:
+        start_or_resume_run(run.pk)
+
+    assert str(failure.value) == (
+        f"run #{run.pk} failed: File exists: {blocked}; once that is fixed, resume it with: "
+        f"python manage.py train --resume {run.pk}"
+    )
+    run.refresh_from_db()
+    assert run.status == TrainingRun.Status.FAILED
+    assert run.error == f"File exists: {blocked}"
+
+    blocked.unlink()
+    outcome = start_or_resume_run(run.pk)
+    assert outcome.status == TrainingRun.Status.DONE
+
+
+def test_a_run_whose_stored_checkpoints_are_gone_says_where_it_looked(
+    corpus_file: Path, work_dirs: Path
+) -> None:
+    run = interrupted_run(corpus_file, epochs=2, stop_after_epoch=1)
+    store = store_from_settings(django_settings)
+    for key in store.list(run.artifact_prefix):
+        store.delete(key)
+
+    with pytest.raises(TrainingRequestError) as refused:
+        start_or_resume_run(run.pk)
+
+    assert str(refused.value) == (
+        f"run #{run.pk} has no checkpoint in storage under {store.uri(f'runs/{run.pk}')}"
+    )

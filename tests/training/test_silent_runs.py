@@ -56,6 +56,21 @@ def test_a_silent_run_is_resumed_from_its_newest_checkpoint(
     assert ModelVersion.objects.filter(training_run=run).exists()
 
 
+def test_a_run_whose_machine_vanished_before_its_first_checkpoint_starts_over(
+    corpus_file: Path, work_dirs: Path, settings: Any
+) -> None:
+    run = create_training_run(corpus_file=corpus_file, options=RunOptions(epochs=2, **TINY_OPTIONS))
+    last_heard = timezone.now() - datetime.timedelta(seconds=settings.TRAINING_SILENT_AFTER_S + 5)
+    TrainingRun.objects.filter(pk=run.pk).update(
+        status=TrainingRun.Status.RUNNING, started_at=last_heard, updated_at=last_heard
+    )
+
+    outcome = start_or_resume_run(run.pk)
+
+    assert outcome.status == TrainingRun.Status.DONE
+    assert [row["epoch"] for row in outcome.run.epoch_metrics] == [1, 2]
+
+
 def test_a_run_heard_from_recently_is_not_trained_twice(
     corpus_file: Path, work_dirs: Path, settings: Any
 ) -> None:

@@ -212,11 +212,12 @@ def aborted_line(progress: TrainingProgress) -> str:
     if progress.started is None:
         return "aborted at once (a second Ctrl-C)"
     run = TrainingRun.objects.get(pk=progress.started.run_id)
-    if run.status != TrainingRun.Status.INTERRUPTED:
-        return f"run #{run.pk} aborted at once (a second Ctrl-C) before its first checkpoint"
+    where = (
+        "its last stored checkpoint" if run.checkpoint_keys else "the start (it had stored none)"
+    )
     return (
-        f"run #{run.pk} aborted at once (a second Ctrl-C); resume it from its last stored "
-        f"checkpoint with: python manage.py train --resume {run.pk}"
+        f"run #{run.pk} aborted at once (a second Ctrl-C); resume it from {where} with: "
+        f"python manage.py train --resume {run.pk}"
     )
 
 
