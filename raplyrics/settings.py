@@ -49,7 +49,12 @@ else:
 
 if not DATABASE_URL:
     # The embedded default: SQLite cannot create the folder its file lives in.
-    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    try:
+        DATA_DIR.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise ImproperlyConfigured(
+            f"RAPLYRICS_DATA_DIR={DATA_DIR} cannot be created: {error.strerror or error}"
+        ) from None
 DATABASES = {
     "default": database_from_url(DATABASE_URL)
     if DATABASE_URL

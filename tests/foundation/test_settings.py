@@ -60,6 +60,18 @@ def test_the_deploy_check_is_silent_with_production_values() -> None:
     assert "no issues" in result.stdout
 
 
+def test_a_data_folder_that_cannot_be_created_is_named_in_one_line(tmp_path: Path) -> None:
+    in_a_file = tmp_path / "a-file" / "data"
+    in_a_file.parent.write_text("not a folder")
+
+    result = _manage("check", env={"RAPLYRICS_DATA_DIR": str(in_a_file)})
+
+    assert result.returncode == 2
+    assert result.stderr == (
+        f"error: RAPLYRICS_DATA_DIR={in_a_file} cannot be created: Not a directory\n"
+    )
+
+
 def test_a_malformed_boolean_is_named_in_one_line() -> None:
     result = _manage("check", env={"DJANGO_DEBUG": "maybe"})
     assert result.returncode == 2
