@@ -162,9 +162,7 @@ def sampler_for(files: TextgenrnnFiles) -> StreamSampler:
         if choice == "numpy":
             engine = Engine.from_files(files, backend="numpy")
         else:
-            from generator.ml.engine_xla import use_compilation_cache
-
-            use_compilation_cache(Path(settings.XLA_CACHE_DIR))
+            _cache_compiled_programs(Path(settings.XLA_CACHE_DIR))
             engine = Engine.from_files(files, backend="xla", lanes=int(settings.ENGINE_LANES))
     except EngineError as error:
         from generator.ml.sampling import Sampler
@@ -178,6 +176,22 @@ def sampler_for(files: TextgenrnnFiles) -> StreamSampler:
         max_streams=int(settings.ENGINE_MAX_STREAMS),
         retry_after_s=int(settings.ENGINE_RETRY_AFTER_S),
     )
+
+
+def _cache_compiled_programs(directory: Path) -> None:
+    """JAX's persistent compilation cache in `directory`; a folder that cannot be made costs
+    only start-up time (each worker compiles its own programs), so it is logged, not raised."""
+    from generator.ml.engine_xla import use_compilation_cache
+
+    try:
+        use_compilation_cache(directory)
+    except OSError as error:
+        logger.warning(
+            "no XLA compilation cache: %s cannot be created (%s); each worker compiles the "
+            "engine's programs itself (check RAPLYRICS_XLA_CACHE_DIR)",
+            directory,
+            error.strerror or error,
+        )
 
 
 def model_cache_dir(version: ModelVersion) -> Path:

@@ -115,6 +115,25 @@ def test_the_lanes_setting_reaches_the_compiled_engine() -> None:
     scheduler.close()
 
 
+def test_a_compilation_cache_folder_that_cannot_be_made_costs_only_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from generator.ml.weight_files import pretrained_files
+
+    blocked = tmp_path / "a-file" / "xla-cache"
+    blocked.parent.write_text("not a folder")
+    with override_settings(XLA_CACHE_DIR=blocked, ENGINE_LANES=1):
+        scheduler = serving.sampler_for(pretrained_files())
+    try:
+        assert isinstance(scheduler, StreamScheduler)
+        assert scheduler.engine.backend == "xla"
+    finally:
+        scheduler.close()
+    assert f"no XLA compilation cache: {blocked} cannot be created (Not a directory)" in (
+        caplog.text
+    )
+
+
 @pytest.mark.django_db
 # A generous time limit: on a loaded machine the /apiUS request after the busy one may be slow,
 # and only the 503 for a full worker is under test here.
