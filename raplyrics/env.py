@@ -80,6 +80,18 @@ def env_path(name: str, default: Path) -> Path:
     return Path(raw).expanduser().resolve() if raw else default
 
 
+def made_folder(setting: str, folder: Path) -> Path:
+    """`folder`, created if missing; ImproperlyConfigured naming `setting` if it cannot be
+    (a file in its path, no permission), instead of a traceback wherever it is first used."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise ImproperlyConfigured(
+            f"{setting}={folder} cannot be created: {error.strerror or error}"
+        ) from None
+    return folder
+
+
 def database_from_url(url: str) -> dict[str, Any]:
     """`postgres://user:pass@host:port/name?opt=v` or `sqlite:///abs/path` as a DATABASES entry."""
     parts = urlsplit(url)

@@ -22,6 +22,7 @@ from raplyrics.env import (
     env_list,
     env_path,
     env_str,
+    made_folder,
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -49,12 +50,7 @@ else:
 
 if not DATABASE_URL:
     # The embedded default: SQLite cannot create the folder its file lives in.
-    try:
-        DATA_DIR.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise ImproperlyConfigured(
-            f"RAPLYRICS_DATA_DIR={DATA_DIR} cannot be created: {error.strerror or error}"
-        ) from None
+    made_folder("RAPLYRICS_DATA_DIR", DATA_DIR)
 DATABASES = {
     "default": database_from_url(DATABASE_URL)
     if DATABASE_URL
@@ -297,7 +293,8 @@ CACHES = {
     if REDIS_CACHE_URL
     else {
         "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-        "LOCATION": str(DATA_DIR / "cache"),
+        # Made now: Django's file cache makes it on first use, a traceback if it cannot.
+        "LOCATION": str(made_folder("RAPLYRICS_DATA_DIR", DATA_DIR / "cache")),
     }
 }
 

@@ -60,16 +60,41 @@ def test_the_deploy_check_is_silent_with_production_values() -> None:
     assert "no issues" in result.stdout
 
 
-def test_a_data_folder_that_cannot_be_created_is_named_in_one_line(tmp_path: Path) -> None:
-    in_a_file = tmp_path / "a-file" / "data"
-    in_a_file.parent.write_text("not a folder")
+@pytest.mark.parametrize(
+    ("env", "folder"),
+    [
+        ({}, "data"),  # SQLite's folder, the embedded default
+        (PRODUCTION_ENV, "data/cache"),  # PostgreSQL, and the file cache without Redis
+    ],
+    ids=["sqlite", "file-cache"],
+)
+def test_a_data_folder_that_cannot_be_created_is_named_in_one_line(
+    tmp_path: Path, env: dict[str, str], folder: str
+) -> None:
+    in_a_file = tmp_path / "a-file"
+    in_a_file.write_text("not a folder")
 
-    result = _manage("check", env={"RAPLYRICS_DATA_DIR": str(in_a_file)})
+    result = _manage("check", env={**env, "RAPLYRICS_DATA_DIR": str(in_a_file / "data")})
 
     assert result.returncode == 2
     assert result.stderr == (
-        f"error: RAPLYRICS_DATA_DIR={in_a_file} cannot be created: Not a directory\n"
+        f"error: RAPLYRICS_DATA_DIR={in_a_file / folder} cannot be created: Not a directory\n"
     )
+
+
+def test_the_deploy_check_names_a_folder_the_site_cannot_write(tmp_path: Path) -> None:
+    in_a_file = tmp_path / "a-file"
+    in_a_file.write_text("not a folder")
+    env = {**PRODUCTION_ENV, "ARTIFACTS_DIR": str(in_a_file / "artifacts")}
+
+    result = _manage("check", "--deploy", env=env)
+
+    assert result.returncode == 1
+    assert (
+        f"(raplyrics.E001) ARTIFACTS_DIR: {in_a_file / 'artifacts'} cannot be written "
+        "(Not a directory)"
+    ) in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_a_malformed_boolean_is_named_in_one_line() -> None:
