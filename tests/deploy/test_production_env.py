@@ -31,6 +31,8 @@ def _filled_example(tmp_path: Path) -> Path:
         key, _, value = line.partition("=")
         if key in FILLED_BY_THE_OPERATOR and value == "":
             line = f"{key}={FILLED_BY_THE_OPERATOR[key]()}"
+        if key == "RAPLYRICS_DATA_DIR":  # the example's /var/lib/raplyrics: the checks write there
+            line = f"{key}={tmp_path / 'var-lib-raplyrics'}"
         lines.append(line)
     filled = tmp_path / "raplyrics.env"
     filled.write_text("\n".join(lines) + "\n")
