@@ -18,6 +18,7 @@ from celery import current_app
 from django.conf import settings
 from django.db import transaction
 
+from common.broker import BrokerUnreachable, broker_reachable
 from generator import limits
 from generator.models import ModelEvaluation, ModelVersion, TrainingRun
 
@@ -232,11 +233,24 @@ def evaluate_after_training(version: ModelVersion) -> str | None:
     if not settings.EVALUATE_AFTER_TRAINING:
         return None
     if not settings.CELERY_TASK_ALWAYS_EAGER:
-        transaction.on_commit(
-            lambda: current_app.send_task(
-                EVALUATION_TASK, args=(version.pk,), queue=EVALUATION_QUEUE
+        not_queued: list[str] = []
+
+        def queue() -> None:
+            try:
+                with broker_reachable():
+                    current_app.send_task(
+                        EVALUATION_TASK, args=(version.pk,), queue=EVALUATION_QUEUE
+                    )
+            except BrokerUnreachable as error:
+                logger.warning("evaluation of %s not queued: %s", version.name, error)
+                not_queued.append(str(error))
+
+        transaction.on_commit(queue)  # at once outside a transaction, as a run's end is
+        if not_queued:
+            return (
+                f"evaluation of {version.name} not queued: {not_queued[0]}; run it with: "
+                f"manage.py evaluate --model {version.pk}"
             )
-        )
         return f"evaluation of {version.name} queued on the {EVALUATION_QUEUE} queue"
     try:
         evaluation = evaluate_model_version(version_id=version.pk)

@@ -8,6 +8,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from common.broker import BrokerUnreachable, broker_reachable
 from lyrics import services
 from lyrics.admin_verses import SongOfArtistFilter, VerseCurationMixin
 from lyrics.background import runs_in_own_process, start_manage_command
@@ -80,7 +81,12 @@ class SongAdmin(admin.ModelAdmin):
             song_arguments = [argument for pk in song_ids for argument in ("--song", str(pk))]
             start_manage_command(["clean_lyrics", *song_arguments])
         else:
-            clean_lyrics_task.delay(song_ids=song_ids)
+            try:
+                with broker_reachable():
+                    clean_lyrics_task.delay(song_ids=song_ids)
+            except BrokerUnreachable as error:
+                self.message_user(request, f"Cleaning not started: {error}.", messages.ERROR)
+                return
         self.message_user(
             request, f"Cleaning queued for {len(song_ids)} song(s).", messages.SUCCESS
         )

@@ -18,6 +18,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils.http import urlencode
 from django.utils.text import Truncator
 
+from common.broker import BrokerUnreachable, broker_reachable
 from lyrics import services
 from lyrics.admin_corpus import CorpusStudioMixin
 from lyrics.background import runs_in_own_process, start_manage_command
@@ -258,7 +259,12 @@ class CleaningRuleAdmin(admin.ModelAdmin):
                     f"{log_path}); verses update as it runs.",
                 )
                 return HttpResponseRedirect(reverse("admin:lyrics_cleaningrule_changelist"))
-            result = clean_lyrics_task.delay(dedupe_repeats=not keep_repeats)
+            try:
+                with broker_reachable():
+                    result = clean_lyrics_task.delay(dedupe_repeats=not keep_repeats)
+            except BrokerUnreachable as error:
+                self.message_user(request, f"Cleaning not started: {error}.", messages.ERROR)
+                return HttpResponseRedirect(reverse("admin:lyrics_cleaningrule_changelist"))
             if isinstance(result, EagerResult):
                 summary = result.get()
                 self.message_user(

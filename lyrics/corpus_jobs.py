@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from common.broker import broker_reachable
 from lyrics.background import registered_task, runs_in_own_process, start_manage_command
-from lyrics.corpus_builder import default_corpora_dir
+from lyrics.corpus_builder import CorpusError, default_corpora_dir
 from lyrics.models import Corpus
 
 PREVIEW_CHARS = 3_000
@@ -47,12 +48,13 @@ def start_corpus_build(request: CorpusBuildRequest) -> StartedBuild:
         log_path = default_corpora_dir() / BUILD_LOG
         start_manage_command(request.command_arguments(), log_path=log_path)
         return StartedBuild(where=f"in a process of its own (no Celery broker; log: {log_path})")
-    result = registered_task("lyrics.build_corpus").delay(
-        augment=request.augment,
-        seed=request.seed if request.augment else None,
-        artist_names=list(request.artist_names),
-        min_chars=request.min_chars,
-    )
+    with broker_reachable(CorpusError):
+        result = registered_task("lyrics.build_corpus").delay(
+            augment=request.augment,
+            seed=request.seed if request.augment else None,
+            artist_names=list(request.artist_names),
+            min_chars=request.min_chars,
+        )
     if result.ready():
         return StartedBuild(
             where="in this process (Celery runs tasks eagerly)", corpus_id=result.get()

@@ -6,6 +6,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from common.broker import broker_reachable
 from lyrics.background import runs_in_own_process
 from lyrics.models import Artist
 from scraping import services
@@ -47,7 +48,8 @@ def scrape_popular_songs(
             )
             continue
         try:
-            result = scrape_artist.delay(artist.pk)
+            with broker_reachable(ScrapeError):
+                result = scrape_artist.delay(artist.pk)
         except ScrapeError as error:
             modeladmin.message_user(request, _scrape_error_message(artist, error), messages.ERROR)
             continue

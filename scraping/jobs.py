@@ -13,7 +13,9 @@ from pathlib import Path
 
 from django.conf import settings
 
+from common.broker import broker_reachable
 from lyrics.background import runs_in_own_process, start_manage_command
+from scraping.errors import ScrapeError
 
 
 @dataclass(frozen=True)
@@ -51,12 +53,13 @@ def start_scrape(request: ScrapeRequest) -> StartedScrape:
         return StartedScrape(where=f"in a process of its own (no Celery broker; log: {log_path})")
     from scraping.tasks import scrape_genius_artist
 
-    result = scrape_genius_artist.delay(
-        request.genius_id,
-        songs_per_artist=request.songs_per_artist,
-        refresh=request.refresh,
-        dry_run=request.dry_run,
-    )
+    with broker_reachable(ScrapeError):
+        result = scrape_genius_artist.delay(
+            request.genius_id,
+            songs_per_artist=request.songs_per_artist,
+            refresh=request.refresh,
+            dry_run=request.dry_run,
+        )
     if result.ready():
         summary = result.get()
         return StartedScrape(

@@ -28,6 +28,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from common.broker import BrokerUnreachable, broker_reachable
 from generator.models import TrainingRun
 from generator.training.errors import TrainingRequestError
 from generator.training.requests import RunOptions, create_training_run
@@ -72,7 +73,7 @@ def queue_training_run(
         if local:
             transaction.on_commit(lambda: start_local_training(run))
         else:
-            transaction.on_commit(lambda: hand_over(run.pk))
+            transaction.on_commit(lambda: _hand_over_or_fail(run, hand_over))
     if local:
         log = local_training_log(run)
         where = f"in a process of its own on this machine (no Celery broker; log: {log})"
@@ -81,6 +82,17 @@ def queue_training_run(
     else:
         where = "on the Celery training queue"
     return StartedRun(run=run, where=where)
+
+
+def _hand_over_or_fail(run: TrainingRun, hand_over: Callable[[int], None]) -> None:
+    """Queue the committed run; one the task queue cannot take is marked failed, saying why (a
+    run left queued with no task would never start), and refused in one line."""
+    try:
+        with broker_reachable():
+            hand_over(run.pk)
+    except BrokerUnreachable as error:
+        run.mark_failed(f"not started: {error}")
+        raise TrainingRequestError(f"run #{run.pk} was not started: {error}") from None
 
 
 def request_stop(*, run_id: int) -> TrainingRun:

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Count, Max
 
+from common.broker import BrokerUnreachable, broker_reachable
 from lyrics.background import registered_task, runs_in_own_process, start_manage_command
 from lyrics.cleaning.preview import RulePreview, preview_rule
 from lyrics.cleaning.rule_types import RuleSpec
@@ -84,9 +85,14 @@ def start_full_preview(
             logger.exception("could not start the background rule preview")
             cache.delete(key + ":running")
         return
-    registered_task("lyrics.preview_rule").delay(
-        spec=asdict(candidate), position=position, rule_id=rule_id, key=key
-    )
+    try:
+        with broker_reachable():
+            registered_task("lyrics.preview_rule").delay(
+                spec=asdict(candidate), position=position, rule_id=rule_id, key=key
+            )
+    except BrokerUnreachable as error:  # the quick answer stands; a later look tries again
+        logger.warning("the whole rule preview was not queued: %s", error)
+        cache.delete(key + ":running")
 
 
 def quick_preview(
