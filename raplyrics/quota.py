@@ -29,6 +29,7 @@ from typing import Any
 from django.core.cache import BaseCache, caches
 from django.core.cache.backends.filebased import FileBasedCache
 from django.core.cache.backends.redis import RedisCache
+from redis.exceptions import RedisError
 
 
 @dataclass(frozen=True)
@@ -58,15 +59,24 @@ return {allowed, count, oldest[2] or ''}
 """
 
 
+class QuotaUnavailable(Exception):
+    """The store that counts requests cannot be reached (Redis down, the cache folder gone):
+    nothing was counted, so the request cannot be let through."""
+
+
 def take(key: str, *, limit: int, window_s: int, now: float | None = None) -> Verdict:
-    """Count one request against `limit` per `window_s` seconds for `key`."""
+    """Count one request against `limit` per `window_s` seconds for `key`; QuotaUnavailable
+    (one line) when the count cannot be kept."""
     moment = time.time() if now is None else now
     log_key = f"quota:{key}"
-    cache = caches["default"]
-    if isinstance(cache, RedisCache):
-        allowed, count, oldest = _take_in_redis(cache, log_key, moment, limit, window_s)
-    else:
-        allowed, count, oldest = _take_in_cache(cache, log_key, moment, limit, window_s)
+    try:
+        cache = caches["default"]  # a file cache makes its folder here
+        if isinstance(cache, RedisCache):
+            allowed, count, oldest = _take_in_redis(cache, log_key, moment, limit, window_s)
+        else:
+            allowed, count, oldest = _take_in_cache(cache, log_key, moment, limit, window_s)
+    except (RedisError, OSError) as error:
+        raise QuotaUnavailable(f"the request counter cannot be reached ({error})") from None
     return Verdict(
         allowed=allowed, count=count, retry_after_s=_retry_after(oldest, moment, window_s)
     )

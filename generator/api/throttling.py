@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import logging
+
 from django.conf import settings
 from rest_framework.request import Request
 from rest_framework.throttling import SimpleRateThrottle
 
 from raplyrics import quota
+from raplyrics.api_errors import ServiceUnavailable
 from raplyrics.client_address import client_address
+
+logger = logging.getLogger(__name__)
+COUNTER_RETRY_AFTER_S = 10
 
 
 class GenerateRateThrottle(SimpleRateThrottle):
@@ -30,9 +36,17 @@ class GenerateRateThrottle(SimpleRateThrottle):
     def allow_request(self, request: Request, view: object) -> bool:
         if self.num_requests is None or self.duration is None:
             return True
-        verdict = quota.take(
-            self.get_cache_key(request, view), limit=self.num_requests, window_s=self.duration
-        )
+        try:
+            verdict = quota.take(
+                self.get_cache_key(request, view), limit=self.num_requests, window_s=self.duration
+            )
+        except quota.QuotaUnavailable as error:
+            # Closed, not open: an outage of the counter must not lift every client's limit.
+            logger.warning("generation refused: %s", error)
+            raise ServiceUnavailable(
+                f"Requests cannot be counted right now ({error}); try again in a moment.",
+                retry_after_s=COUNTER_RETRY_AFTER_S,
+            ) from None
         self._retry_after_s = verdict.retry_after_s
         return verdict.allowed
 

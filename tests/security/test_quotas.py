@@ -162,3 +162,31 @@ def test_clients_have_windows_of_their_own(backend: str) -> None:
     assert quota.take("client:a", limit=1, window_s=60, now=5.0).allowed
     assert quota.take("client:b", limit=1, window_s=60, now=5.0).allowed
     assert not quota.take("client:a", limit=1, window_s=60, now=6.0).allowed
+
+
+@pytest.mark.parametrize(
+    "cache",
+    [
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+        },
+        {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": "in-a-file"},
+    ],
+    ids=["redis-down", "cache-folder-gone"],
+)
+def test_a_counter_that_cannot_be_reached_refuses_with_503_not_a_500_or_no_limit(
+    client: Client, tmp_path: Any, cache: dict[str, str]
+) -> None:
+    if cache["LOCATION"] == "in-a-file":
+        (tmp_path / "a-file").write_text("not a folder")
+        cache = {**cache, "LOCATION": str(tmp_path / "a-file" / "cache")}
+    with override_settings(CACHES={"default": cache}, RAPLYRICS_GENERATE_RATE="3/min"):
+        response = client.post("/api/generate", ZERO_LINES, content_type="application/json")
+
+    # Closed, not open: while requests cannot be counted, none is let through uncounted.
+    assert response.status_code == 503
+    assert response["Retry-After"] == "10"
+    body = response.json()
+    assert body["error"].startswith("Requests cannot be counted right now (the request counter ")
+    assert body["retry_after"] == 10
