@@ -26,6 +26,8 @@ from django.core.exceptions import (
     TooManyFieldsSent,
     TooManyFilesSent,
 )
+from django.db import InterfaceError as DatabaseInterfaceError
+from django.db import OperationalError as DatabaseOperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse, UnreadablePostError
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -35,6 +37,8 @@ logger = logging.getLogger(__name__)
 
 # The generation API and the legacy route (/apiUS) both start with this.
 API_PATH_PREFIX = "/api"
+# What a 503 for a database that is down or restarting asks the client to wait.
+DATABASE_RETRY_AFTER_S = 10
 
 
 class ServiceUnavailable(exceptions.APIException):
@@ -197,4 +201,16 @@ class ApiErrorMiddleware:
             return error_response(400, "The body could not be read to its end.")
         if isinstance(exception, UnicodeError):
             return error_response(400, "The body is not valid UTF-8.")
+        if isinstance(exception, DatabaseOperationalError | DatabaseInterfaceError):
+            # Down or restarting: the client can do nothing but come back, so not a 500.
+            logger.error("database unavailable for %s", request.path, exc_info=exception)
+            unavailable = JsonResponse(
+                {
+                    "error": "The database cannot be reached right now; try again in a moment.",
+                    "retry_after": DATABASE_RETRY_AFTER_S,
+                },
+                status=503,
+            )
+            unavailable["Retry-After"] = str(DATABASE_RETRY_AFTER_S)
+            return unavailable
         return None  # Django logs it and answers 500; __call__ gives that the shape.
