@@ -6,13 +6,10 @@ Run in a fresh interpreter: the database is chosen when Django starts.
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
+from tests.fresh_interpreter import run_django_script
 
 _SCRIPT = r"""
 import json
@@ -31,21 +28,11 @@ print(json.dumps({
 def test_the_api_answers_503_while_the_database_cannot_be_reached(tmp_path: Path) -> None:
     env = {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": "raplyrics.settings",
         # Nothing listens on port 1: every connection is refused at once.
         "DATABASE_URL": "postgres://raplyrics@127.0.0.1:1/raplyrics",
         "RAPLYRICS_DATA_DIR": str(tmp_path),
     }
-    result = subprocess.run(
-        [sys.executable, "-c", "import django; django.setup()\n" + _SCRIPT],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    answer = json.loads(result.stdout.strip().splitlines()[-1])
+    answer, stderr = run_django_script(_SCRIPT, env=env)
 
     assert answer["status"] == 503
     assert answer["retry_after"] == "10"
@@ -53,4 +40,4 @@ def test_the_api_answers_503_while_the_database_cannot_be_reached(tmp_path: Path
         "error": "The database cannot be reached right now; try again in a moment.",
         "retry_after": 10,
     }
-    assert "database unavailable for /api/generate" in result.stderr
+    assert "database unavailable for /api/generate" in stderr

@@ -7,13 +7,11 @@ Run in a fresh interpreter: the broker is chosen when Celery's app starts.
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
+from tests.fresh_interpreter import run_django_script
+
 DOWN = "redis://127.0.0.1:1/0"  # nothing listens on port 1: refused at once
 
 _SCRIPT = r"""
@@ -85,16 +83,7 @@ def test_every_door_that_queues_a_task_answers_in_one_line_when_the_broker_is_do
         "CELERY_BROKER_URL": DOWN,
         "CELERY_TASK_ALWAYS_EAGER": "0",
     }
-    result = subprocess.run(
-        [sys.executable, "manage.py", "shell", "--no-imports", "-c", _SCRIPT],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    answers = json.loads(result.stdout.strip().splitlines()[-1])
+    answers, _ = run_django_script(_SCRIPT, env=env)
 
     down = "the task queue cannot be reached ("
     queued_nothing = "); nothing was queued: start the broker CELERY_BROKER_URL names and try again"
