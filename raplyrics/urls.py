@@ -15,5 +15,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("generator.api.urls")),
 ]
+handler500 = views.server_error
 # Only when DEBUG: lets `make run` (gunicorn, no Apache) serve the admin's CSS and the assets.
 urlpatterns += staticfiles_urlpatterns()

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import logging
+import sys
 from statistics import median
 from typing import Any
 from uuid import uuid4
 
 from django.contrib.sessions.models import Session
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, InterfaceError, OperationalError, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.views import defaults
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET
 
@@ -125,3 +128,19 @@ def healthz(request: HttpRequest) -> JsonResponse:
         logger.warning("health check failed: %s", "; ".join(problems.values()))
         return JsonResponse({"status": "unavailable", "problems": problems}, status=503)
     return JsonResponse({"status": "ok"})
+
+
+# What a 503 for a database that is down or restarting asks a browser to wait.
+DATABASE_RETRY_AFTER_S = 10
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """Django's 500 (handler500, DEBUG off), except while the database cannot be reached (down,
+    restarting): then a 503 page that says so and asks to come back, with Retry-After. Rendered
+    without the request's context, which would reach for the database again (the user)."""
+    error = sys.exc_info()[1]
+    if not isinstance(error, OperationalError | InterfaceError):
+        return defaults.server_error(request)
+    response = HttpResponse(render_to_string("503.html"), status=503)
+    response["Retry-After"] = str(DATABASE_RETRY_AFTER_S)
+    return response
