@@ -41,6 +41,12 @@ API_PATH_PREFIX = "/api"
 DATABASE_RETRY_AFTER_S = 10
 
 
+def database_unreachable(error: BaseException | None) -> bool:
+    """Whether `error` says the database is down or restarting (the client can only come back
+    later): what the API and the site's pages answer with a 503 instead of a 500."""
+    return isinstance(error, DatabaseOperationalError | DatabaseInterfaceError)
+
+
 class ServiceUnavailable(exceptions.APIException):
     """503 with `Retry-After` (DRF's handler sends `wait` as that header) and `retry_after`."""
 
@@ -201,8 +207,7 @@ class ApiErrorMiddleware:
             return error_response(400, "The body could not be read to its end.")
         if isinstance(exception, UnicodeError):
             return error_response(400, "The body is not valid UTF-8.")
-        if isinstance(exception, DatabaseOperationalError | DatabaseInterfaceError):
-            # Down or restarting: the client can do nothing but come back, so not a 500.
+        if database_unreachable(exception):
             logger.error("database unavailable for %s", request.path, exc_info=exception)
             unavailable = JsonResponse(
                 {

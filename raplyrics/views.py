@@ -9,7 +9,7 @@ from typing import Any
 from uuid import uuid4
 
 from django.contrib.sessions.models import Session
-from django.db import DatabaseError, InterfaceError, OperationalError, transaction
+from django.db import DatabaseError, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET
 from generator import limits
 from generator.selectors import active_model_summary
 from lyrics.selectors import corpus_stats
+from raplyrics.api_errors import DATABASE_RETRY_AFTER_S, database_unreachable
 
 # The about section names this many artists, then says how many more.
 ARTISTS_NAMED = 12
@@ -130,16 +131,11 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok"})
 
 
-# What a 503 for a database that is down or restarting asks a browser to wait.
-DATABASE_RETRY_AFTER_S = 10
-
-
 def server_error(request: HttpRequest) -> HttpResponse:
     """Django's 500 (handler500, DEBUG off), except while the database cannot be reached (down,
     restarting): then a 503 page that says so and asks to come back, with Retry-After. Rendered
     without the request's context, which would reach for the database again (the user)."""
-    error = sys.exc_info()[1]
-    if not isinstance(error, OperationalError | InterfaceError):
+    if not database_unreachable(sys.exc_info()[1]):
         return defaults.server_error(request)
     response = HttpResponse(render_to_string("503.html"), status=503)
     response["Retry-After"] = str(DATABASE_RETRY_AFTER_S)
