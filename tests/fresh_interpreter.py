@@ -1,5 +1,6 @@
-"""Running a script in a fresh Python interpreter with Django set up, for what is chosen when
-Django or Celery starts (the database, the broker): its last line of output is JSON."""
+"""Running Django in a fresh Python interpreter, for what is chosen when Django or Celery starts
+(the database, the broker, the settings): `manage.py` itself, or a script whose last line of
+output is JSON."""
 
 from __future__ import annotations
 
@@ -10,6 +11,18 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
+
+
+def run_manage(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """`manage.py ARGS` as an operator runs it (this environment, or `env`), output captured."""
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def run_django_script(script: str, *, env: dict[str, str]) -> tuple[Any, str]:

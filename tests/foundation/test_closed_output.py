@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from common.output import discard_output, has_lost_its_reader, is_closed_output_error
+from tests.fresh_interpreter import run_manage
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -41,13 +42,7 @@ def test_a_command_whose_reader_has_gone_ends_quietly(buffered: bool) -> None:
 
 
 def test_a_command_with_its_reader_still_there_is_unchanged() -> None:
-    result = subprocess.run(
-        [sys.executable, "manage.py", "help"],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = run_manage("help")
     assert result.returncode == 0
     assert "[lyrics]" in result.stdout and "scrape" in result.stdout
 

@@ -2,15 +2,14 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from raplyrics.env import database_from_url, env_bool, env_float, env_int, redact_url
+from tests.fresh_interpreter import run_manage
 
-REPO = Path(__file__).resolve().parents[2]
 PRODUCTION_ENV = {
     "DJANGO_DEBUG": "0",
     "DJANGO_SECRET_KEY": "x9$kL2!qZ7@vN4#pR8^tW1&yB6*mC3(dF5)gH0_jK-lM+nP=oQ",
@@ -21,14 +20,7 @@ PRODUCTION_ENV = {
 
 def _manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_"))}
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=REPO,
-        env={**clean, **env},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return run_manage(*args, env={**clean, **env})
 
 
 @pytest.mark.parametrize(
