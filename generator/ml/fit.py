@@ -6,6 +6,8 @@ count are saved too, so a run resumed from any checkpoint (even one written mid-
 exactly the batches and updates an uninterrupted run would have made.
 
 The learning rate follows textgenrnn: 4e-3 decayed linearly per epoch, lr * (1 - epoch / epochs).
+On TensorFlow an epoch's batches go through our compiled step (tf_steps.TrainStep), which
+trains as Keras' `fit` does in less time; other backends (JAX on GPU hosts) use `fit`.
 
 Two objectives (`TrainingConfig.objective`):
 - "last", textgenrnn's: each window of `max_length` tokens teaches the one token after it.
@@ -78,6 +80,7 @@ from generator.ml.dataset import (
     windows_of_split,
 )
 from generator.ml.network import build_model, copy_weights, is_all_positions, predicted_positions
+from generator.ml.tf_steps import TrainStep
 from generator.ml.verses import loaded_for_texts
 from generator.ml.vocab import Vocabulary
 from generator.ml.weights import load_pretrained
@@ -241,6 +244,8 @@ class TrainingState:
     partial_loss_sum: float = 0.0  # sum of batch losses of the partial epoch
     # The last-position model the validation loss is measured with (all-positions training).
     evaluation_model: keras.Model | None = None
+    # The compiled training step on TensorFlow (tf_steps.TrainStep), made at the first batch.
+    train_step: TrainStep | None = field(default=None, repr=False, compare=False)
 
     @property
     def finished(self) -> bool:
@@ -618,7 +623,8 @@ def batches_per_epoch(num_windows: int, batch_size: int) -> int:
 
 
 class _BatchWatcher(keras.callbacks.Callback):  # type: ignore[misc]  # Keras is untyped
-    """Counts finished batches and stops fit at the next boundary once a stop is requested."""
+    """Counts finished batches and stops fit at the next boundary once a stop is requested
+    (`fit`'s batches: backends other than TensorFlow)."""
 
     def __init__(
         self, stop: StopFlag | None, on_batch: Callable[[int, int], None] | None, total: int
@@ -650,24 +656,68 @@ def train_one_epoch(
     order = epoch_order(len(train), seed=training.seed, epoch_index=epoch_index)
     order = order[state.batches_done * batch_size : total * batch_size]
     state.model.optimizer.learning_rate = learning_rate_for(training, epoch_index)
+    inputs, targets = train.inputs[order], _predicted_targets(state.model, train)[order]
+    started = time.perf_counter()
+    if backend_name() == "tensorflow":
+        done, loss = _train_batches(state, inputs, targets, batch_size, stop, on_batch, total)
+    else:
+        done, loss = _fit_batches(state, inputs, targets, batch_size, stop, on_batch, total)
+    seconds = time.perf_counter() - started
+    run_here = done - state.batches_done
+    state.partial_loss_sum += loss * run_here if run_here else 0.0
+    state.batches_done = done
+    if state.batches_done >= total:
+        state.batches_done = 0
+    return loss, run_here * batch_size, seconds
+
+
+def _train_batches(
+    state: TrainingState,
+    inputs: np.ndarray,
+    targets: np.ndarray,
+    batch_size: int,
+    stop: StopFlag | None,
+    on_batch: Callable[[int, int], None] | None,
+    total: int,
+) -> tuple[int, float]:
+    """TensorFlow: the batches through our compiled step (tf_steps); (batches done in the epoch,
+    mean loss of those run here, NaN if none). A stop is seen after the batch it came in."""
+    if state.train_step is None:
+        state.train_step = TrainStep(state.model, jit_compile=resolved_jit_compile(state.training))
+    done, losses = state.batches_done, 0.0
+    for start in range(0, len(inputs), batch_size):
+        end = start + batch_size
+        losses += state.train_step(inputs[start:end], targets[start:end])
+        done += 1
+        if on_batch is not None:
+            on_batch(done, total)
+        if stop is not None and stop.requested:
+            break
+    run_here = done - state.batches_done
+    return done, losses / run_here if run_here else float("nan")
+
+
+def _fit_batches(
+    state: TrainingState,
+    inputs: np.ndarray,
+    targets: np.ndarray,
+    batch_size: int,
+    stop: StopFlag | None,
+    on_batch: Callable[[int, int], None] | None,
+    total: int,
+) -> tuple[int, float]:
+    """Other backends (JAX on a GPU host): the batches through Keras' `fit`; as _train_batches."""
     watcher = _BatchWatcher(stop, on_batch, total)
     watcher.done = state.batches_done
-    started = time.perf_counter()
     history = state.model.fit(
-        **_batches(train.inputs[order], _predicted_targets(state.model, train)[order], batch_size),
+        **_batches(inputs, targets, batch_size),
         epochs=1,
         shuffle=False,
         verbose=0,
         callbacks=[watcher],
     )
-    seconds = time.perf_counter() - started
     run_here = watcher.done - state.batches_done
-    loss = float(history.history["loss"][-1]) if run_here else float("nan")
-    state.partial_loss_sum += loss * run_here if run_here else 0.0
-    state.batches_done = watcher.done
-    if state.batches_done >= total:
-        state.batches_done = 0
-    return loss, run_here * batch_size, seconds
+    return watcher.done, float(history.history["loss"][-1]) if run_here else float("nan")
 
 
 def _predicted_targets(model: keras.Model, windows: Windows) -> np.ndarray:
@@ -698,7 +748,8 @@ def validation_loss(state: TrainingState, windows: Windows) -> float | None:
 
 
 def _batches(inputs: np.ndarray, targets: np.ndarray, batch_size: int) -> dict[str, Any]:
-    """`fit`/`evaluate` arguments for these arrays, in order, in batches.
+    """`fit`/`evaluate` arguments for these arrays, in order, in batches (TensorFlow trains
+    through tf_steps instead, and evaluates with these).
 
     On TensorFlow, a tf.data pipeline of our own with autotuning off: the one Keras builds
     for arrays autotunes, and its teardown at the end of `fit` waited about 5 s in most epochs
