@@ -41,10 +41,18 @@ API_PATH_PREFIX = "/api"
 DATABASE_RETRY_AFTER_S = 10
 
 
+# SQLite reports a missing table or column (the migrations not run) as an OperationalError
+# too; that is the site's own fault, not an outage, and stays a 500 (PostgreSQL raises a
+# ProgrammingError there).
+_SCHEMA_ERRORS = ("no such table", "no such column")
+
+
 def database_unreachable(error: BaseException | None) -> bool:
     """Whether `error` says the database is down or restarting (the client can only come back
     later): what the API and the site's pages answer with a 503 instead of a 500."""
-    return isinstance(error, DatabaseOperationalError | DatabaseInterfaceError)
+    if not isinstance(error, DatabaseOperationalError | DatabaseInterfaceError):
+        return False
+    return not any(schema_error in str(error) for schema_error in _SCHEMA_ERRORS)
 
 
 class ServiceUnavailable(exceptions.APIException):

@@ -64,3 +64,22 @@ def test_a_page_answers_503_saying_so_while_the_database_cannot_be_reached(
     assert answer["status"] == 503
     assert answer["retry_after"] == "10"
     assert "RapLyrics cannot reach its database right now" in answer["text"]
+
+
+def test_a_database_whose_migrations_were_not_run_is_a_500_not_an_outage(tmp_path: Path) -> None:
+    # SQLite says "no such table" with the OperationalError it also uses for a locked or
+    # missing file: the site's own fault, which a client cannot wait out.
+    environment = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"} | {
+        "RAPLYRICS_DATA_DIR": str(tmp_path)
+    }
+    body = json.dumps({"prefix": "Out the window", "lines": 1})
+    request = f'client.post("/api/generate", {body!r}, content_type="application/json")'
+
+    answer, log = run_django_script(_ASK.format(request=request), env=environment)
+
+    assert answer["status"] == 500
+    assert answer["retry_after"] is None
+    assert json.loads(answer["text"]) == {
+        "error": "Internal error; it has been logged. Try again or report it."
+    }
+    assert "no such table" in log
