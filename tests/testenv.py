@@ -75,6 +75,11 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 # NumPy engine ran many times slower with OpenBLAS' default threads on a loaded machine).
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# Commands the tests start run as they do from a user's shell: this sandbox and CI set
+# PYTHONUNBUFFERED=1, which hid stdout's 8 KB buffering behind a pipe (every line of a training
+# run arrived at its end). Where the product wants it unbuffered it says so itself
+# (deploy/stack.py, manage.py's line buffering).
+os.environ.pop("PYTHONUNBUFFERED", None)
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
