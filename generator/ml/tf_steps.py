@@ -2,12 +2,13 @@
 
 Keras' `fit` runs each batch through its own machinery: a tf.data iterator read inside a
 second compiled function wrapped around the step, the loss tracker and metrics, the callbacks'
-logs. Around this model's 30–40 ms step that machinery cost about a quarter of a second more
-in the first batch (tracing and optimising the larger program) and a few milliseconds in every
-later one (docs/benchmarks.md, *Time to quality*). The step here is Keras' own `train_step`
-without the tracker and metrics: the forward pass in training mode, `compute_loss` (the
-compiled loss plus any layer losses), the gradient, and the optimizer's `apply` (Adam and, for
-`AveragingAdam`, the weight average), so the weights after each batch are the ones `fit` gives.
+logs. Around this model's 30–40 ms step that machinery cost about 0.3–0.4 s more in the first
+batch (tracing and optimising the larger program) and a few milliseconds in every later one
+(docs/benchmarks.md, *Time to quality*: first epochs 1.12–1.23x faster without it). The step
+here is Keras' own `train_step` without the tracker and metrics: the forward pass in training
+mode, `compute_loss` (the compiled loss plus any layer losses), the gradient, and the
+optimizer's `apply` (Adam and, for `AveragingAdam`, the weight average), so the weights after
+each batch are the ones `fit` gives.
 
 TensorFlow only: under JAX, Keras' step is a pure function of the variables' values that its
 `fit` threads through, and the GPU hosts that run it keep `fit` (fit.train_one_epoch).
