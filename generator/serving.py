@@ -27,6 +27,7 @@ from django.conf import settings
 from generator.models import ModelVersion
 
 if TYPE_CHECKING:
+    from generator.ml.engine import Engine
     from generator.ml.lyrics_writer import LineShape
     from generator.ml.originality import CorpusLineIndex
     from generator.ml.streams import StreamSampler
@@ -148,22 +149,30 @@ def line_shape_of(version: ModelVersion) -> LineShape | None:
     return LineShape.from_dict((version.metrics or {}).get(LINE_SHAPE_METRIC))
 
 
-def sampler_for(files: TextgenrnnFiles) -> StreamSampler:
-    """The worker's batching exact engine for a model (compiled by XLA or NumPy, as
-    settings.SERVING_ENGINE says); the Keras sampler for a bidirectional model or when
-    SERVING_ENGINE says "keras"."""
-    from generator.ml.batching import StreamScheduler
+def engine_for(files: TextgenrnnFiles) -> Engine:
+    """The exact engine settings.SERVING_ENGINE names for a model (its step compiled by XLA, or
+    NumPy); EngineError where the Keras sampler serves instead (a bidirectional model, which
+    cannot be stepped, or SERVING_ENGINE "keras"). The evaluation writes with it too, so it
+    measures what the API serves."""
     from generator.ml.engine import Engine, EngineError
 
     choice = settings.SERVING_ENGINE
+    if choice == "keras":
+        raise EngineError("RAPLYRICS_SERVING_ENGINE=keras")
+    if choice == "numpy":
+        return Engine.from_files(files, backend="numpy")
+    _cache_compiled_programs(Path(settings.XLA_CACHE_DIR))
+    return Engine.from_files(files, backend="xla", lanes=int(settings.ENGINE_LANES))
+
+
+def sampler_for(files: TextgenrnnFiles) -> StreamSampler:
+    """The worker's batching exact engine for a model (`engine_for`); the Keras sampler for a
+    bidirectional model or when SERVING_ENGINE says "keras"."""
+    from generator.ml.batching import StreamScheduler
+    from generator.ml.engine import EngineError
+
     try:
-        if choice == "keras":
-            raise EngineError("RAPLYRICS_SERVING_ENGINE=keras")
-        if choice == "numpy":
-            engine = Engine.from_files(files, backend="numpy")
-        else:
-            _cache_compiled_programs(Path(settings.XLA_CACHE_DIR))
-            engine = Engine.from_files(files, backend="xla", lanes=int(settings.ENGINE_LANES))
+        engine = engine_for(files)
     except EngineError as error:
         from generator.ml.sampling import Sampler
         from generator.ml.weights import load_textgenrnn
