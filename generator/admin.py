@@ -46,6 +46,7 @@ from generator.ml.config import (
     DEFAULT_PATIENCE,
     DEFAULT_TEXTS,
     DEFAULT_WEIGHT_AVERAGE,
+    LEARNING_RATE_RANGE,
     OBJECTIVES,
     TEXT_KINDS,
 )
@@ -94,7 +95,11 @@ class TrainingOptionsForm(forms.Form):
         + ", ".join(f"{size} for {name}" for name, size in DEFAULT_BATCH_SIZES.items())
         + ".",
     )
-    learning_rate = forms.FloatField(min_value=1e-6, max_value=1.0, initial=DEFAULT_LEARNING_RATE)
+    learning_rate = forms.FloatField(
+        min_value=LEARNING_RATE_RANGE[0],
+        max_value=LEARNING_RATE_RANGE[1],
+        initial=DEFAULT_LEARNING_RATE,
+    )
     patience = forms.IntegerField(
         min_value=0,
         max_value=MAX_PATIENCE,

@@ -21,6 +21,7 @@ from generator.ml.config import (
     DEFAULT_TEXTS,
     DEFAULT_VALIDATION_SPLIT,
     DEFAULT_WEIGHT_AVERAGE,
+    LEARNING_RATE_RANGE,
     TEXT_KINDS,
     MLError,
     ModelConfig,
@@ -133,6 +134,12 @@ def training_config_for(options: RunOptions, config: ModelConfig) -> dict[str, A
     if patience is not None and (not is_whole_number(patience) or patience < 0):
         raise TrainingRequestError(
             f"patience must be 0 (train every epoch) or more epochs, got {patience!r}"
+        )
+    lowest, highest = LEARNING_RATE_RANGE
+    if not lowest <= options.learning_rate <= highest:  # NaN too
+        raise TrainingRequestError(
+            f"learning rate must be from {lowest:g} to {highest:g} (textgenrnn's is "
+            f"{DEFAULT_LEARNING_RATE:g}), got {options.learning_rate!r}"
         )
     average = options.weight_average
     if average is not None and not is_weight_average_choice(average):

@@ -47,8 +47,15 @@ def test_it_refuses_max_length_zero(work_dirs: Path, corpus_file: Path) -> None:
     assert message == "max_length must be at least 1, got 0"
 
 
-def test_it_refuses_a_bad_learning_rate(work_dirs: Path, corpus_file: Path) -> None:
-    assert "learning rate" in _refused("--corpus-file", str(corpus_file), "--learning-rate", "0")
+@pytest.mark.parametrize("rate", ["0", "4", "1e-7", "nan", "inf"])
+def test_it_refuses_a_learning_rate_out_of_range_before_training(
+    work_dirs: Path, corpus_file: Path, rate: str
+) -> None:
+    # "4" for 4e-3: it would train for minutes to a held-out loss in the tens of thousands.
+    message = _refused("--corpus-file", str(corpus_file), "--learning-rate", rate)
+    assert message == (
+        f"learning rate must be from 1e-06 to 1 (textgenrnn's is 0.004), got {float(rate)!r}"
+    )
 
 
 def test_it_refuses_to_reshape_the_pretrained_network(work_dirs: Path, corpus_file: Path) -> None:

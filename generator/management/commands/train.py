@@ -18,6 +18,7 @@ from generator.ml.config import (
     DEFAULT_PATIENCE,
     DEFAULT_TEXTS,
     DEFAULT_WEIGHT_AVERAGE,
+    LEARNING_RATE_RANGE,
     OBJECTIVES,
     TEXT_KINDS,
 )
@@ -90,7 +91,13 @@ class Command(BaseCommand):
             + ").",
         )
         training.add_argument(
-            "--learning-rate", type=float, default=DEFAULTS.learning_rate, metavar="LR"
+            "--learning-rate",
+            type=float,
+            default=DEFAULTS.learning_rate,
+            metavar="LR",
+            help=f"Adam's learning rate, {LEARNING_RATE_RANGE[0]:g} to "
+            f"{LEARNING_RATE_RANGE[1]:g} (default {DEFAULTS.learning_rate:g}, textgenrnn's), "
+            "decayed linearly over the epochs.",
         )
         training.add_argument("--dropout", type=float, default=DEFAULTS.dropout, metavar="P")
         training.add_argument(
