@@ -623,20 +623,28 @@ def batches_per_epoch(num_windows: int, batch_size: int) -> int:
 
 
 class _BatchWatcher(keras.callbacks.Callback):  # type: ignore[misc]  # Keras is untyped
-    """Counts finished batches and stops fit at the next boundary once a stop is requested
-    (`fit`'s batches: backends other than TensorFlow)."""
+    """Counts an epoch's finished batches (from `done`), reports each to `on_batch`, and says
+    when a requested stop ends the epoch; as a Keras callback it stops `fit` there."""
 
     def __init__(
-        self, stop: StopFlag | None, on_batch: Callable[[int, int], None] | None, total: int
+        self,
+        stop: StopFlag | None,
+        on_batch: Callable[[int, int], None] | None,
+        total: int,
+        done: int,
     ) -> None:
         super().__init__()
-        self.stop, self.on_batch, self.total, self.done = stop, on_batch, total, 0
+        self.stop, self.on_batch, self.total, self.done = stop, on_batch, total, done
 
-    def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+    def batch_done(self) -> bool:
+        """Count one batch; True when the epoch should end after it."""
         self.done += 1
         if self.on_batch is not None:
             self.on_batch(self.done, self.total)
-        if self.stop is not None and self.stop.requested:
+        return self.stop is not None and self.stop.requested
+
+    def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+        if self.batch_done():
             self.model.stop_training = True
 
 
@@ -657,17 +665,14 @@ def train_one_epoch(
     order = order[state.batches_done * batch_size : total * batch_size]
     state.model.optimizer.learning_rate = learning_rate_for(training, epoch_index)
     inputs, targets = train.inputs[order], _predicted_targets(state.model, train)[order]
+    watcher = _BatchWatcher(stop, on_batch, total, done=state.batches_done)
+    run_batches = _train_batches if backend_name() == "tensorflow" else _fit_batches
     started = time.perf_counter()
-    if backend_name() == "tensorflow":
-        done, loss = _train_batches(state, inputs, targets, batch_size, stop, on_batch, total)
-    else:
-        done, loss = _fit_batches(state, inputs, targets, batch_size, stop, on_batch, total)
+    loss = run_batches(state, inputs, targets, batch_size, watcher)
     seconds = time.perf_counter() - started
-    run_here = done - state.batches_done
-    state.partial_loss_sum += loss * run_here if run_here else 0.0
-    state.batches_done = done
-    if state.batches_done >= total:
-        state.batches_done = 0
+    run_here = watcher.done - state.batches_done  # at least one: a stop ends an epoch after a batch
+    state.partial_loss_sum += loss * run_here
+    state.batches_done = watcher.done if watcher.done < total else 0
     return loss, run_here * batch_size, seconds
 
 
@@ -676,25 +681,21 @@ def _train_batches(
     inputs: np.ndarray,
     targets: np.ndarray,
     batch_size: int,
-    stop: StopFlag | None,
-    on_batch: Callable[[int, int], None] | None,
-    total: int,
-) -> tuple[int, float]:
-    """TensorFlow: the batches through our compiled step (tf_steps); (batches done in the epoch,
-    mean loss of those run here, NaN if none). A stop is seen after the batch it came in."""
+    watcher: _BatchWatcher,
+) -> float:
+    """TensorFlow: the batches through our compiled step (tf_steps); the mean loss of those
+    run (until the watcher ends the epoch)."""
     if state.train_step is None:
         state.train_step = TrainStep(state.model, jit_compile=resolved_jit_compile(state.training))
-    done, losses = state.batches_done, 0.0
+    losses, ran = 0.0, 0
     for start in range(0, len(inputs), batch_size):
-        end = start + batch_size
-        losses += state.train_step(inputs[start:end], targets[start:end])
-        done += 1
-        if on_batch is not None:
-            on_batch(done, total)
-        if stop is not None and stop.requested:
+        losses += state.train_step(
+            inputs[start : start + batch_size], targets[start : start + batch_size]
+        )
+        ran += 1
+        if watcher.batch_done():
             break
-    run_here = done - state.batches_done
-    return done, losses / run_here if run_here else float("nan")
+    return losses / ran
 
 
 def _fit_batches(
@@ -702,13 +703,10 @@ def _fit_batches(
     inputs: np.ndarray,
     targets: np.ndarray,
     batch_size: int,
-    stop: StopFlag | None,
-    on_batch: Callable[[int, int], None] | None,
-    total: int,
-) -> tuple[int, float]:
-    """Other backends (JAX on a GPU host): the batches through Keras' `fit`; as _train_batches."""
-    watcher = _BatchWatcher(stop, on_batch, total)
-    watcher.done = state.batches_done
+    watcher: _BatchWatcher,
+) -> float:
+    """Other backends (JAX on a GPU host): the batches through Keras' `fit`, the watcher as its
+    callback; the mean loss of those run."""
     history = state.model.fit(
         **_batches(inputs, targets, batch_size),
         epochs=1,
@@ -716,8 +714,7 @@ def _fit_batches(
         verbose=0,
         callbacks=[watcher],
     )
-    run_here = watcher.done - state.batches_done
-    return watcher.done, float(history.history["loss"][-1]) if run_here else float("nan")
+    return float(history.history["loss"][-1])
 
 
 def _predicted_targets(model: keras.Model, windows: Windows) -> np.ndarray:

@@ -8,17 +8,18 @@ import pytest
 
 from generator.ml.backend import backend_name
 from generator.ml.config import ModelConfig
-from generator.ml.dataset import Windows, make_sequence_windows, make_windows
+from generator.ml.dataset import Windows
 from generator.ml.fit import (
     StopFlag,
     TrainingConfig,
     TrainingState,
+    _predicted_targets,
     epoch_order,
     new_model,
     start_training,
     train_one_epoch,
+    training_windows,
 )
-from generator.ml.network import predicted_positions
 from generator.ml.vocab import Vocabulary
 from tests.ml.conftest import TINY
 
@@ -41,13 +42,7 @@ def _state_and_windows(
     vocabulary = Vocabulary.build(texts)
     model = new_model(config, vocabulary, training=training)
     state = start_training(model, vocabulary=vocabulary, config=config, training=training)
-    if training.all_positions:
-        windows = make_sequence_windows(
-            texts, vocabulary=vocabulary, config=config, stride=training.stride_for(config)
-        )
-    else:
-        windows = make_windows(texts, vocabulary=vocabulary, config=config)
-    return state, windows
+    return state, training_windows(texts, vocabulary=vocabulary, config=config, training=training)
 
 
 def _values(variables: list[object]) -> list[np.ndarray]:
@@ -70,10 +65,7 @@ def test_an_epoch_trains_the_weights_and_optimizer_state_that_keras_fit_trains(
     batch = training.batch_size
     order = epoch_order(len(windows), seed=training.seed, epoch_index=0)
     order = order[: len(windows) // batch * batch]
-    targets = windows.targets
-    positions = predicted_positions(reference.model)
-    if positions is not None and targets.ndim == 2:
-        targets = targets[:, -positions:]
+    targets = _predicted_targets(reference.model, windows)
     reference.model.optimizer.learning_rate = training.learning_rate
     history = reference.model.fit(
         windows.inputs[order], targets[order], batch_size=batch, shuffle=False, verbose=0
