@@ -59,6 +59,7 @@ from generator.training.listener import (
     TrainingListener,
 )
 from generator.training.registering import evaluate_registered, export_and_register
+from generator.training.stopping import ABORTED
 from generator.training.stored import (
     best_epoch_state,
     metrics_row,
@@ -398,9 +399,6 @@ def _get_run(run_id: int) -> TrainingRun:
 
 def _seconds_since(moment: datetime.datetime) -> int:
     return max(int((timezone.now() - moment).total_seconds()), 0)
-
-
-ABORTED = "aborted at once (a second Ctrl-C)"
 
 
 @contextlib.contextmanager

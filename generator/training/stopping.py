@@ -16,6 +16,8 @@ from generator.ml.fit import StopFlag
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
 # A command stopped by Ctrl-C exits as a shell reports a process that SIGINT ended.
 ABORTED_EXIT_CODE = 128 + signal.SIGINT
+# What a second Ctrl-C did, in a run's stop reason and a command's last line.
+ABORTED = "aborted at once (a second Ctrl-C)"
 
 
 @contextmanager

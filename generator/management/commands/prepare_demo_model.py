@@ -84,7 +84,12 @@ class Command(BaseCommand):
         # Imported here: TensorFlow takes seconds to load, and "ready" must be instant.
         from generator.ml.fit import StopFlag
         from generator.training import TrainingRequestError, TrainingRunError
-        from generator.training.stopping import ABORTED_EXIT_CODE, STOP_SIGNALS, stop_on_signals
+        from generator.training.stopping import (
+            ABORTED,
+            ABORTED_EXIT_CODE,
+            STOP_SIGNALS,
+            stop_on_signals,
+        )
 
         verbosity = int(options["verbosity"])
         if verbosity >= 1:
@@ -103,7 +108,7 @@ class Command(BaseCommand):
             raise CommandError(f"the demo model could not be prepared: {exc}") from None
         except KeyboardInterrupt:
             raise CommandError(
-                "demo model preparation aborted at once (a second Ctrl-C); it goes on next time",
+                f"demo model preparation {ABORTED}; it goes on next time",
                 returncode=ABORTED_EXIT_CODE,
             ) from None
         finally:

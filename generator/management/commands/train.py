@@ -34,7 +34,12 @@ from generator.training import (
     start_or_resume_run,
 )
 from generator.training.requests import MODEL_OPTIONS
-from generator.training.stopping import ABORTED_EXIT_CODE, STOP_SIGNALS, stop_on_signals
+from generator.training.stopping import (
+    ABORTED,
+    ABORTED_EXIT_CODE,
+    STOP_SIGNALS,
+    stop_on_signals,
+)
 
 DEFAULTS = RunOptions()
 
@@ -217,13 +222,13 @@ class Command(BaseCommand):
 def aborted_line(progress: TrainingProgress) -> str:
     """What a second Ctrl-C's immediate stop says, and how to go on from it."""
     if progress.started is None:
-        return "aborted at once (a second Ctrl-C)"
+        return ABORTED
     run = TrainingRun.objects.get(pk=progress.started.run_id)
     where = (
         "its last stored checkpoint" if run.checkpoint_keys else "the start (it had stored none)"
     )
     return (
-        f"run #{run.pk} aborted at once (a second Ctrl-C); resume it from {where} with: "
+        f"run #{run.pk} {ABORTED}; resume it from {where} with: "
         f"python manage.py train --resume {run.pk}"
     )
 
