@@ -111,8 +111,15 @@ def is_api_path(path: str) -> bool:
     return path.startswith(API_PATH_PREFIX)
 
 
-def error_response(status_code: int, message: str) -> JsonResponse:
-    return JsonResponse({"error": message}, status=status_code)
+def error_response(
+    status_code: int, message: str, *, retry_after_s: int | None = None
+) -> JsonResponse:
+    """The one error shape; with `retry_after_s`, its `retry_after` and a Retry-After header."""
+    if retry_after_s is None:
+        return JsonResponse({"error": message}, status=status_code)
+    response = JsonResponse({"error": message, "retry_after": retry_after_s}, status=status_code)
+    response["Retry-After"] = str(retry_after_s)
+    return response
 
 
 # What a client can do about an error Django answered without saying more.
@@ -217,13 +224,9 @@ class ApiErrorMiddleware:
             return error_response(400, "The body is not valid UTF-8.")
         if database_unreachable(exception):
             logger.error("database unavailable for %s", request.path, exc_info=exception)
-            unavailable = JsonResponse(
-                {
-                    "error": "The database cannot be reached right now; try again in a moment.",
-                    "retry_after": DATABASE_RETRY_AFTER_S,
-                },
-                status=503,
+            return error_response(
+                503,
+                "The database cannot be reached right now; try again in a moment.",
+                retry_after_s=DATABASE_RETRY_AFTER_S,
             )
-            unavailable["Retry-After"] = str(DATABASE_RETRY_AFTER_S)
-            return unavailable
         return None  # Django logs it and answers 500; __call__ gives that the shape.
