@@ -20,12 +20,19 @@ def is_closed_output_error(error: BaseException) -> bool:
     return isinstance(error, OSError) and error.errno in _CLOSED_ERRNOS
 
 
+def _descriptor(stream: Any) -> int | None:
+    """`stream`'s file descriptor; None for a stream without one (a test's StringIO)."""
+    try:
+        return int(stream.fileno())
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
 def has_lost_its_reader(stream: Any) -> bool:
     """Whether `stream` is a pipe or terminal whose reader went away (poll: an error or a
     hang-up on its file descriptor). False for anything without a file descriptor."""
-    try:
-        descriptor = stream.fileno()
-    except (AttributeError, OSError, ValueError):
+    descriptor = _descriptor(stream)
+    if descriptor is None:
         return False
     poller = select.poll()
     poller.register(descriptor, select.POLLOUT)
@@ -36,9 +43,8 @@ def discard_output(stream: Any) -> None:
     """Send what `stream` still holds, and all it is given later, to /dev/null: its file
     descriptor is pointed there, so the interpreter's last flush at exit does not raise again.
     A stream without a file descriptor (a test's StringIO) is left as it is."""
-    try:
-        descriptor = stream.fileno()
-    except (AttributeError, OSError, ValueError):
+    descriptor = _descriptor(stream)
+    if descriptor is None:
         return
     null = os.open(os.devnull, os.O_WRONLY)
     try:
